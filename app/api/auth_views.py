@@ -1,0 +1,70 @@
+"""Login, logout and personal API tokens."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_login import current_user, logout_user
+from flask_wtf.csrf import generate_csrf
+
+from app import extensions as ext
+from app.api import api
+from app.auth import authenticate, client_address, login_required_api
+from app.errors import ApiError
+from app.store import audit, users
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 4xx saying why there is none."""
+    if not request.is_json:
+        raise ApiError(415, "json_required", "send a JSON body with Content-Type: application/json")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_json", "the body must be a JSON object")
+    return body
+
+
+def _string_field(body: dict, name: str, max_len: int = 1000) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value or len(value) > max_len:
+        raise ApiError(400, "bad_field", f"{name} must be a non-empty string of at most {max_len} characters")
+    return value
+
+
+@api.post("/auth/login")
+def login():
+    body = json_body()
+    user = authenticate(_string_field(body, "username", 64), _string_field(body, "password"))
+    return jsonify({"user": {"id": user.id, "username": user.username, "role": user.role}, "csrf_token": generate_csrf()})
+
+
+@api.post("/auth/logout")
+@login_required_api
+def logout():
+    with ext.store().tx() as tx:
+        audit.record(tx, "logout", current_user.id, "", client_address())
+    logout_user()
+    return jsonify({"ok": True})
+
+
+@api.get("/auth/me")
+@login_required_api
+def me():
+    return jsonify({"id": current_user.id, "username": current_user.username, "role": current_user.role})
+
+
+@api.get("/auth/csrf")
+def csrf_token():
+    return jsonify({"csrf_token": generate_csrf()})
+
+
+@api.post("/auth/tokens")
+@login_required_api
+def create_token():
+    body = json_body() if request.data else {}
+    name = body.get("name", "api")
+    if not isinstance(name, str) or len(name) > 100:
+        raise ApiError(400, "bad_field", "name must be a string of at most 100 characters")
+    with ext.store().tx() as tx:
+        token, row = users.create_token(tx, current_user.id, name)
+        audit.record(tx, "token_created", current_user.id, f"token={row['id']} name={row['name']!r}", client_address())
+    return jsonify({"token": token, "id": row["id"], "name": row["name"]}), 201

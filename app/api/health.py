@@ -1,0 +1,47 @@
+"""Health: Redis, the store, and the workers seen (from the heartbeats they write to Redis)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import jsonify
+
+import celeryconfig
+from app import extensions as ext
+from app.api import api
+
+WORKER_KEY_PATTERN = "nemo:worker:*"
+
+
+def workers_seen() -> list[dict]:
+    client = ext.redis_client()
+    seen = []
+    for key in client.scan_iter(WORKER_KEY_PATTERN, count=100):
+        raw = client.get(key)
+        if raw:
+            seen.append(json.loads(raw))
+    return sorted(seen, key=lambda w: w["hostname"])
+
+
+@api.get("/health")
+def health():
+    checks: dict = {}
+    try:
+        checks["redis"] = {"ok": bool(ext.redis_client().ping())}
+    except Exception as exc:  # noqa: BLE001 - health reports failures rather than raising them
+        checks["redis"] = {"ok": False, "error": type(exc).__name__}
+    try:
+        checks["store"] = {"ok": ext.store().ping(), "backend": ext.store().backend.name}
+    except Exception as exc:  # noqa: BLE001
+        checks["store"] = {"ok": False, "error": type(exc).__name__}
+    workers = workers_seen() if checks["redis"]["ok"] else []
+    served = {q for w in workers for q in w.get("queues", [])}
+    unserved = sorted(set(celeryconfig.QUEUES) - served)
+    ok = checks["redis"]["ok"] and checks["store"]["ok"]
+    body = {
+        "status": "ok" if ok and not unserved else ("degraded" if ok else "down"),
+        **checks,
+        "workers": workers,
+        "queues_without_worker": unserved,
+    }
+    return jsonify(body), 200 if ok else 503

@@ -1,0 +1,70 @@
+"""Jobs: poll, follow live (SSE), cancel."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, jsonify, request, stream_with_context
+from flask_login import current_user
+
+from app import events
+from app import extensions as ext
+from app.api import api
+from app.auth import login_required_api
+from app.errors import ApiError
+from app.sse import relay, valid_resume_id
+from app.store import jobs
+
+
+def owned_job(job_id: str) -> dict:
+    with ext.store().tx() as tx:
+        row = jobs.get_job(tx, job_id, current_user.id)
+    if row is None:
+        raise ApiError(404, "not_found", "no such job")
+    return row
+
+
+@api.get("/jobs")
+@login_required_api
+def list_jobs():
+    with ext.store().tx() as tx:
+        rows = jobs.list_jobs(tx, current_user.id)
+    return jsonify({"jobs": [jobs.public_job(r) for r in rows]})
+
+
+@api.get("/jobs/<job_id>")
+@login_required_api
+def get_job(job_id: str):
+    return jsonify(jobs.public_job(owned_job(job_id)))
+
+
+@api.get("/jobs/<job_id>/events")
+@login_required_api
+def job_events(job_id: str):
+    owned_job(job_id)
+    after = valid_resume_id(request.headers.get("Last-Event-ID") or request.args.get("last_event_id"))
+    app = current_app._get_current_object()
+    client, store = ext.redis_client(), ext.store()
+
+    def final_state() -> dict | None:
+        with app.app_context(), store.tx() as tx:
+            row = jobs.get_job(tx, job_id)
+        return jobs.public_job(row) if row and row["state"] in jobs.TERMINAL else None
+
+    stream = relay(client, job_id, after, ext.config().SSE_HEARTBEAT_SECONDS, final_state)
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return Response(stream_with_context(stream), mimetype="text/event-stream", headers=headers)
+
+
+@api.delete("/jobs/<job_id>")
+@login_required_api
+def cancel_job(job_id: str):
+    """Queued work is dropped when a worker picks it up; a running task stops at its next checkpoint."""
+    row = owned_job(job_id)
+    if row["state"] in jobs.TERMINAL:
+        raise ApiError(409, "already_finished", f"the job is already {row['state']}")
+    config = ext.config()
+    events.request_cancel(ext.redis_client(), job_id, config.EVENT_STREAM_TTL_SECONDS)
+    with ext.store().tx() as tx:
+        jobs.update_job(tx, job_id, state="cancelled", error="cancelled by the user")
+        row = jobs.get_job(tx, job_id)
+    events.emit(ext.redis_client(), job_id, "cancelled", jobs.public_job(row), config.EVENT_STREAM_TTL_SECONDS)
+    return jsonify(jobs.public_job(row))

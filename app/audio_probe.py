@@ -1,0 +1,112 @@
+"""Check that an upload really is audio we can decode, before anything is stored.
+
+The whole stream is decoded (frame by frame, so memory stays flat): a header that parses proves little,
+and a file cut short or corrupted halfway must be refused at upload, not discovered by a worker later.
+Decoding is not a model: the web process may do it.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+
+# Decoding fewer seconds than the container declares, beyond this slack, means the file was cut short.
+TRUNCATION_TOLERANCE = 0.9
+MIN_DURATION_SECONDS = 0.1
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    duration_seconds: float
+    format_name: str
+    codec: str
+    sample_rate: int
+    channels: int
+    creation_time: str | None
+
+
+class AudioRejected(ValueError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _wav_declared_bytes(path: Path) -> tuple[int, int] | None:
+    """(declared data bytes, data bytes present) of a RIFF/WAVE file, or None for anything else.
+
+    FFmpeg estimates a WAV's duration from the file size, so a cut-short WAV looks whole; its header knows better.
+    """
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        if handle.read(12)[8:12] != b"WAVE":
+            return None
+        handle.seek(12)
+        while True:
+            header = handle.read(8)
+            if len(header) < 8:
+                return None
+            chunk_id, length = header[:4], struct.unpack("<I", header[4:])[0]
+            if chunk_id == b"data":
+                # 0 and 0xFFFFFFFF mean "unknown length" (streamed writers); nothing to compare then.
+                if length in (0, 0xFFFFFFFF):
+                    return None
+                return length, size - handle.tell()
+            handle.seek(length + (length & 1), 1)
+
+
+def probe(path: Path, max_duration_seconds: float) -> AudioInfo:
+    if path.stat().st_size == 0:
+        raise AudioRejected("empty_file", "the uploaded file is empty")
+    wav = _wav_declared_bytes(path)
+    if wav and wav[1] < wav[0] * TRUNCATION_TOLERANCE:
+        raise AudioRejected(
+            "truncated_audio", f"the WAV header declares {wav[0]} bytes of audio but only {wav[1]} are present"
+        )
+    try:
+        container = av.open(str(path), mode="r", metadata_errors="ignore")
+    except (av.error.FFmpegError, UnicodeDecodeError) as exc:
+        raise AudioRejected("not_audio", "the file is not a recognised audio format") from exc
+    with container:
+        if not container.streams.audio:
+            raise AudioRejected("not_audio", "the file has no audio stream")
+        stream = container.streams.audio[0]
+        declared = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else None
+        if declared is None and container.duration:
+            declared = container.duration / 1_000_000
+        if declared and declared > max_duration_seconds:
+            raise AudioRejected(
+                "too_long", f"audio lasts {declared:.0f} s; the limit is {max_duration_seconds:.0f} s"
+            )
+        samples = 0
+        sample_rate = stream.codec_context.sample_rate or 0
+        try:
+            for frame in container.decode(stream):
+                samples += frame.samples
+                sample_rate = frame.sample_rate or sample_rate
+                if sample_rate and samples / sample_rate > max_duration_seconds:
+                    raise AudioRejected(
+                        "too_long", f"audio lasts over {max_duration_seconds:.0f} s, the limit"
+                    )
+        except av.error.FFmpegError as exc:
+            raise AudioRejected("corrupt_audio", f"the audio could not be decoded: {exc}") from exc
+        decoded = samples / sample_rate if sample_rate else 0.0
+        if decoded < MIN_DURATION_SECONDS:
+            raise AudioRejected("corrupt_audio", "the file holds no decodable audio")
+        if declared and decoded < declared * TRUNCATION_TOLERANCE:
+            raise AudioRejected(
+                "truncated_audio",
+                f"the file declares {declared:.1f} s of audio but only {decoded:.1f} s could be decoded",
+            )
+        creation = container.metadata.get("creation_time") or stream.metadata.get("creation_time")
+        return AudioInfo(
+            duration_seconds=decoded,
+            format_name=container.format.name,
+            codec=stream.codec_context.name,
+            sample_rate=sample_rate,
+            channels=stream.codec_context.channels or 1,
+            creation_time=creation,
+        )

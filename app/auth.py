@@ -1,0 +1,124 @@
+"""Who is calling: session cookies (flask-login) for browsers, bearer tokens for the CLI and scripts.
+
+CSRF is enforced for every state-changing request that is authenticated by cookie. A bearer-token request
+carries no ambient credential a third-party page could ride on, so it needs no CSRF token; a request that
+sends a bad token is refused outright rather than falling back to the cookie.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any
+
+from flask import Flask, g, request
+from flask_login import UserMixin, current_user, login_user
+
+from app import extensions as ext
+from app import ratelimit
+from app.errors import ApiError
+from app.store import audit, users
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Endpoints a client must reach before it can hold a CSRF token. Each is JSON-only (see the views), and a
+# cross-site form cannot send JSON without a CORS preflight, which this app never grants.
+CSRF_EXEMPT_ENDPOINTS = {"api.login"}
+
+
+class User(UserMixin):
+    def __init__(self, row: dict[str, Any]) -> None:
+        self.id = row["id"]
+        self.username = row["username"]
+        self.role = row["role"]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def authenticate(username: str, password: str) -> User:
+    """Check a password login, rate-limited per address, audited either way. Raises ApiError."""
+    ratelimit.hit(ext.redis_client(), f"login:{client_address()}", ext.config().LOGIN_RATE_LIMIT)
+    with ext.store().tx() as tx:
+        row = users.check_password(tx, username, password)
+        if row is None:
+            audit.record(tx, "login_failed", None, f"username={username[:64]!r}", client_address())
+    if row is None:
+        raise ApiError(401, "bad_credentials", "wrong username or password")
+    with ext.store().tx() as tx:
+        audit.record(tx, "login", row["id"], "", client_address())
+    user = User(row)
+    login_user(user)
+    return user
+
+
+def login_required_api(view):
+    """Like flask-login's decorator, but answers the API's JSON 401 instead of redirecting."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            raise ApiError(401, "unauthenticated", "log in or send 'Authorization: Bearer <token>'")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def admin_required_api(view):
+    @wraps(view)
+    @login_required_api
+    def wrapper(*args, **kwargs):
+        if not current_user.is_admin:
+            raise ApiError(403, "forbidden", "this needs an admin account")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def init_auth(app: Flask) -> None:
+    ext.login_manager.init_app(app)
+    ext.login_manager.login_view = "pages.login"
+    ext.csrf.init_app(app)
+
+    @ext.login_manager.user_loader
+    def _load_session_user(user_id: str) -> User | None:
+        if _bearer_token():
+            return None  # a token request is judged by its token alone
+        with ext.store().tx() as tx:
+            row = users.get_user(tx, user_id)
+        return User(row) if row and not row["disabled"] else None
+
+    @ext.login_manager.request_loader
+    def _load_token_user(_request) -> User | None:
+        token = _bearer_token()
+        if token is None:
+            return None
+        with ext.store().tx() as tx:
+            row = users.user_for_token(tx, token)
+        if row is None:
+            raise ApiError(401, "bad_token", "the bearer token is unknown or revoked")
+        g.token_auth = True
+        return User(row)
+
+    @app.before_request
+    def _guard() -> None:
+        if request.endpoint in (None, "static"):
+            return
+        user_known = current_user.is_authenticated  # resolves the token or the session
+        who = f"user:{current_user.id}" if user_known else f"ip:{client_address()}"
+        ratelimit.hit(ext.redis_client(), who, ext.config().RATE_LIMIT)
+        if (
+            request.method in UNSAFE_METHODS
+            and not g.get("token_auth")
+            and request.endpoint not in CSRF_EXEMPT_ENDPOINTS
+        ):
+            ext.csrf.protect()

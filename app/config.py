@@ -1,0 +1,93 @@
+"""Configuration read from the environment (and an optional `.env`), in one place.
+
+Every process (web, workers, CLI) builds the same `Config`, so a setting means the same thing everywhere.
+Secrets are not settings: they are generated on first run into the instance directory (see `app.secrets`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+_UNITS = {"s": 1, "second": 1, "m": 60, "minute": 60, "h": 3600, "hour": 3600}
+
+
+def parse_rate(text: str) -> tuple[int, int]:
+    """Parse '120/minute' into (120, 60): limits are written the way people say them."""
+    count, _, unit = text.strip().partition("/")
+    seconds = _UNITS.get(unit.strip().lower() or "minute")
+    if seconds is None or not count.strip().isdigit() or int(count) <= 0:
+        raise ValueError(f"bad rate limit {text!r}: expected e.g. '120/minute'")
+    return int(count), seconds
+
+
+def parse_size(text: str) -> int:
+    """Parse '500MB' / '2GB' / '1048576' into bytes."""
+    text = text.strip().upper().removesuffix("B")
+    factor = 1
+    for suffix, mult in (("K", 1000), ("M", 1000**2), ("G", 1000**3), ("KI", 1024), ("MI", 1024**2)):
+        if text.endswith(suffix):
+            text, factor = text[: -len(suffix)], mult
+    return int(float(text) * factor)
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+@dataclass
+class Config:
+    """Flask-style config object: upper-case attributes become `app.config` keys."""
+
+    INSTANCE_DIR: Path = field(default_factory=lambda: Path(_env("NEMO_INSTANCE_DIR", str(PROJECT_ROOT / "instance"))))
+    REDIS_URL: str = field(default_factory=lambda: _env("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    # Empty means the encrypted SQLCipher file in the instance directory.
+    DATABASE_URL: str = field(default_factory=lambda: _env("DATABASE_URL", ""))
+    # Where encrypted audio lives. Point every host at the same mount (NFS, CephFS, ...) when scaling out.
+    BLOB_DIR: Path | None = field(default_factory=lambda: Path(p) if (p := _env("NEMO_BLOB_DIR", "")) else None)
+    ASR_MODEL: str = field(default_factory=lambda: _env("NEMO_ASR_MODEL", "whisper-tiny.en"))
+    ASR_COMPUTE_TYPE: str = field(default_factory=lambda: _env("NEMO_ASR_COMPUTE_TYPE", "int8"))
+    ASR_DEVICE: str = field(default_factory=lambda: _env("NEMO_ASR_DEVICE", "auto"))
+    MODEL_BUDGET_BYTES: int = field(default_factory=lambda: parse_size(_env("NEMO_MODEL_BUDGET", "4GB")))
+    WORKER_THREADS: int = field(default_factory=lambda: int(_env("NEMO_WORKER_THREADS", "2")))
+    MAX_UPLOAD_BYTES: int = field(default_factory=lambda: parse_size(_env("NEMO_MAX_UPLOAD", "500MB")))
+    MAX_DURATION_SECONDS: float = field(default_factory=lambda: float(_env("NEMO_MAX_DURATION_SECONDS", "14400")))
+    RATE_LIMIT: str = field(default_factory=lambda: _env("NEMO_RATE_LIMIT", "120/minute"))
+    LOGIN_RATE_LIMIT: str = field(default_factory=lambda: _env("NEMO_LOGIN_RATE_LIMIT", "20/minute"))
+    EVENT_STREAM_TTL_SECONDS: int = field(default_factory=lambda: int(_env("NEMO_EVENT_TTL_SECONDS", "604800")))
+    SSE_HEARTBEAT_SECONDS: float = field(default_factory=lambda: float(_env("NEMO_SSE_HEARTBEAT_SECONDS", "15")))
+    SESSION_COOKIE_SECURE: bool = field(default_factory=lambda: _env("NEMO_SECURE_COOKIES", "0") == "1")
+    SESSION_COOKIE_HTTPONLY: bool = True
+    SESSION_COOKIE_SAMESITE: str = "Lax"
+    # CSRF is enforced by app.auth for cookie sessions only; bearer-token calls carry no ambient credentials.
+    WTF_CSRF_CHECK_DEFAULT: bool = False
+    WTF_CSRF_TIME_LIMIT: int | None = None
+
+    def __post_init__(self) -> None:
+        parse_rate(self.RATE_LIMIT)
+        parse_rate(self.LOGIN_RATE_LIMIT)
+        # Flask rejects bodies over this before reading them; a little slack for the multipart envelope.
+        self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_BYTES + 1024 * 1024
+        if self.BLOB_DIR is None:
+            self.BLOB_DIR = self.INSTANCE_DIR / "blobs"
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.DATABASE_URL.startswith(("postgresql://", "postgres://"))
+
+    @property
+    def sqlcipher_path(self) -> Path:
+        return self.INSTANCE_DIR / "nemo.db"
+
+
+def load_config() -> Config:
+    """Build the config, letting a `.env` in the working directory or project root fill unset variables."""
+    load_dotenv(Path.cwd() / ".env", override=False)
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    return Config()

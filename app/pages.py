@@ -1,0 +1,62 @@
+"""Server-rendered pages. They fetch their data from the JSON API, with the session cookie and CSRF header."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, logout_user
+
+from app import extensions as ext
+from app.auth import authenticate, client_address
+from app.errors import ApiError
+from app.forms import LoginForm
+from app.store import audit, recordings
+
+pages = Blueprint("pages", __name__)
+
+
+@pages.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            authenticate(form.username.data, form.password.data)
+        except ApiError as exc:
+            error = exc.message
+        else:
+            target = request.args.get("next", "")
+            # Only local paths: an open redirect would turn the login page into a phishing aid.
+            if not target.startswith("/") or target.startswith("//"):
+                target = url_for("pages.upload")
+            return redirect(target)
+    return render_template("login.html", form=form, error=error), 401 if error else 200
+
+
+@pages.post("/logout")
+@login_required
+def logout():
+    with ext.store().tx() as tx:
+        audit.record(tx, "logout", current_user.id, "", client_address())
+    logout_user()
+    return redirect(url_for("pages.login"))
+
+
+@pages.get("/")
+@login_required
+def upload():
+    return render_template("upload.html", max_upload=ext.config().MAX_UPLOAD_BYTES)
+
+
+@pages.get("/recordings")
+@login_required
+def recording_list():
+    return render_template("recordings.html")
+
+
+@pages.get("/recordings/<recording_id>")
+@login_required
+def recording(recording_id: str):
+    with ext.store().tx() as tx:
+        if recordings.get_recording(tx, recording_id, current_user.id) is None:
+            abort(404)
+    return render_template("recording.html", recording_id=recording_id)

@@ -1,0 +1,23 @@
+"""The audit log: who did what security-relevant thing, and from where."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from app.store.db import Tx
+
+ACTIONS = {"login", "login_failed", "logout", "user_created", "token_created", "role_changed", "deleted"}
+
+
+def record(tx: Tx, action: str, user_id: str | None, detail: str = "", remote_addr: str | None = None) -> None:
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    tx.execute(
+        "INSERT INTO audit_log (id, at, user_id, action, detail, remote_addr) VALUES (?, ?, ?, ?, ?, ?)",
+        (uuid.uuid4().hex, time.time(), user_id, action, detail[:500], remote_addr),
+    )
+
+
+def recent(tx: Tx, limit: int = 100) -> list[dict]:
+    return tx.all("SELECT * FROM audit_log ORDER BY at DESC LIMIT ?", (limit,))

@@ -1,0 +1,66 @@
+"""The two ways to reach the one schema: an encrypted SQLCipher file, or PostgreSQL.
+
+Queries are written once with `?` placeholders; each backend adapts them. Everything else about the SQL is
+kept to what both dialects accept, so there is no ORM and no dialect branch outside this module.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Protocol
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+class Backend(Protocol):
+    name: str
+
+    def connect(self) -> Any: ...
+
+    def adapt(self, sql: str) -> str: ...
+
+
+class SqlcipherBackend:
+    """A single encrypted file: the zero-setup default for one machine."""
+
+    name = "sqlcipher"
+
+    def __init__(self, path: Path, key_hex: str) -> None:
+        if len(key_hex) != 64 or not re.fullmatch(r"[0-9a-f]+", key_hex):
+            raise ValueError("database key must be 32 bytes of hex")
+        self.path = path
+        self._key_hex = key_hex
+
+    def connect(self) -> Any:
+        from sqlcipher3 import dbapi2 as sqlcipher
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlcipher.connect(str(self.path), timeout=30, isolation_level=None, check_same_thread=False)
+        # A raw key skips SQLCipher's PBKDF2, which would otherwise cost ~100 ms on every connect.
+        conn.execute(f"PRAGMA key = \"x'{self._key_hex}'\"")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
+    def adapt(self, sql: str) -> str:
+        return sql
+
+
+class PostgresBackend:
+    """PostgreSQL through psycopg 3: the backend for more than one host."""
+
+    name = "postgres"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def connect(self) -> Any:
+        import psycopg
+
+        return psycopg.connect(self.url, autocommit=True)
+
+    def adapt(self, sql: str) -> str:
+        return _PLACEHOLDER.sub("%s", sql)

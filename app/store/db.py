@@ -1,0 +1,118 @@
+"""One connection per thread and process, transactions as context managers, rows as dicts."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from app.store.backends import Backend
+from app.store.migrations import MIGRATIONS
+
+
+class Tx:
+    """A cursor bound to one transaction; `?` placeholders work on both backends."""
+
+    def __init__(self, conn: Any, backend: Backend) -> None:
+        self._conn = conn
+        self._backend = backend
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        cur = self._conn.cursor()
+        cur.execute(self._backend.adapt(sql), tuple(params))
+        return cur.rowcount
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._conn.cursor().executemany(self._backend.adapt(sql), [tuple(r) for r in rows])
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cur = self._conn.cursor()
+        cur.execute(self._backend.adapt(sql), tuple(params))
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        rows = self.all(sql, params)
+        return rows[0] if rows else None
+
+
+class Store:
+    """The system of record. Safe to share between threads; reconnects after a fork."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self._local = threading.local()
+
+    def _connection(self) -> Any:
+        pid = os.getpid()
+        conn = getattr(self._local, "conn", None)
+        if conn is None or getattr(self._local, "pid", None) != pid:
+            conn = self.backend.connect()
+            self._local.conn, self._local.pid = conn, pid
+        return conn
+
+    def _drop_connection(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001 - it is already broken; we only tidy up
+                pass
+
+    @contextmanager
+    def tx(self) -> Iterator[Tx]:
+        """Run a block in one transaction: all of it lands, or none of it."""
+        conn = self._connection()
+        try:
+            conn.execute("BEGIN IMMEDIATE" if self.backend.name == "sqlcipher" else "BEGIN")
+        except Exception:
+            # A server restart or a forked copy: one fresh connection, then give up loudly.
+            self._drop_connection()
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE" if self.backend.name == "sqlcipher" else "BEGIN")
+        try:
+            yield Tx(conn, self.backend)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def ping(self) -> bool:
+        with self.tx() as tx:
+            return tx.one("SELECT 1 AS ok")["ok"] == 1
+
+    def close(self) -> None:
+        self._drop_connection()
+
+    def migrate(self) -> int:
+        """Apply pending migrations; safe to call from several processes at once. Returns the version."""
+        # PostgreSQL needs an explicit lock; BEGIN IMMEDIATE already serialises writers of the SQLite file.
+        lock = "SELECT pg_advisory_xact_lock(726354)" if self.backend.name == "postgres" else None
+        with self.tx() as tx:
+            if lock:
+                tx.all(lock)
+            tx.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at DOUBLE PRECISION NOT NULL)"
+            )
+        version = 0
+        for number, name, statements in MIGRATIONS:
+            with self.tx() as tx:
+                if lock:
+                    tx.all(lock)
+                if tx.one("SELECT version FROM schema_migrations WHERE version = ?", (number,)):
+                    version = number
+                    continue
+                for statement in statements:
+                    tx.execute(statement)
+                tx.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (number, name, time.time()),
+                )
+                version = number
+        return version

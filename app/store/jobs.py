@@ -1,0 +1,84 @@
+"""Job rows: the last known state of a piece of work, for polling. The live detail is on the event stream."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from app.store.db import Tx
+
+STATES = ("queued", "running", "done", "failed", "cancelled")
+TERMINAL = ("done", "failed", "cancelled")
+JOB_COLUMNS = "id, user_id, recording_id, kind, state, stage, progress, error, warning, created_at, updated_at"
+
+
+def insert_job(tx: Tx, user_id: str, recording_id: str | None, kind: str, stage: str) -> dict[str, Any]:
+    now = time.time()
+    row = {
+        "id": uuid.uuid4().hex,
+        "user_id": user_id,
+        "recording_id": recording_id,
+        "kind": kind,
+        "state": "queued",
+        "stage": stage,
+        "progress": 0.0,
+        "error": None,
+        "warning": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    tx.execute(
+        "INSERT INTO jobs (id, user_id, recording_id, kind, state, stage, progress, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, 'queued', ?, 0, ?, ?)",
+        (row["id"], user_id, recording_id, kind, stage, now, now),
+    )
+    return row
+
+
+def get_job(tx: Tx, job_id: str, user_id: str | None = None) -> dict[str, Any] | None:
+    if user_id is None:
+        return tx.one(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
+    return tx.one(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ? AND user_id = ?", (job_id, user_id))
+
+
+def list_jobs(tx: Tx, user_id: str, limit: int = 100) -> list[dict[str, Any]]:
+    return tx.all(
+        f"SELECT {JOB_COLUMNS} FROM jobs WHERE user_id = ? ORDER BY created_at DESC LIMIT ?", (user_id, limit)
+    )
+
+
+def update_job(tx: Tx, job_id: str, **fields: Any) -> bool:
+    """Update a job that has not finished; a finished (or cancelled) job never changes again."""
+    allowed = {"state", "stage", "progress", "error", "warning"}
+    if not fields or set(fields) - allowed:
+        raise ValueError(f"cannot update {sorted(set(fields) - allowed)}")
+    now = time.time()
+    if fields.get("state") is not None and fields["state"] not in STATES:
+        raise ValueError(f"unknown state {fields['state']!r}")
+    assignments = ", ".join(f"{name} = ?" for name in fields)
+    params = [*fields.values(), now]
+    finished = ", finished_at = ?" if fields.get("state") in TERMINAL else ""
+    if finished:
+        params.append(now)
+    changed = tx.execute(
+        f"UPDATE jobs SET {assignments}, updated_at = ?{finished} "
+        f"WHERE id = ? AND state NOT IN ('done', 'failed', 'cancelled')",
+        [*params, job_id],
+    )
+    return changed > 0
+
+
+def public_job(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "recording_id": row["recording_id"],
+        "kind": row["kind"],
+        "state": row["state"],
+        "stage": row["stage"],
+        "progress": round(float(row["progress"]), 4),
+        "error": row["error"],
+        "warning": row["warning"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+    }

@@ -1,0 +1,92 @@
+"""Versioned schema migrations. Append, never edit a released one.
+
+Types are chosen to mean the same in SQLite and PostgreSQL: TEXT ids generated in Python, DOUBLE PRECISION
+epoch seconds, INTEGER flags, JSON kept in TEXT.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[int, str, list[str]]] = [
+    (
+        1,
+        "users, tokens, audit, recordings, jobs, segments",
+        [
+            """CREATE TABLE users (
+                id TEXT PRIMARY KEY,
+                username TEXT NOT NULL UNIQUE,
+                password_hash TEXT NOT NULL,
+                role TEXT NOT NULL CHECK (role IN ('admin', 'user')),
+                disabled INTEGER NOT NULL DEFAULT 0,
+                created_at DOUBLE PRECISION NOT NULL
+            )""",
+            """CREATE TABLE api_tokens (
+                id TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                token_hash TEXT NOT NULL UNIQUE,
+                created_at DOUBLE PRECISION NOT NULL,
+                last_used_at DOUBLE PRECISION,
+                revoked_at DOUBLE PRECISION
+            )""",
+            """CREATE TABLE audit_log (
+                id TEXT PRIMARY KEY,
+                at DOUBLE PRECISION NOT NULL,
+                user_id TEXT,
+                action TEXT NOT NULL,
+                detail TEXT NOT NULL DEFAULT '',
+                remote_addr TEXT
+            )""",
+            "CREATE INDEX audit_log_at ON audit_log(at)",
+            """CREATE TABLE recordings (
+                id TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                title TEXT NOT NULL,
+                original_filename TEXT,
+                content_sha256 TEXT NOT NULL,
+                size_bytes BIGINT NOT NULL,
+                duration_seconds DOUBLE PRECISION NOT NULL,
+                audio_format TEXT,
+                blob_id TEXT NOT NULL,
+                pcm_blob_id TEXT,
+                language TEXT,
+                options TEXT NOT NULL DEFAULT '{}',
+                status TEXT NOT NULL,
+                asr_model TEXT,
+                recorded_at DOUBLE PRECISION NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL
+            )""",
+            "CREATE INDEX recordings_user_sha ON recordings(user_id, content_sha256)",
+            """CREATE TABLE jobs (
+                id TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                recording_id TEXT REFERENCES recordings(id) ON DELETE CASCADE,
+                kind TEXT NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+                stage TEXT NOT NULL,
+                progress DOUBLE PRECISION NOT NULL DEFAULT 0,
+                error TEXT,
+                warning TEXT,
+                created_at DOUBLE PRECISION NOT NULL,
+                updated_at DOUBLE PRECISION NOT NULL,
+                finished_at DOUBLE PRECISION
+            )""",
+            "CREATE INDEX jobs_user ON jobs(user_id, created_at)",
+            """CREATE TABLE segments (
+                id TEXT PRIMARY KEY,
+                recording_id TEXT NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+                chunk_index INTEGER NOT NULL,
+                seq INTEGER NOT NULL,
+                start_s DOUBLE PRECISION NOT NULL,
+                end_s DOUBLE PRECISION NOT NULL,
+                speaker TEXT,
+                text TEXT NOT NULL,
+                words TEXT NOT NULL DEFAULT '[]',
+                avg_logprob DOUBLE PRECISION,
+                UNIQUE (recording_id, chunk_index, seq)
+            )""",
+            "CREATE INDEX segments_recording ON segments(recording_id, start_s)",
+        ],
+    ),
+]
+
+LATEST_VERSION = MIGRATIONS[-1][0]

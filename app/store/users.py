@@ -1,0 +1,103 @@
+"""Users and their API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+import uuid
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+
+from app.store.db import Tx
+
+_hasher = PasswordHasher()
+# Verifying against this keeps a login for an unknown name as slow as one with a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+TOKEN_PREFIX = "nemo_"
+USERNAME_MAX = 64
+PASSWORD_MIN = 8
+
+
+class UserError(ValueError):
+    """A request about users that cannot be honoured, with a message fit for the caller."""
+
+
+def validate_username(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > USERNAME_MAX or not all(c.isalnum() or c in "._-@" for c in name):
+        raise UserError(f"username must be 1-{USERNAME_MAX} letters, digits or . _ - @")
+    return name
+
+
+def create_user(tx: Tx, username: str, password: str, role: str = "user") -> dict[str, Any]:
+    username = validate_username(username)
+    if len(password) < PASSWORD_MIN:
+        raise UserError(f"password must be at least {PASSWORD_MIN} characters")
+    if role not in ("admin", "user"):
+        raise UserError("role must be admin or user")
+    if tx.one("SELECT id FROM users WHERE username = ?", (username,)):
+        raise UserError(f"user {username!r} already exists")
+    user = {"id": uuid.uuid4().hex, "username": username, "role": role, "disabled": 0, "created_at": time.time()}
+    tx.execute(
+        "INSERT INTO users (id, username, password_hash, role, disabled, created_at) VALUES (?, ?, ?, ?, 0, ?)",
+        (user["id"], username, _hasher.hash(password), role, user["created_at"]),
+    )
+    return user
+
+
+def get_user(tx: Tx, user_id: str) -> dict[str, Any] | None:
+    return tx.one("SELECT id, username, role, disabled, created_at FROM users WHERE id = ?", (user_id,))
+
+
+def get_user_by_name(tx: Tx, username: str) -> dict[str, Any] | None:
+    return tx.one("SELECT id, username, role, disabled, created_at FROM users WHERE username = ?", (username,))
+
+
+def check_password(tx: Tx, username: str, password: str) -> dict[str, Any] | None:
+    """The user if the password matches and the account is enabled; None otherwise, in constant-ish time."""
+    row = tx.one("SELECT id, password_hash, disabled FROM users WHERE username = ?", (username.strip(),))
+    try:
+        _hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return None
+    if row is None or row["disabled"]:
+        return None
+    return get_user(tx, row["id"])
+
+
+def set_role(tx: Tx, user_id: str, role: str) -> None:
+    if role not in ("admin", "user"):
+        raise UserError("role must be admin or user")
+    tx.execute("UPDATE users SET role = ? WHERE id = ?", (role, user_id))
+
+
+def hash_token(token: str) -> str:
+    # Tokens carry 256 random bits, so a fast hash is enough and lets us look them up by hash.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(tx: Tx, user_id: str, name: str) -> tuple[str, dict[str, Any]]:
+    """Create a token and return it in clear once; only its hash is kept."""
+    name = name.strip() or "token"
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = {"id": uuid.uuid4().hex, "user_id": user_id, "name": name[:100], "created_at": time.time()}
+    tx.execute(
+        "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+        (row["id"], user_id, row["name"], hash_token(token), row["created_at"]),
+    )
+    return token, row
+
+
+def user_for_token(tx: Tx, token: str) -> dict[str, Any] | None:
+    row = tx.one(
+        "SELECT t.id AS token_id, u.id, u.username, u.role, u.disabled FROM api_tokens t "
+        "JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked_at IS NULL",
+        (hash_token(token),),
+    )
+    if row is None or row["disabled"]:
+        return None
+    tx.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (time.time(), row["token_id"]))
+    return row

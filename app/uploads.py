@@ -1,0 +1,134 @@
+"""Accepting a recording: validate everything first, then store and enqueue, or leave no trace."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from werkzeug.datastructures import FileStorage
+
+import celeryconfig
+from app import extensions as ext
+from app.audio_probe import AudioRejected, probe
+from app.errors import ApiError
+from app.store import jobs, recordings
+
+log = logging.getLogger(__name__)
+
+TITLE_MAX = 200
+MAX_SPEAKERS_LIMIT = 32
+REJECTION_STATUS = {"empty_file": 422, "not_audio": 415, "corrupt_audio": 422, "truncated_audio": 422, "too_long": 413}
+PREPARE_TASK = "tasks.audio.prepare_recording"
+
+
+def parse_timestamp(text: str, field: str) -> float:
+    """ISO 8601 (a naive time is taken as UTC) to epoch seconds."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ApiError(400, "bad_field", f"{field} must be an ISO 8601 date-time, e.g. 2026-11-24T09:30:00Z") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def _optional_int(form: dict[str, str], name: str) -> int | None:
+    raw = (form.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_SPEAKERS_LIMIT:
+        raise ApiError(400, "bad_field", f"{name} must be a whole number from 1 to {MAX_SPEAKERS_LIMIT}")
+    return int(raw)
+
+
+def parse_options(form: dict[str, str], filename: str) -> dict[str, Any]:
+    """Validate the form fields that come with an upload."""
+    title = (form.get("title") or "").strip() or Path(filename or "recording").stem or "recording"
+    if len(title) > TITLE_MAX:
+        raise ApiError(400, "bad_field", f"title must be at most {TITLE_MAX} characters")
+    language = (form.get("language") or "").strip().lower() or None
+    if language and (len(language) > 8 or not language.replace("-", "").isalpha()):
+        raise ApiError(400, "bad_field", "language must be a language code such as 'en'")
+    speakers = _optional_int(form, "speakers")
+    max_speakers = _optional_int(form, "max_speakers")
+    if speakers and max_speakers and speakers > max_speakers:
+        raise ApiError(400, "bad_field", "speakers cannot exceed max_speakers")
+    recorded_at = form.get("recorded_at")
+    return {
+        "title": title,
+        "language": language,
+        "speakers": speakers,
+        "max_speakers": max_speakers,
+        "recorded_at": parse_timestamp(recorded_at, "recorded_at") if recorded_at else None,
+    }
+
+
+def _save_and_hash(upload: FileStorage, target: Path, limit: int) -> tuple[int, str]:
+    digest, size = hashlib.sha256(), 0
+    with target.open("wb") as out:
+        while chunk := upload.stream.read(1024 * 1024):
+            size += len(chunk)
+            if size > limit:
+                raise ApiError(413, "too_large", f"the upload exceeds the limit of {limit} bytes")
+            digest.update(chunk)
+            out.write(chunk)
+    return size, digest.hexdigest()
+
+
+def accept_recording(upload: FileStorage | None, form: dict[str, str], user_id: str) -> tuple[dict, dict]:
+    """Validate, store encrypted, create recording + job rows and enqueue; returns (job, recording)."""
+    if upload is None or not upload.filename:
+        raise ApiError(400, "missing_file", "send the audio as a multipart field named 'audio'")
+    config = ext.config()
+    options = parse_options(form, upload.filename)
+    spool = config.INSTANCE_DIR / "tmp"
+    spool.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with tempfile.TemporaryDirectory(dir=spool) as tmp:
+        path = Path(tmp) / "upload"
+        size, sha256 = _save_and_hash(upload, path, config.MAX_UPLOAD_BYTES)
+        try:
+            info = probe(path, config.MAX_DURATION_SECONDS)
+        except AudioRejected as exc:
+            raise ApiError(REJECTION_STATUS[exc.code], exc.code, exc.message) from exc
+        blob_id = ext.blobs().put_file(path)
+
+    recorded_at = options["recorded_at"]
+    if recorded_at is None and info.creation_time:
+        try:
+            recorded_at = parse_timestamp(info.creation_time, "creation_time")
+        except ApiError:
+            recorded_at = None
+    try:
+        with ext.store().tx() as tx:
+            recording = recordings.insert_recording(
+                tx,
+                user_id=user_id,
+                title=options["title"],
+                original_filename=Path(upload.filename).name[:255],
+                content_sha256=sha256,
+                size_bytes=size,
+                duration_seconds=info.duration_seconds,
+                audio_format=f"{info.format_name}/{info.codec}",
+                blob_id=blob_id,
+                pcm_blob_id=None,
+                language=options["language"],
+                options={k: options[k] for k in ("speakers", "max_speakers")},
+                recorded_at=recorded_at or datetime.now(UTC).timestamp(),
+            )
+            job = jobs.insert_job(tx, user_id, recording["id"], "transcribe", "queued")
+    except Exception:
+        ext.blobs().delete(blob_id)
+        raise
+    try:
+        ext.celery().send_task(PREPARE_TASK, args=[job["id"]], priority=celeryconfig.PRIORITY_BATCH)
+    except Exception as exc:
+        log.exception("could not enqueue job %s", job["id"])
+        with ext.store().tx() as tx:
+            recordings.delete_recording(tx, recording["id"])
+        ext.blobs().delete(blob_id)
+        raise ApiError(503, "queue_unavailable", "the job queue is unavailable; nothing was stored") from exc
+    return job, recording

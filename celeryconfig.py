@@ -1,0 +1,64 @@
+"""Celery settings: queues, routes, priorities, acknowledgements, time limits.
+
+Redis priorities run the other way from RabbitMQ's: 0 is served first. Every message gets an explicit
+priority, and `task_default_priority` covers any that does not, since Redis would otherwise treat a message
+without one as the most urgent.
+"""
+
+import os
+
+from kombu import Queue
+
+broker_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+result_backend = broker_url
+
+# Priorities (lower is sooner). Chat outranks live chunks, which outrank batch chunks, which outrank summaries.
+PRIORITY_CHAT = 0
+PRIORITY_LIVE = 3
+PRIORITY_DEFAULT = 5
+PRIORITY_BATCH = 6
+PRIORITY_SUMMARY = 9
+
+QUEUES = ("audio", "transcription", "chat", "emotion", "indexing", "search")
+GPU_QUEUES = ("chat", "transcription")
+CPU_QUEUES = ("audio", "emotion", "indexing", "search")
+
+task_queues = [Queue(name, routing_key=name) for name in QUEUES]
+task_default_queue = "audio"
+task_routes = {
+    "tasks.audio.*": {"queue": "audio"},
+    "tasks.transcription.*": {"queue": "transcription"},
+    "tasks.chat.*": {"queue": "chat"},
+    "tasks.emotion.*": {"queue": "emotion"},
+    "tasks.indexing.*": {"queue": "indexing"},
+    "tasks.search.*": {"queue": "search"},
+}
+
+broker_transport_options = {
+    "queue_order_strategy": "priority",
+    "priority_steps": list(range(10)),
+    "sep": ":",
+    # Longer than the longest task (the task hard limit below), or Redis would hand a running task to a
+    # second worker.
+    "visibility_timeout": 4 * 3600,
+}
+result_backend_transport_options = {"visibility_timeout": 4 * 3600}
+task_default_priority = PRIORITY_DEFAULT
+task_queue_max_priority = 9
+
+task_acks_late = True
+task_reject_on_worker_lost = True
+worker_prefetch_multiplier = 1
+task_time_limit = 3 * 3600
+task_soft_time_limit = 3 * 3600 - 60
+result_expires = 24 * 3600
+task_serializer = "json"
+result_serializer = "json"
+accept_content = ["json"]
+
+# Flower shows workers and tasks live only with events on.
+worker_send_task_events = True
+task_send_sent_event = True
+task_track_started = True
+broker_connection_retry_on_startup = True
+worker_hijack_root_logger = False

@@ -1,0 +1,1 @@
+"""How to run Nemo Server: the one-command local launcher, plus process files for other setups."""

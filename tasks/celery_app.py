@@ -1,0 +1,16 @@
+"""The worker's entry point: `celery -A tasks.celery_app worker ...` (what `nemoctl worker` runs)."""
+
+from app import create_app
+from app.config import load_config
+from workers.boot import pin_threads
+
+_config = load_config()
+pin_threads(_config.WORKER_THREADS)
+
+flask_app = create_app(_config)
+celery_app = flask_app.extensions["celery"]
+
+# Registered on import: the shared tasks bind to the default app set by celery_init_app.
+import tasks.audio  # noqa: E402,F401
+import tasks.transcription  # noqa: E402,F401
+import workers.boot  # noqa: E402,F401  (signal handlers)

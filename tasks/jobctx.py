@@ -1,0 +1,71 @@
+"""What every job task does around its real work: state, progress events, cancellation checkpoints."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import current_app
+
+from app import events
+from app.blobs import BlobStore
+from app.config import Config
+from app.store import Store, jobs
+
+log = logging.getLogger(__name__)
+
+
+class JobCancelled(Exception):
+    """Raised at a checkpoint once the user cancelled; the task then stops without writing more."""
+
+
+class JobContext:
+    def __init__(self, job_id: str) -> None:
+        self.job_id = job_id
+        self.config: Config = current_app.extensions["nemo.config"]
+        self.store: Store = current_app.extensions["nemo.store"]
+        self.redis = current_app.extensions["nemo.redis"]
+        self.blobs: BlobStore = current_app.extensions["nemo.blobs"]
+        with self.store.tx() as tx:
+            self.job = jobs.get_job(tx, job_id)
+        if self.job is None:
+            raise LookupError(f"job {job_id} does not exist")
+
+    @property
+    def finished(self) -> bool:
+        """True when the job already ended (done, failed or cancelled): a redelivered task then does nothing."""
+        return self.job["state"] in jobs.TERMINAL
+
+    def _emit(self, event: str, row: dict[str, Any], message: str | None = None) -> None:
+        data = jobs.public_job(row)
+        if message:
+            data["message"] = message
+        events.emit(self.redis, self.job_id, event, data, self.config.EVENT_STREAM_TTL_SECONDS)
+
+    def checkpoint(self) -> None:
+        if events.is_cancelled(self.redis, self.job_id):
+            raise JobCancelled(self.job_id)
+
+    def progress(self, stage: str, progress: float, message: str | None = None) -> None:
+        self.checkpoint()
+        with self.store.tx() as tx:
+            changed = jobs.update_job(tx, self.job_id, state="running", stage=stage, progress=min(progress, 1.0))
+            self.job = jobs.get_job(tx, self.job_id)
+        if not changed:
+            raise JobCancelled(self.job_id)
+        self._emit("progress", self.job, message)
+
+    def done(self, warning: str | None = None) -> None:
+        with self.store.tx() as tx:
+            jobs.update_job(tx, self.job_id, state="done", stage="done", progress=1.0, warning=warning)
+            self.job = jobs.get_job(tx, self.job_id)
+        if self.job["state"] == "done":
+            self._emit("done", self.job)
+
+    def fail(self, error: str) -> None:
+        log.error("job %s failed: %s", self.job_id, error)
+        with self.store.tx() as tx:
+            jobs.update_job(tx, self.job_id, state="failed", error=error[:2000])
+            self.job = jobs.get_job(tx, self.job_id)
+        if self.job["state"] == "failed":
+            self._emit("failed", self.job)

@@ -1,0 +1,110 @@
+"""Speech recognition engines behind one interface.
+
+An engine takes 16 kHz mono float32 audio and yields segments with word timings one at a time, so the caller
+can report progress and stop a cancelled job between segments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from workers.pool import ModelPool
+
+
+@dataclass
+class Word:
+    start: float
+    end: float
+    word: str
+    probability: float
+
+
+@dataclass
+class Segment:
+    start: float
+    end: float
+    text: str
+    words: list[Word] = field(default_factory=list)
+    avg_logprob: float | None = None
+
+    def as_row(self) -> dict:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "avg_logprob": self.avg_logprob,
+            "words": [
+                {"start": round(w.start, 3), "end": round(w.end, 3), "word": w.word, "probability": round(w.probability, 4)}
+                for w in self.words
+            ],
+        }
+
+
+class AsrEngine(Protocol):
+    name: str
+
+    def transcribe(self, audio: np.ndarray, language: str | None) -> Iterator[Segment]: ...
+
+
+class FasterWhisperEngine:
+    """CTranslate2 Whisper through faster-whisper; int8 on CPU, float16 on CUDA."""
+
+    def __init__(self, model_dir: Path, name: str, device: str = "auto", compute_type: str = "int8",
+                 threads: int = 2) -> None:
+        from faster_whisper import WhisperModel
+
+        if device == "auto":
+            device = "cuda" if _cuda_available() else "cpu"
+        if device == "cuda" and compute_type == "int8":
+            compute_type = "float16"
+        self.name = name
+        self.device = device
+        self._english_only = name.endswith(".en")
+        self._model = WhisperModel(str(model_dir), device=device, compute_type=compute_type, cpu_threads=threads)
+
+    def transcribe(self, audio: np.ndarray, language: str | None) -> Iterator[Segment]:
+        if self._english_only:
+            language = "en"
+        segments, _info = self._model.transcribe(
+            audio, language=language, word_timestamps=True, beam_size=5, vad_filter=False,
+            condition_on_previous_text=False,
+        )
+        for seg in segments:
+            text = seg.text.strip()
+            if not text:
+                continue
+            words = [Word(w.start, w.end, w.word.strip(), w.probability) for w in seg.words or []]
+            yield Segment(seg.start, seg.end, text, words, seg.avg_logprob)
+
+
+def _cuda_available() -> bool:
+    try:
+        import ctranslate2
+
+        return ctranslate2.get_cuda_device_count() > 0
+    except Exception:  # noqa: BLE001 - no CUDA runtime means CPU
+        return False
+
+
+def model_size_bytes(model_dir: Path) -> int:
+    return sum(p.stat().st_size for p in model_dir.iterdir() if p.is_file())
+
+
+def asr_engine(pool: ModelPool, model: str, device: str, compute_type: str, threads: int) -> AsrEngine:
+    """The engine for a manifest model name (or a CTranslate2 directory path), resident in the pool."""
+    from models.assemble import ensure_model
+
+    model_dir = Path(model) if "/" in model else ensure_model(model)
+    if not (model_dir / "model.bin").exists():
+        raise FileNotFoundError(f"{model_dir} is not a CTranslate2 Whisper model directory")
+    name = model_dir.name if "/" in model else model
+    return pool.get(
+        f"asr:{model_dir}",
+        model_size_bytes(model_dir),
+        lambda: FasterWhisperEngine(model_dir, name, device, compute_type, threads),
+    )
