@@ -12,7 +12,7 @@ from kombu import Queue
 broker_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 result_backend = broker_url
 
-# Priorities (lower is sooner). Chat outranks live chunks, which outrank batch chunks, which outrank summaries.
+# Priorities (lower is sooner): chat, then live chunks, then batch chunks, then summaries.
 PRIORITY_CHAT = 0
 PRIORITY_LIVE = 3
 PRIORITY_DEFAULT = 5

@@ -38,7 +38,7 @@ class AudioRejected(ValueError):
 def _wav_declared_bytes(path: Path) -> tuple[int, int] | None:
     """(declared data bytes, data bytes present) of a RIFF/WAVE file, or None for anything else.
 
-    FFmpeg estimates a WAV's duration from the file size, so a cut-short WAV looks whole; its header knows better.
+    FFmpeg estimates a WAV's duration from the file size, so a cut-short WAV looks whole; its header knows.
     """
     size = path.stat().st_size
     with path.open("rb") as handle:
@@ -64,7 +64,8 @@ def probe(path: Path, max_duration_seconds: float) -> AudioInfo:
     wav = _wav_declared_bytes(path)
     if wav and wav[1] < wav[0] * TRUNCATION_TOLERANCE:
         raise AudioRejected(
-            "truncated_audio", f"the WAV header declares {wav[0]} bytes of audio but only {wav[1]} are present"
+            "truncated_audio",
+            f"the WAV header declares {wav[0]} bytes of audio but only {wav[1]} are present",
         )
     try:
         container = av.open(str(path), mode="r", metadata_errors="ignore")

@@ -33,8 +33,13 @@ def _client(server: str, token: str | None):
     return NemoClient(server, token)
 
 
-server_option = click.option("--server", envvar="NEMO_URL", default=DEFAULT_SERVER, show_default=True,
-                             help="Base URL of the web server (env NEMO_URL).")
+server_option = click.option(
+    "--server",
+    envvar="NEMO_URL",
+    default=DEFAULT_SERVER,
+    show_default=True,
+    help="Base URL of the web server (env NEMO_URL).",
+)
 token_option = click.option("--token", envvar="NEMO_TOKEN", help="API token (env NEMO_TOKEN).")
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 
@@ -117,7 +122,9 @@ def token_create(name: str, label: str) -> None:
 @server_option
 @token_option
 @json_option
-def submit(paths: tuple[Path, ...], wait: bool, force: bool, server: str, token: str | None, as_json: bool) -> None:
+def submit(
+    paths: tuple[Path, ...], wait: bool, force: bool, server: str, token: str | None, as_json: bool
+) -> None:
     """Upload audio files, and folders searched for audio files."""
     from app.client import ClientError
     from app.submit import collect_files, submit_all, wait_all
@@ -141,7 +148,9 @@ def submit(paths: tuple[Path, ...], wait: bool, force: bool, server: str, token:
     else:
         for o in outcomes:
             detail = f" ({o.error})" if o.error else ""
-            click.echo(f"{o.status:9} {o.file} job={o.job_id or '-'} recording={o.recording_id or '-'}{detail}")
+            click.echo(
+                f"{o.status:9} {o.file} job={o.job_id or '-'} recording={o.recording_id or '-'}{detail}"
+            )
     if any(o.status in ("failed", "rejected", "cancelled") for o in outcomes):
         sys.exit(1)
 
@@ -162,8 +171,10 @@ def status(job_id: str, server: str, token: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(job, indent=2))
     else:
-        click.echo(f"{job['id']} {job['state']} stage={job['stage']} progress={job['progress']:.0%}"
-                   + (f" error={job['error']}" if job["error"] else ""))
+        click.echo(
+            f"{job['id']} {job['state']} stage={job['stage']} progress={job['progress']:.0%}"
+            + (f" error={job['error']}" if job["error"] else "")
+        )
 
 
 WORKER_KINDS = {
@@ -177,10 +188,19 @@ def worker_argv(kind: str, concurrency: int | None = None, loglevel: str = "INFO
     spec = WORKER_KINDS[kind]
     celery_bin = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
     return [
-        celery_bin, "-A", "tasks.celery_app", "worker",
-        "-Q", ",".join(spec["queues"]),
-        "-c", str(concurrency or spec["concurrency"]),
-        "-n", f"{kind}@%h", "-E", "--loglevel", loglevel,
+        celery_bin,
+        "-A",
+        "tasks.celery_app",
+        "worker",
+        "-Q",
+        ",".join(spec["queues"]),
+        "-c",
+        str(concurrency or spec["concurrency"]),
+        "-n",
+        f"{kind}@%h",
+        "-E",
+        "--loglevel",
+        loglevel,
     ]
 
 

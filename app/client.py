@@ -25,7 +25,9 @@ class NemoClient:
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
-            response = self.session.request(method, f"{self.server}/api/v1{path}", timeout=self.timeout, **kwargs)
+            response = self.session.request(
+                method, f"{self.server}/api/v1{path}", timeout=self.timeout, **kwargs
+            )
         except requests.ConnectionError as exc:
             raise ClientError(0, "unreachable", f"cannot reach {self.server}: is the server up?") from exc
         if response.status_code >= 400:
@@ -41,7 +43,9 @@ class NemoClient:
 
     def upload(self, path: Path, fields: dict[str, str] | None = None) -> dict:
         with path.open("rb") as handle:
-            return self.request("POST", "/recordings", files={"audio": (path.name, handle)}, data=fields or {})
+            return self.request(
+                "POST", "/recordings", files={"audio": (path.name, handle)}, data=fields or {}
+            )
 
     def job(self, job_id: str) -> dict:
         return self.request("GET", f"/jobs/{job_id}")

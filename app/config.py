@@ -45,23 +45,33 @@ def _env(name: str, default: str) -> str:
 class Config:
     """Flask-style config object: upper-case attributes become `app.config` keys."""
 
-    INSTANCE_DIR: Path = field(default_factory=lambda: Path(_env("NEMO_INSTANCE_DIR", str(PROJECT_ROOT / "instance"))))
+    INSTANCE_DIR: Path = field(
+        default_factory=lambda: Path(_env("NEMO_INSTANCE_DIR", str(PROJECT_ROOT / "instance")))
+    )
     REDIS_URL: str = field(default_factory=lambda: _env("REDIS_URL", "redis://127.0.0.1:6379/0"))
     # Empty means the encrypted SQLCipher file in the instance directory.
     DATABASE_URL: str = field(default_factory=lambda: _env("DATABASE_URL", ""))
     # Where encrypted audio lives. Point every host at the same mount (NFS, CephFS, ...) when scaling out.
-    BLOB_DIR: Path | None = field(default_factory=lambda: Path(p) if (p := _env("NEMO_BLOB_DIR", "")) else None)
+    BLOB_DIR: Path | None = field(
+        default_factory=lambda: Path(p) if (p := _env("NEMO_BLOB_DIR", "")) else None
+    )
     ASR_MODEL: str = field(default_factory=lambda: _env("NEMO_ASR_MODEL", "whisper-tiny.en"))
     ASR_COMPUTE_TYPE: str = field(default_factory=lambda: _env("NEMO_ASR_COMPUTE_TYPE", "int8"))
     ASR_DEVICE: str = field(default_factory=lambda: _env("NEMO_ASR_DEVICE", "auto"))
     MODEL_BUDGET_BYTES: int = field(default_factory=lambda: parse_size(_env("NEMO_MODEL_BUDGET", "4GB")))
     WORKER_THREADS: int = field(default_factory=lambda: int(_env("NEMO_WORKER_THREADS", "2")))
     MAX_UPLOAD_BYTES: int = field(default_factory=lambda: parse_size(_env("NEMO_MAX_UPLOAD", "500MB")))
-    MAX_DURATION_SECONDS: float = field(default_factory=lambda: float(_env("NEMO_MAX_DURATION_SECONDS", "14400")))
+    MAX_DURATION_SECONDS: float = field(
+        default_factory=lambda: float(_env("NEMO_MAX_DURATION_SECONDS", "14400"))
+    )
     RATE_LIMIT: str = field(default_factory=lambda: _env("NEMO_RATE_LIMIT", "120/minute"))
     LOGIN_RATE_LIMIT: str = field(default_factory=lambda: _env("NEMO_LOGIN_RATE_LIMIT", "20/minute"))
-    EVENT_STREAM_TTL_SECONDS: int = field(default_factory=lambda: int(_env("NEMO_EVENT_TTL_SECONDS", "604800")))
-    SSE_HEARTBEAT_SECONDS: float = field(default_factory=lambda: float(_env("NEMO_SSE_HEARTBEAT_SECONDS", "15")))
+    EVENT_STREAM_TTL_SECONDS: int = field(
+        default_factory=lambda: int(_env("NEMO_EVENT_TTL_SECONDS", "604800"))
+    )
+    SSE_HEARTBEAT_SECONDS: float = field(
+        default_factory=lambda: float(_env("NEMO_SSE_HEARTBEAT_SECONDS", "15"))
+    )
     SESSION_COOKIE_SECURE: bool = field(default_factory=lambda: _env("NEMO_SECURE_COOKIES", "0") == "1")
     SESSION_COOKIE_HTTPONLY: bool = True
     SESSION_COOKIE_SAMESITE: str = "Lax"

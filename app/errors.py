@@ -1,4 +1,4 @@
-"""One error shape for the API: `{"error": {"code", "message"}}` with a 4xx for anything the caller did wrong."""
+"""One error shape for the API: `{"error": {"code", "message"}}`, a 4xx for anything the caller did wrong."""
 
 from __future__ import annotations
 

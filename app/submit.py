@@ -31,7 +31,9 @@ def collect_files(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES))
+            found.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+            )
         elif path.is_file():
             found.append(path)
         else:
@@ -61,7 +63,9 @@ def submit_all(client: NemoClient, files: list[Path], force: bool, show_progress
     return outcomes
 
 
-def wait_all(client: NemoClient, outcomes: list[Outcome], show_progress: bool, poll_seconds: float = 1.0) -> None:
+def wait_all(
+    client: NemoClient, outcomes: list[Outcome], show_progress: bool, poll_seconds: float = 1.0
+) -> None:
     """Poll until every submitted job ends; the bar counts finished jobs of this batch."""
     pending = {o.job_id: o for o in outcomes if o.status == "submitted" and o.job_id}
     with tqdm(total=len(pending), desc="transcribing", unit="job", disable=not show_progress) as bar:

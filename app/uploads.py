@@ -21,7 +21,13 @@ log = logging.getLogger(__name__)
 
 TITLE_MAX = 200
 MAX_SPEAKERS_LIMIT = 32
-REJECTION_STATUS = {"empty_file": 422, "not_audio": 415, "corrupt_audio": 422, "truncated_audio": 422, "too_long": 413}
+REJECTION_STATUS = {
+    "empty_file": 422,
+    "not_audio": 415,
+    "corrupt_audio": 422,
+    "truncated_audio": 422,
+    "too_long": 413,
+}
 PREPARE_TASK = "tasks.audio.prepare_recording"
 
 
@@ -30,7 +36,9 @@ def parse_timestamp(text: str, field: str) -> float:
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError as exc:
-        raise ApiError(400, "bad_field", f"{field} must be an ISO 8601 date-time, e.g. 2026-11-24T09:30:00Z") from exc
+        raise ApiError(
+            400, "bad_field", f"{field} must be an ISO 8601 date-time, e.g. 2026-11-24T09:30:00Z"
+        ) from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()

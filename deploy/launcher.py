@@ -47,11 +47,24 @@ def redis_server_binary() -> str:
 def start_redis(config: Config) -> subprocess.Popen:
     parsed = urlparse(config.REDIS_URL)
     if parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise RuntimeError(f"Redis at {config.REDIS_URL} does not answer, and it is not local to start it here")
+        raise RuntimeError(
+            f"Redis at {config.REDIS_URL} does not answer, and it is not local to start it here"
+        )
     data_dir = config.INSTANCE_DIR / "redis"
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    argv = [redis_server_binary(), "--port", str(parsed.port or 6379), "--bind", "127.0.0.1",
-            "--save", "", "--appendonly", "no", "--dir", str(data_dir)]
+    argv = [
+        redis_server_binary(),
+        "--port",
+        str(parsed.port or 6379),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(data_dir),
+    ]
     process = subprocess.Popen(argv, start_new_session=True, stdout=subprocess.DEVNULL)
     for _ in range(100):
         if redis_answers(config.REDIS_URL):
@@ -73,10 +86,23 @@ def process_table(config: Config) -> list[tuple[str, list[str], dict[str, str]]]
         ("gpu-worker", worker_argv("gpu"), {}),
         ("cpu-worker", worker_argv("cpu"), {}),
         # Credentials go through the environment, not argv, so `ps` does not show them.
-        ("flower", [celery, "-A", "tasks.celery_app", "flower", f"--port={flower_port}", "--address=127.0.0.1"],
-         {"FLOWER_BASIC_AUTH": flower_auth}),
-        ("web", [str(bin_dir / "gunicorn"), "-c", str(Path(__file__).with_name("gunicorn.conf.py")),
-                 "-b", f"{host}:{port}", "app:create_app()"], {}),
+        (
+            "flower",
+            [celery, "-A", "tasks.celery_app", "flower", f"--port={flower_port}", "--address=127.0.0.1"],
+            {"FLOWER_BASIC_AUTH": flower_auth},
+        ),
+        (
+            "web",
+            [
+                str(bin_dir / "gunicorn"),
+                "-c",
+                str(Path(__file__).with_name("gunicorn.conf.py")),
+                "-b",
+                f"{host}:{port}",
+                "app:create_app()",
+            ],
+            {},
+        ),
     ]
 
 
@@ -119,7 +145,9 @@ def run(config: Config) -> int:
     signal.signal(signal.SIGTERM, _stop)
     try:
         for name, argv, extra_env in process_table(config):
-            children.append((name, subprocess.Popen(argv, env={**os.environ, **extra_env}, start_new_session=True)))
+            children.append(
+                (name, subprocess.Popen(argv, env={**os.environ, **extra_env}, start_new_session=True))
+            )
         host, port = os.environ.get("NEMO_HOST", "127.0.0.1"), os.environ.get("NEMO_PORT", "8000")
         flower_port = os.environ.get("NEMO_FLOWER_PORT", "5555")
         secret_file = config.INSTANCE_DIR / "secrets" / "flower_password"

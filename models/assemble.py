@@ -62,7 +62,10 @@ def ensure_model(name: str, verify: bool = False) -> Path:
     stamp = directory / ".verified"
     expected = {f.name: {"sha256": f.sha256, "size": f.size} for f in spec.files}
     if stamp.exists() and json.loads(stamp.read_text()) == expected:
-        sizes_ok = all((directory / f.name).exists() and (directory / f.name).stat().st_size == f.size for f in spec.files)
+        sizes_ok = all(
+            (directory / f.name).exists() and (directory / f.name).stat().st_size == f.size
+            for f in spec.files
+        )
         if sizes_ok and not verify:
             return directory
         if sizes_ok and all(_sha256(directory / f.name) == f.sha256 for f in spec.files):

@@ -33,7 +33,7 @@ class JobContext:
 
     @property
     def finished(self) -> bool:
-        """True when the job already ended (done, failed or cancelled): a redelivered task then does nothing."""
+        """True once the job ended (done, failed or cancelled): a redelivered task then does nothing."""
         return self.job["state"] in jobs.TERMINAL
 
     def _emit(self, event: str, row: dict[str, Any], message: str | None = None) -> None:
@@ -49,7 +49,9 @@ class JobContext:
     def progress(self, stage: str, progress: float, message: str | None = None) -> None:
         self.checkpoint()
         with self.store.tx() as tx:
-            changed = jobs.update_job(tx, self.job_id, state="running", stage=stage, progress=min(progress, 1.0))
+            changed = jobs.update_job(
+                tx, self.job_id, state="running", stage=stage, progress=min(progress, 1.0)
+            )
             self.job = jobs.get_job(tx, self.job_id)
         if not changed:
             raise JobCancelled(self.job_id)

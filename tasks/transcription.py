@@ -28,8 +28,11 @@ def transcribe_recording(self, job_id: str, chunk_index: int = 0) -> None:
         with ctx.store.tx() as tx:
             recording = recordings.get_recording(tx, ctx.job["recording_id"])
         engine = asr_engine(
-            model_pool(config.MODEL_BUDGET_BYTES), config.ASR_MODEL, config.ASR_DEVICE,
-            config.ASR_COMPUTE_TYPE, config.WORKER_THREADS,
+            model_pool(config.MODEL_BUDGET_BYTES),
+            config.ASR_MODEL,
+            config.ASR_DEVICE,
+            config.ASR_COMPUTE_TYPE,
+            config.WORKER_THREADS,
         )
         spool = config.INSTANCE_DIR / "tmp"
         spool.mkdir(parents=True, exist_ok=True, mode=0o700)

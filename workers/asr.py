@@ -39,7 +39,12 @@ class Segment:
             "text": self.text,
             "avg_logprob": self.avg_logprob,
             "words": [
-                {"start": round(w.start, 3), "end": round(w.end, 3), "word": w.word, "probability": round(w.probability, 4)}
+                {
+                    "start": round(w.start, 3),
+                    "end": round(w.end, 3),
+                    "word": w.word,
+                    "probability": round(w.probability, 4),
+                }
                 for w in self.words
             ],
         }
@@ -54,8 +59,9 @@ class AsrEngine(Protocol):
 class FasterWhisperEngine:
     """CTranslate2 Whisper through faster-whisper; int8 on CPU, float16 on CUDA."""
 
-    def __init__(self, model_dir: Path, name: str, device: str = "auto", compute_type: str = "int8",
-                 threads: int = 2) -> None:
+    def __init__(
+        self, model_dir: Path, name: str, device: str = "auto", compute_type: str = "int8", threads: int = 2
+    ) -> None:
         from faster_whisper import WhisperModel
 
         if device == "auto":
@@ -65,13 +71,19 @@ class FasterWhisperEngine:
         self.name = name
         self.device = device
         self._english_only = name.endswith(".en")
-        self._model = WhisperModel(str(model_dir), device=device, compute_type=compute_type, cpu_threads=threads)
+        self._model = WhisperModel(
+            str(model_dir), device=device, compute_type=compute_type, cpu_threads=threads
+        )
 
     def transcribe(self, audio: np.ndarray, language: str | None) -> Iterator[Segment]:
         if self._english_only:
             language = "en"
         segments, _info = self._model.transcribe(
-            audio, language=language, word_timestamps=True, beam_size=5, vad_filter=False,
+            audio,
+            language=language,
+            word_timestamps=True,
+            beam_size=5,
+            vad_filter=False,
             condition_on_previous_text=False,
         )
         for seg in segments:

@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 import time
+from contextlib import suppress
 
 from celery.signals import worker_ready, worker_shutdown
 
@@ -33,15 +34,21 @@ def _start_heartbeat(sender, **_kwargs) -> None:
     hostname = sender.hostname
     queues = sorted(q.name for q in app.amqp.queues.consume_from.values())
     client = redis.Redis.from_url(app.conf.broker_url)
-    info = {"hostname": hostname, "queues": queues, "pid": os.getpid(), "host": socket.gethostname(),
-            "concurrency": getattr(getattr(sender, "controller", None), "concurrency", None)}
+    info = {
+        "hostname": hostname,
+        "queues": queues,
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "concurrency": getattr(getattr(sender, "controller", None), "concurrency", None),
+    }
 
     def beat() -> None:
         while True:
-            try:
-                client.set(_heartbeat_key(hostname), json.dumps({**info, "seen_at": time.time()}), ex=HEARTBEAT_TTL)
-            except Exception:  # noqa: BLE001 - Redis blips must not kill the worker; the TTL tells health
-                pass
+            # A Redis blip must not kill the worker; a missed beat shows in /health through the TTL.
+            with suppress(Exception):
+                client.set(
+                    _heartbeat_key(hostname), json.dumps({**info, "seen_at": time.time()}), ex=HEARTBEAT_TTL
+                )
             time.sleep(HEARTBEAT_SECONDS)
 
     threading.Thread(target=beat, name="nemo-heartbeat", daemon=True).start()
@@ -51,7 +58,5 @@ def _start_heartbeat(sender, **_kwargs) -> None:
 def _stop_heartbeat(sender, **_kwargs) -> None:
     import redis
 
-    try:
+    with suppress(Exception):
         redis.Redis.from_url(sender.app.conf.broker_url).delete(_heartbeat_key(sender.hostname))
-    except Exception:  # noqa: BLE001
-        pass

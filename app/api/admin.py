@@ -48,11 +48,15 @@ def delete_user(user_id: str):
         if target is None:
             raise ApiError(404, "not_found", "no such user")
         blob_ids = [
-            b for r in tx.all("SELECT blob_id, pcm_blob_id FROM recordings WHERE user_id = ?", (user_id,))
-            for b in (r["blob_id"], r["pcm_blob_id"]) if b
+            b
+            for r in tx.all("SELECT blob_id, pcm_blob_id FROM recordings WHERE user_id = ?", (user_id,))
+            for b in (r["blob_id"], r["pcm_blob_id"])
+            if b
         ]
         tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
-        audit.record(tx, "deleted", current_user.id, f"user={user_id} ({target['username']})", client_address())
+        audit.record(
+            tx, "deleted", current_user.id, f"user={user_id} ({target['username']})", client_address()
+        )
     for blob_id in blob_ids:
         ext.blobs().delete(blob_id)
     return "", 204

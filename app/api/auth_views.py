@@ -34,7 +34,9 @@ def _string_field(body: dict, name: str, max_len: int = 1000) -> str:
 def login():
     body = json_body()
     user = authenticate(_string_field(body, "username", 64), _string_field(body, "password"))
-    return jsonify({"user": {"id": user.id, "username": user.username, "role": user.role}, "csrf_token": generate_csrf()})
+    return jsonify(
+        {"user": {"id": user.id, "username": user.username, "role": user.role}, "csrf_token": generate_csrf()}
+    )
 
 
 @api.post("/auth/logout")
@@ -66,5 +68,7 @@ def create_token():
         raise ApiError(400, "bad_field", "name must be a string of at most 100 characters")
     with ext.store().tx() as tx:
         token, row = users.create_token(tx, current_user.id, name)
-        audit.record(tx, "token_created", current_user.id, f"token={row['id']} name={row['name']!r}", client_address())
+        audit.record(
+            tx, "token_created", current_user.id, f"token={row['id']} name={row['name']!r}", client_address()
+        )
     return jsonify({"token": token, "id": row["id"], "name": row["name"]}), 201

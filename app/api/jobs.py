@@ -66,5 +66,7 @@ def cancel_job(job_id: str):
     with ext.store().tx() as tx:
         jobs.update_job(tx, job_id, state="cancelled", error="cancelled by the user")
         row = jobs.get_job(tx, job_id)
-    events.emit(ext.redis_client(), job_id, "cancelled", jobs.public_job(row), config.EVENT_STREAM_TTL_SECONDS)
+    events.emit(
+        ext.redis_client(), job_id, "cancelled", jobs.public_job(row), config.EVENT_STREAM_TTL_SECONDS
+    )
     return jsonify(jobs.public_job(row))

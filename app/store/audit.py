@@ -10,7 +10,9 @@ from app.store.db import Tx
 ACTIONS = {"login", "login_failed", "logout", "user_created", "token_created", "role_changed", "deleted"}
 
 
-def record(tx: Tx, action: str, user_id: str | None, detail: str = "", remote_addr: str | None = None) -> None:
+def record(
+    tx: Tx, action: str, user_id: str | None, detail: str = "", remote_addr: str | None = None
+) -> None:
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     tx.execute(

@@ -6,7 +6,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from app.store.backends import Backend
@@ -59,10 +59,8 @@ class Store:
         conn = getattr(self._local, "conn", None)
         self._local.conn = None
         if conn is not None:
-            try:
+            with suppress(Exception):  # it is already broken; we only tidy up
                 conn.close()
-            except Exception:  # noqa: BLE001 - it is already broken; we only tidy up
-                pass
 
     @contextmanager
     def tx(self) -> Iterator[Tx]:

@@ -10,7 +10,9 @@ from app.store.db import Tx
 
 STATES = ("queued", "running", "done", "failed", "cancelled")
 TERMINAL = ("done", "failed", "cancelled")
-JOB_COLUMNS = "id, user_id, recording_id, kind, state, stage, progress, error, warning, created_at, updated_at"
+JOB_COLUMNS = (
+    "id, user_id, recording_id, kind, state, stage, progress, error, warning, created_at, updated_at"
+)
 
 
 def insert_job(tx: Tx, user_id: str, recording_id: str | None, kind: str, stage: str) -> dict[str, Any]:

@@ -35,7 +35,9 @@ def get_recording(tx: Tx, recording_id: str, user_id: str | None = None) -> dict
     )
 
 
-def list_recordings(tx: Tx, user_id: str, sha256: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+def list_recordings(
+    tx: Tx, user_id: str, sha256: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
     if sha256:
         return tx.all(
             f"SELECT {RECORDING_COLUMNS} FROM recordings WHERE user_id = ? AND content_sha256 = ? "
@@ -56,7 +58,9 @@ def update_recording(tx: Tx, recording_id: str, **fields: Any) -> None:
     tx.execute(f"UPDATE recordings SET {assignments} WHERE id = ?", [*fields.values(), recording_id])
 
 
-def replace_chunk_segments(tx: Tx, recording_id: str, chunk_index: int, segments: list[dict[str, Any]]) -> None:
+def replace_chunk_segments(
+    tx: Tx, recording_id: str, chunk_index: int, segments: list[dict[str, Any]]
+) -> None:
     """Write one chunk's segments; running it twice leaves them there once."""
     tx.execute("DELETE FROM segments WHERE recording_id = ? AND chunk_index = ?", (recording_id, chunk_index))
     tx.executemany(

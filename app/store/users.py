@@ -40,9 +40,16 @@ def create_user(tx: Tx, username: str, password: str, role: str = "user") -> dic
         raise UserError("role must be admin or user")
     if tx.one("SELECT id FROM users WHERE username = ?", (username,)):
         raise UserError(f"user {username!r} already exists")
-    user = {"id": uuid.uuid4().hex, "username": username, "role": role, "disabled": 0, "created_at": time.time()}
+    user = {
+        "id": uuid.uuid4().hex,
+        "username": username,
+        "role": role,
+        "disabled": 0,
+        "created_at": time.time(),
+    }
     tx.execute(
-        "INSERT INTO users (id, username, password_hash, role, disabled, created_at) VALUES (?, ?, ?, ?, 0, ?)",
+        "INSERT INTO users (id, username, password_hash, role, disabled, created_at) "
+        "VALUES (?, ?, ?, ?, 0, ?)",
         (user["id"], username, _hasher.hash(password), role, user["created_at"]),
     )
     return user
@@ -53,7 +60,9 @@ def get_user(tx: Tx, user_id: str) -> dict[str, Any] | None:
 
 
 def get_user_by_name(tx: Tx, username: str) -> dict[str, Any] | None:
-    return tx.one("SELECT id, username, role, disabled, created_at FROM users WHERE username = ?", (username,))
+    return tx.one(
+        "SELECT id, username, role, disabled, created_at FROM users WHERE username = ?", (username,)
+    )
 
 
 def check_password(tx: Tx, username: str, password: str) -> dict[str, Any] | None:
