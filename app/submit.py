@@ -21,6 +21,7 @@ class Outcome:
     job_id: str | None = None
     recording_id: str | None = None
     error: str | None = None
+    error_code: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -57,7 +58,7 @@ def submit_all(client: NemoClient, files: list[Path], force: bool, show_progress
         except ClientError as exc:
             if exc.status in (0, 401, 429) or exc.status >= 500:
                 raise
-            outcomes.append(Outcome(str(path), "rejected", error=exc.message))
+            outcomes.append(Outcome(str(path), "rejected", error=exc.message, error_code=exc.code))
             continue
         outcomes.append(Outcome(str(path), "submitted", accepted["job_id"], accepted["recording_id"]))
     return outcomes

@@ -20,10 +20,11 @@ def synthesize(text: str, target: Path, voice: str = "en-us", speed: int = 150) 
     """Speech from espeak-ng as a wav; other containers are made with ffmpeg from the file suffix."""
     if shutil.which("espeak-ng") is None:
         raise RuntimeError("espeak-ng is missing: run `make system-deps`")
-    wav = target.with_suffix(".wav")
+    wav = target if target.suffix == ".wav" else target.with_name(target.name + ".tmp.wav")
     subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(wav), text], check=True)
-    if target.suffix != ".wav":
+    if wav != target:
         subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(wav), str(target)], check=True)
+        wav.unlink()
     return target
 
 

@@ -1,0 +1,86 @@
+"""`nemoctl submit --wait` against the real server (gunicorn), workers and model."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers import synthesize, word_error_rate
+
+NEMOCTL = str(Path(sys.executable).parent / "nemoctl")
+WER_BOUND = 0.25
+TEXTS = {
+    "standup.wav": "Yesterday I finished the login page and today I will fix the upload bug.",
+    "nested/call.mp3": "The customer asked for a refund because the parcel arrived late.",
+}
+
+
+def run_submit(live_server: str, token: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [NEMOCTL, "submit", *args, "--server", live_server, "--json"],
+        env={"NEMO_TOKEN": token, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_submit_folder_waits_skips_and_forces(live_server, bob, tmp_path, app):
+    folder = tmp_path / "batch"
+    for name, text in TEXTS.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        synthesize(text, folder / name)
+    (folder / "notes.txt").write_text("not audio, and not picked from a folder")
+
+    result = run_submit(live_server, bob["token"], str(folder), "--wait")
+    assert result.returncode == 0, result.stderr
+    outcomes = {
+        Path(o["file"]).relative_to(folder.resolve()).as_posix(): o for o in json.loads(result.stdout)
+    }
+    assert set(outcomes) == set(TEXTS)
+    from app.client import NemoClient
+
+    client = NemoClient(live_server, bob["token"])
+    for name, text in TEXTS.items():
+        outcome = outcomes[name]
+        assert outcome["status"] == "done", outcome
+        segments = client.recording(outcome["recording_id"])["segments"]
+        heard = " ".join(s["text"] for s in segments)
+        assert word_error_rate(text, heard) <= WER_BOUND, heard
+
+    again = run_submit(live_server, bob["token"], str(folder), "--wait")
+    assert again.returncode == 0, again.stderr
+    assert {o["status"] for o in json.loads(again.stdout)} == {"skipped"}
+
+    forced = run_submit(live_server, bob["token"], str(folder / "standup.wav"), "--wait", "--force")
+    assert forced.returncode == 0, forced.stderr
+    [outcome] = json.loads(forced.stdout)
+    assert outcome["status"] == "done" and outcome["recording_id"] != outcomes["standup.wav"]["recording_id"]
+
+
+def test_submit_exits_non_zero_when_a_file_fails(live_server, bob, tmp_path, speech_wav):
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(speech_wav.read_bytes()[:2000])
+    good = tmp_path / "good.wav"
+    shutil.copy(speech_wav, good)
+    result = run_submit(live_server, bob["token"], str(bad), str(good), "--wait", "--force")
+    assert result.returncode == 1
+    outcomes = {Path(o["file"]).name: o for o in json.loads(result.stdout)}
+    assert outcomes["broken.wav"]["status"] == "rejected"
+    assert outcomes["broken.wav"]["error_code"] == "truncated_audio"
+    assert outcomes["good.wav"]["status"] == "done"
+
+
+def test_submit_without_token_or_with_bad_token(live_server, speech_wav):
+    result = subprocess.run(
+        [NEMOCTL, "submit", str(speech_wav), "--server", live_server],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode != 0 and "token" in result.stderr.lower()
+    result = run_submit(live_server, "nemo_wrong", str(speech_wav))
+    assert result.returncode != 0 and "unknown or revoked" in result.stderr
