@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 from typing import Any
 
 import requests
+
+MAX_RATE_LIMIT_WAITS = 5
 
 
 class ClientError(RuntimeError):
@@ -23,19 +26,28 @@ class NemoClient:
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
 
+    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        url = f"{self.server}/api/v1{path}"
+        for _attempt in range(MAX_RATE_LIMIT_WAITS):
+            try:
+                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            except requests.ConnectionError as exc:
+                raise ClientError(0, "unreachable", f"cannot reach {self.server}: is the server up?") from exc
+            # Reads are safe to repeat: wait out a rate limit rather than fail a long batch.
+            if response.status_code != 429 or method != "GET":
+                break
+            time.sleep(min(60, int(response.headers.get("Retry-After", "5")) + 1))
+        return response
+
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        try:
-            response = self.session.request(
-                method, f"{self.server}/api/v1{path}", timeout=self.timeout, **kwargs
-            )
-        except requests.ConnectionError as exc:
-            raise ClientError(0, "unreachable", f"cannot reach {self.server}: is the server up?") from exc
+        response = self._send(method, path, **kwargs)
         if response.status_code >= 400:
             try:
                 error = response.json()["error"]
-                raise ClientError(response.status_code, error["code"], error["message"])
+                code, message = error["code"], error["message"]
             except (ValueError, KeyError, TypeError):
-                raise ClientError(response.status_code, "http_error", response.text[:200]) from None
+                code, message = "http_error", response.text[:200]
+            raise ClientError(response.status_code, code, message)
         return None if response.status_code == 204 else response.json()
 
     def find_by_sha256(self, sha256: str) -> list[dict]:
@@ -49,6 +61,14 @@ class NemoClient:
 
     def job(self, job_id: str) -> dict:
         return self.request("GET", f"/jobs/{job_id}")
+
+    def jobs(self, job_ids: list[str]) -> list[dict]:
+        found: list[dict] = []
+        for start in range(0, len(job_ids), 200):
+            found += self.request("GET", "/jobs", params={"ids": ",".join(job_ids[start : start + 200])})[
+                "jobs"
+            ]
+        return found
 
     def recording(self, recording_id: str) -> dict:
         return self.request("GET", f"/recordings/{recording_id}")

@@ -67,16 +67,16 @@ def submit_all(client: NemoClient, files: list[Path], force: bool, show_progress
 def wait_all(
     client: NemoClient, outcomes: list[Outcome], show_progress: bool, poll_seconds: float = 1.0
 ) -> None:
-    """Poll until every submitted job ends; the bar counts finished jobs of this batch."""
+    """Poll until every submitted job ends, with one request per poll for the whole batch (so a batch of
+    hundreds stays far below the rate limit); the bar counts finished jobs of this batch."""
     pending = {o.job_id: o for o in outcomes if o.status == "submitted" and o.job_id}
     with tqdm(total=len(pending), desc="transcribing", unit="job", disable=not show_progress) as bar:
         while pending:
-            for job_id, outcome in list(pending.items()):
-                job = client.job(job_id)
+            for job in client.jobs(list(pending)):
                 if job["state"] in TERMINAL:
+                    outcome = pending.pop(job["id"])
                     outcome.status = job["state"]
                     outcome.error = job["error"]
-                    del pending[job_id]
                     bar.update(1)
             if pending:
                 time.sleep(poll_seconds)

@@ -22,11 +22,18 @@ def owned_job(job_id: str) -> dict:
     return row
 
 
+MAX_IDS_PER_QUERY = 200
+
+
 @api.get("/jobs")
 @login_required_api
 def list_jobs():
+    """The latest jobs, or with `?ids=a,b,c` exactly those (of the caller's): one poll for a whole batch."""
+    ids = [i for i in request.args.get("ids", "").split(",") if i]
+    if len(ids) > MAX_IDS_PER_QUERY:
+        raise ApiError(400, "bad_field", f"ask for at most {MAX_IDS_PER_QUERY} ids at a time")
     with ext.store().tx() as tx:
-        rows = jobs.list_jobs(tx, current_user.id)
+        rows = jobs.get_jobs(tx, ids, current_user.id) if ids else jobs.list_jobs(tx, current_user.id)
     return jsonify({"jobs": [jobs.public_job(r) for r in rows]})
 
 

@@ -44,6 +44,16 @@ def get_job(tx: Tx, job_id: str, user_id: str | None = None) -> dict[str, Any] |
     return tx.one(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ? AND user_id = ?", (job_id, user_id))
 
 
+def get_jobs(tx: Tx, job_ids: list[str], user_id: str) -> list[dict[str, Any]]:
+    """Those of the given jobs that belong to the user; unknown and foreign ids are simply absent."""
+    if not job_ids:
+        return []
+    marks = ", ".join("?" * len(job_ids))
+    return tx.all(
+        f"SELECT {JOB_COLUMNS} FROM jobs WHERE user_id = ? AND id IN ({marks})", [user_id, *job_ids]
+    )
+
+
 def list_jobs(tx: Tx, user_id: str, limit: int = 100) -> list[dict[str, Any]]:
     return tx.all(
         f"SELECT {JOB_COLUMNS} FROM jobs WHERE user_id = ? ORDER BY created_at DESC LIMIT ?", (user_id, limit)
