@@ -21,5 +21,8 @@ def test_user_b_cannot_reach_user_a_job_or_recording(client, workers, alice, bob
     assert recording_id not in {r["id"] for r in listed}
     jobs = client.get("/api/v1/jobs", headers=bob["auth"]).get_json()["jobs"]
     assert job_id not in {j["id"] for j in jobs}
+    assert client.get(f"/api/v1/jobs?ids={job_id}", headers=bob["auth"]).get_json()["jobs"] == []
+    mine = client.get(f"/api/v1/jobs?ids={job_id},unknown", headers=alice["auth"]).get_json()["jobs"]
+    assert [j["id"] for j in mine] == [job_id]
     # Alice still has it all.
     assert client.get(f"/api/v1/recordings/{recording_id}", headers=alice["auth"]).status_code == 200
