@@ -48,7 +48,8 @@ def test_up_runs_everything_and_stops_on_ctrl_c(environment, bob, speech_wav, tm
     try:
         health = wait_until(
             lambda: (
-                (r := requests.get(f"{base}/api/v1/health", timeout=2)).status_code == 200
+                (r := requests.get(f"{base}/api/v1/health", headers=bob["auth"], timeout=2)).status_code
+                == 200
                 and r.json()["status"] == "ok"
                 and r.json()
             ),

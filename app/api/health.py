@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import jsonify
+from flask_login import current_user
 
 import celeryconfig
 from app import extensions as ext
@@ -41,7 +42,8 @@ def health():
     body = {
         "status": "ok" if ok and not unserved else ("degraded" if ok else "down"),
         **checks,
-        "workers": workers,
         "queues_without_worker": unserved,
     }
+    # Load balancers poll anonymously; worker hosts and pids are for signed-in users only.
+    body["workers"] = workers if current_user.is_authenticated else len(workers)
     return jsonify(body), 200 if ok else 503
