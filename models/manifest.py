@@ -96,4 +96,19 @@ WHISPER_BASE = ModelSpec(
     ),
 )
 
-MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (WHISPER_TINY_EN, WHISPER_BASE)}
+SILERO_VAD = ModelSpec(
+    name="silero-vad",
+    kind="vad",
+    engine="onnxruntime",
+    licence="MIT (Silero VAD v6), shipped inside faster-whisper 1.2.1",
+    files=(
+        ModelFile(
+            "silero_vad_v6.onnx",
+            "4cbf549b8326f60f80f2536d9eefeb450a9abe83365a098031c89719f1be17d2",
+            1245151,
+            (("faster_whisper", "assets/silero_vad_v6.onnx"),),
+        ),
+    ),
+)
+
+MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (WHISPER_TINY_EN, WHISPER_BASE, SILERO_VAD)}

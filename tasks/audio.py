@@ -1,4 +1,5 @@
-"""The `audio` queue: decode an upload to 16 kHz mono PCM for the stages after it."""
+"""The `audio` queue: decode an upload to 16 kHz mono PCM, find the speech, cut it into ~30 s chunks, and
+send one ASR task per chunk."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ from pathlib import Path
 from celery import shared_task
 
 import celeryconfig
-from app.store import recordings
+from app.store import chunks, recordings
 from tasks.jobctx import JobCancelled, JobContext
 from workers.audio import decode_to_pcm16
+from workers.vad import plan_chunks, speech_regions
 
-TRANSCRIBE_TASK = "tasks.transcription.transcribe_recording"
+CHUNK_TASK = "tasks.transcription.transcribe_chunk"
+FINISH_TASK = "tasks.transcription.finish_transcription"
 
 
-@shared_task(name="tasks.audio.prepare_recording", bind=True, max_retries=3)
+@shared_task(name="tasks.audio.prepare_recording", bind=True)
 def prepare_recording(self, job_id: str) -> None:
     ctx = JobContext(job_id)
     if ctx.finished:
@@ -24,24 +27,36 @@ def prepare_recording(self, job_id: str) -> None:
         ctx.progress("audio", 0.01, "decoding audio")
         with ctx.store.tx() as tx:
             recording = recordings.get_recording(tx, ctx.job["recording_id"])
-        if recording["pcm_blob_id"] is None or not ctx.blobs.exists(recording["pcm_blob_id"]):
+            planned = chunks.list_chunks(tx, recording["id"])
+        if not planned or recording["pcm_blob_id"] is None:
+            # Decoding and VAD stream through a scratch file: memory stays flat however long the recording.
             spool = ctx.config.INSTANCE_DIR / "tmp"
             spool.mkdir(parents=True, exist_ok=True, mode=0o700)
             with tempfile.TemporaryDirectory(dir=spool) as tmp:
                 original, pcm = Path(tmp) / "original", Path(tmp) / "pcm"
                 ctx.blobs.read_to_file(recording["blob_id"], original)
                 duration = decode_to_pcm16(original, pcm)
+                original.unlink()
+                ctx.progress("audio", 0.03, f"decoded {duration:.1f} s of audio; finding speech")
+                plan = plan_chunks(speech_regions(pcm))
                 pcm_blob = ctx.blobs.put_file(pcm)
             with ctx.store.tx() as tx:
-                recordings.update_recording(tx, recording["id"], pcm_blob_id=pcm_blob, status="decoded")
-            message = f"decoded {duration:.1f} s of audio"
+                chunks.save_plan(tx, recording["id"], plan)
+                recordings.update_recording(tx, recording["id"], pcm_blob_id=pcm_blob, status="transcribing")
+                planned = chunks.list_chunks(tx, recording["id"])
+            speech = sum(end - start for start, end in plan)
+            message = f"{len(plan)} chunks, {speech:.0f} s of speech in {duration:.0f} s"
         else:
-            message = "audio already decoded"
-        ctx.progress("audio", 0.05, message)
+            message = f"{len(planned)} chunks already planned"
+        ctx.progress("transcription", 0.05, message)
     except JobCancelled:
         return
     except Exception as exc:
         ctx.fail(f"audio stage: {exc}")
         raise
-    # Chunked ASR (one task per ~30 s chunk) takes over from here in the next stage of the pipeline.
-    self.app.send_task(TRANSCRIBE_TASK, args=[job_id], priority=celeryconfig.PRIORITY_BATCH)
+    pending = [c for c in planned if not c["done"]]
+    for chunk in pending:
+        self.app.send_task(CHUNK_TASK, args=[job_id, chunk["idx"]], priority=celeryconfig.PRIORITY_BATCH)
+    if not pending:
+        # No speech at all (or every chunk already done): go straight to the end of transcription.
+        self.app.send_task(FINISH_TASK, args=[job_id], priority=celeryconfig.PRIORITY_BATCH)

@@ -77,3 +77,21 @@ def test_empty_blob_round_trips(tmp_path):
     blob_id = store.put_file(empty)
     store.read_to_file(blob_id, tmp_path / "back")
     assert (tmp_path / "back").read_bytes() == b""
+
+
+def test_blob_range_reads_match_the_plaintext(tmp_path):
+    store = BlobStore(tmp_path / "blobs", os.urandom(32).hex())
+    payload = os.urandom(3 * 1024 * 1024 + 12345)
+    source = tmp_path / "plain.bin"
+    source.write_bytes(payload)
+    blob_id = store.put_file(source)
+    frame = 1024 * 1024
+    for start, end in [
+        (0, 10),
+        (frame - 5, frame + 5),
+        (2 * frame, 3 * frame),
+        (len(payload) - 7, len(payload) + 99),
+        (500, 500),
+        (0, len(payload)),
+    ]:
+        assert store.read_range(blob_id, start, end) == payload[start:end]

@@ -32,6 +32,11 @@ class Segment:
     words: list[Word] = field(default_factory=list)
     avg_logprob: float | None = None
 
+    def shifted(self, offset: float) -> Segment:
+        """The segment moved by `offset` seconds: chunk-relative times become recording times."""
+        words = [Word(w.start + offset, w.end + offset, w.word, w.probability) for w in self.words]
+        return Segment(self.start + offset, self.end + offset, self.text, words, self.avg_logprob)
+
     def as_row(self) -> dict:
         return {
             "start": self.start,

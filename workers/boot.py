@@ -1,18 +1,26 @@
-"""Worker boot hooks: thread settings before any model loads, and a heartbeat that `/health` reads."""
+"""Worker boot hooks: thread settings before any model loads, a heartbeat that `/health` reads, task
+leases that let a restarted or surviving worker recover the tasks of a dead one."""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import threading
 import time
 from contextlib import suppress
 
-from celery.signals import worker_ready, worker_shutdown
+import redis
+from celery.signals import task_postrun, task_prerun, worker_ready, worker_shutdown
+
+from workers import leases
 
 HEARTBEAT_SECONDS = 10
 HEARTBEAT_TTL = 30
+WORKER_KEY_PREFIX = "nemo:worker:"
+log = logging.getLogger(__name__)
+_clients: dict[str, redis.Redis] = {}
 
 
 def pin_threads(threads: int) -> None:
@@ -22,41 +30,81 @@ def pin_threads(threads: int) -> None:
     os.environ.setdefault("MKL_NUM_THREADS", str(threads))
 
 
-def _heartbeat_key(hostname: str) -> str:
-    return f"nemo:worker:{hostname}"
+def _client(url: str) -> redis.Redis:
+    # One client per process (pool children are forked: a client made before the fork is not reused).
+    key = f"{os.getpid()}:{url}"
+    if key not in _clients:
+        _clients[key] = redis.Redis.from_url(url)
+    return _clients[key]
+
+
+def live_owners(client: redis.Redis) -> set[str]:
+    owners = set()
+    for key in client.scan_iter(f"{WORKER_KEY_PREFIX}*", count=100):
+        raw = client.get(key)
+        if raw:
+            info = json.loads(raw)
+            owners.add(f"{info['hostname']}|{info.get('boot_id')}")
+    return owners
 
 
 @worker_ready.connect
 def _start_heartbeat(sender, **_kwargs) -> None:
-    import redis
-
     app = sender.app
     hostname = sender.hostname
-    queues = sorted(q.name for q in app.amqp.queues.consume_from.values())
-    client = redis.Redis.from_url(app.conf.broker_url)
+    client = _client(app.conf.broker_url)
     info = {
         "hostname": hostname,
-        "queues": queues,
+        "boot_id": leases.BOOT_ID,
+        "queues": sorted(q.name for q in app.amqp.queues.consume_from.values()),
         "pid": os.getpid(),
         "host": socket.gethostname(),
         "concurrency": getattr(getattr(sender, "controller", None), "concurrency", None),
     }
 
     def beat() -> None:
-        while True:
-            # A Redis blip must not kill the worker; a missed beat shows in /health through the TTL.
-            with suppress(Exception):
-                client.set(
-                    _heartbeat_key(hostname), json.dumps({**info, "seen_at": time.time()}), ex=HEARTBEAT_TTL
-                )
-            time.sleep(HEARTBEAT_SECONDS)
+        client.set(
+            WORKER_KEY_PREFIX + hostname, json.dumps({**info, "seen_at": time.time()}), ex=HEARTBEAT_TTL
+        )
+        leases.recover(client, app, live_owners(client))
 
-    threading.Thread(target=beat, name="nemo-heartbeat", daemon=True).start()
+    beat()
+
+    def loop() -> None:
+        while True:
+            time.sleep(HEARTBEAT_SECONDS)
+            # A Redis blip must not kill the worker; a missed beat shows in /health through the TTL.
+            try:
+                beat()
+            except Exception:  # noqa: BLE001
+                log.exception("heartbeat failed")
+
+    threading.Thread(target=loop, name="nemo-heartbeat", daemon=True).start()
 
 
 @worker_shutdown.connect
 def _stop_heartbeat(sender, **_kwargs) -> None:
-    import redis
-
     with suppress(Exception):
-        redis.Redis.from_url(sender.app.conf.broker_url).delete(_heartbeat_key(sender.hostname))
+        _client(sender.app.conf.broker_url).delete(WORKER_KEY_PREFIX + sender.hostname)
+
+
+@task_prerun.connect
+def _take_lease(task_id, task, args, kwargs, **_extra) -> None:
+    if not task.name.startswith("tasks."):
+        return
+    priority = (task.request.delivery_info or {}).get("priority")
+    leases.take(
+        _client(task.app.conf.broker_url),
+        task_id,
+        task.name,
+        list(args),
+        kwargs,
+        priority,
+        task.request.hostname,
+    )
+
+
+@task_postrun.connect
+def _release_lease(task_id, task, **_extra) -> None:
+    if task.name.startswith("tasks."):
+        leases.release(_client(task.app.conf.broker_url), task_id)

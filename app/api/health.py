@@ -11,7 +11,7 @@ import celeryconfig
 from app import extensions as ext
 from app.api import api
 
-WORKER_KEY_PATTERN = "nemo:worker:*"
+WORKER_KEY_PATTERN = "nemo:worker:*"  # written by workers.boot
 
 
 def workers_seen() -> list[dict]:

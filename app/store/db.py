@@ -39,6 +39,12 @@ class Tx:
         rows = self.all(sql, params)
         return rows[0] if rows else None
 
+    def lock(self, table: str, row_id: str) -> None:
+        """Serialise transactions that touch one row's dependants. SQLite's BEGIN IMMEDIATE already holds
+        the whole file; PostgreSQL needs the row lock, or two writers could each miss the other's change."""
+        if self._backend.name == "postgres":
+            self.all(f"SELECT id FROM {table} WHERE id = ? FOR UPDATE", (row_id,))
+
 
 class Store:
     """The system of record. Safe to share between threads; reconnects after a fork."""

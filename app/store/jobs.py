@@ -81,6 +81,16 @@ def update_job(tx: Tx, job_id: str, **fields: Any) -> bool:
     return changed > 0
 
 
+def advance_stage(tx: Tx, job_id: str, from_stage: str, to_stage: str) -> bool:
+    """Move a running job from one stage to the next; only one caller can win, so a stage starts once."""
+    changed = tx.execute(
+        "UPDATE jobs SET stage = ?, updated_at = ? WHERE id = ? AND stage = ? "
+        "AND state NOT IN ('done', 'failed', 'cancelled')",
+        (to_stage, time.time(), job_id, from_stage),
+    )
+    return changed > 0
+
+
 def public_job(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],

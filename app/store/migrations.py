@@ -89,4 +89,22 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     ),
 ]
 
+MIGRATIONS.append(
+    (
+        2,
+        "chunks of a recording, diarization state",
+        [
+            """CREATE TABLE chunks (
+                recording_id TEXT NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+                idx INTEGER NOT NULL,
+                start_s DOUBLE PRECISION NOT NULL,
+                end_s DOUBLE PRECISION NOT NULL,
+                done INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (recording_id, idx)
+            )""",
+            "ALTER TABLE recordings ADD COLUMN diarized INTEGER NOT NULL DEFAULT 0",
+        ],
+    )
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -1,0 +1,77 @@
+"""A kill -9 of the GPU worker in the middle of a recording, then a restart: the job ends done, and every
+chunk's segments are there exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+import redis
+
+from tests.conftest import BIN, ROOT
+from tests.helpers import synthesize, wait_for_job, word_error_rate
+from tests.test_transcription import upload
+
+SENTENCES = [
+    "The first topic today is the budget for the new warehouse in the north.",
+    "After that we will talk about hiring two more engineers before the summer.",
+    "Finally the team wants to decide on the date of the next product launch.",
+]
+TEXT = " ".join(f"Part {n}. {SENTENCES[n % 3]}" for n in range(1, 25))
+
+
+def chunk_state(store, recording_id: str) -> tuple[int, int]:
+    with store.tx() as tx:
+        row = tx.one(
+            "SELECT count(*) AS total, coalesce(sum(done), 0) AS done FROM chunks WHERE recording_id = ?",
+            (recording_id,),
+        )
+    return int(row["done"]), int(row["total"])
+
+
+def test_gpu_worker_killed_mid_recording(client, store, workers, environment, alice, speech_dir):
+    wav = synthesize(TEXT, speech_dir / "crash.wav")
+    accepted = upload(client, wav, alice["auth"]).get_json()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        done, total = chunk_state(store, accepted["recording_id"])
+        if total and 1 <= done < total - 1:
+            break
+        time.sleep(0.05)
+    assert total >= 4 and 1 <= done < total, (done, total)
+
+    gpu = workers["procs"][0]
+    os.killpg(gpu.pid, signal.SIGKILL)
+    gpu.wait()
+    time.sleep(1)
+    job = client.get(f"/api/v1/jobs/{accepted['job_id']}", headers=alice["auth"]).get_json()
+    assert job["state"] == "running", job
+    assert chunk_state(store, accepted["recording_id"])[0] < total
+
+    log = (workers["logs"] / "gpu-restarted.log").open("w")
+    workers["procs"][0] = subprocess.Popen(
+        [str(BIN / "nemoctl"), "worker", "gpu"],
+        env={**os.environ},
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    job = wait_for_job(client, accepted["job_id"], alice["auth"], timeout=180)
+    assert job["state"] == "done", job
+    assert chunk_state(store, accepted["recording_id"]) == (total, total)
+
+    with store.tx() as tx:
+        rows = tx.all(
+            "SELECT chunk_index, seq, start_s, end_s, text FROM segments WHERE recording_id = ? "
+            "ORDER BY start_s",
+            (accepted["recording_id"],),
+        )
+    assert {r["chunk_index"] for r in rows} == set(range(total)), "every chunk has its segments"
+    for before, after in zip(rows, rows[1:], strict=False):
+        assert after["start_s"] >= before["end_s"] - 0.5, "no segment is there twice"
+    heard = " ".join(r["text"] for r in rows)
+    assert word_error_rate(TEXT, heard) <= 0.3, heard
+    assert not redis.Redis.from_url(environment["REDIS_URL"]).hlen("nemo:leases")
