@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import av
+import numpy as np
 
 # Decoding fewer seconds than the container declares, beyond this slack, means the file was cut short.
 TRUNCATION_TOLERANCE = 0.9
 MIN_DURATION_SECONDS = 0.1
+ACTIVE_DBFS = -40.0
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class AudioInfo:
     sample_rate: int
     channels: int
     creation_time: str | None
+    # Seconds louder than ACTIVE_DBFS, when asked for: tells a voice sample from silence.
+    active_seconds: float | None = None
 
 
 class AudioRejected(ValueError):
@@ -58,7 +62,21 @@ def _wav_declared_bytes(path: Path) -> tuple[int, int] | None:
             handle.seek(length + (length & 1), 1)
 
 
-def probe(path: Path, max_duration_seconds: float) -> AudioInfo:
+def _active_seconds(frame: av.AudioFrame) -> float:
+    """Seconds of a frame louder than ACTIVE_DBFS, measured in 20 ms blocks of its first channel."""
+    samples = frame.to_ndarray()
+    samples = samples[0] if samples.ndim > 1 and samples.shape[0] < samples.shape[-1] else samples.reshape(-1)
+    if samples.dtype.kind in "iu":
+        samples = samples.astype(np.float32) / float(np.iinfo(samples.dtype).max)
+    block = max(1, int(frame.sample_rate * 0.02))
+    usable = len(samples) - len(samples) % block
+    if usable == 0:
+        return 0.0
+    rms = np.sqrt(np.mean(samples[:usable].reshape(-1, block).astype(np.float64) ** 2, axis=1))
+    return float(np.sum(rms > 10 ** (ACTIVE_DBFS / 20))) * block / frame.sample_rate
+
+
+def probe(path: Path, max_duration_seconds: float, measure_activity: bool = False) -> AudioInfo:
     if path.stat().st_size == 0:
         raise AudioRejected("empty_file", "the uploaded file is empty")
     wav = _wav_declared_bytes(path)
@@ -82,11 +100,13 @@ def probe(path: Path, max_duration_seconds: float) -> AudioInfo:
             raise AudioRejected(
                 "too_long", f"audio lasts {declared:.0f} s; the limit is {max_duration_seconds:.0f} s"
             )
-        samples = 0
+        samples, active = 0, 0.0
         sample_rate = stream.codec_context.sample_rate or 0
         try:
             for frame in container.decode(stream):
                 samples += frame.samples
+                if measure_activity:
+                    active += _active_seconds(frame)
                 sample_rate = frame.sample_rate or sample_rate
                 if sample_rate and samples / sample_rate > max_duration_seconds:
                     raise AudioRejected(
@@ -110,4 +130,5 @@ def probe(path: Path, max_duration_seconds: float) -> AudioInfo:
             sample_rate=sample_rate,
             channels=stream.codec_context.channels or 1,
             creation_time=creation,
+            active_seconds=active if measure_activity else None,
         )

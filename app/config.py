@@ -56,6 +56,8 @@ class Config:
         default_factory=lambda: Path(p) if (p := _env("NEMO_BLOB_DIR", "")) else None
     )
     ASR_MODEL: str = field(default_factory=lambda: _env("NEMO_ASR_MODEL", "whisper-tiny.en"))
+    # `resemblyzer`, or a path to a NeMo speaker model (.nemo, e.g. TitaNet).
+    SPEAKER_MODEL: str = field(default_factory=lambda: _env("NEMO_SPEAKER_MODEL", "resemblyzer"))
     ASR_COMPUTE_TYPE: str = field(default_factory=lambda: _env("NEMO_ASR_COMPUTE_TYPE", "int8"))
     ASR_DEVICE: str = field(default_factory=lambda: _env("NEMO_ASR_DEVICE", "auto"))
     MODEL_BUDGET_BYTES: int = field(default_factory=lambda: parse_size(_env("NEMO_MODEL_BUDGET", "4GB")))

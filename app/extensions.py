@@ -34,3 +34,10 @@ def blobs() -> BlobStore:
 
 def celery() -> Celery:
     return current_app.extensions["celery"]
+
+
+def spool_dir():
+    """Scratch space for uploads being checked (inside the instance directory, mode 0700)."""
+    path = config().INSTANCE_DIR / "tmp"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path

@@ -61,21 +61,26 @@ def parse_options(form: dict[str, str], filename: str) -> dict[str, Any]:
     language = (form.get("language") or "").strip().lower() or None
     if language and (len(language) > 8 or not language.replace("-", "").isalpha()):
         raise ApiError(400, "bad_field", "language must be a language code such as 'en'")
-    speakers = _optional_int(form, "speakers")
-    max_speakers = _optional_int(form, "max_speakers")
-    if speakers and max_speakers and speakers > max_speakers:
-        raise ApiError(400, "bad_field", "speakers cannot exceed max_speakers")
     recorded_at = form.get("recorded_at")
     return {
         "title": title,
         "language": language,
-        "speakers": speakers,
-        "max_speakers": max_speakers,
+        **parse_speaker_counts(form),
         "recorded_at": parse_timestamp(recorded_at, "recorded_at") if recorded_at else None,
     }
 
 
-def _save_and_hash(upload: FileStorage, target: Path, limit: int) -> tuple[int, str]:
+def parse_speaker_counts(form: dict[str, str]) -> dict[str, int | None]:
+    """`speakers` (exact count) and `max_speakers` (upper bound), each 1-32 or absent."""
+    speakers = _optional_int(form, "speakers")
+    max_speakers = _optional_int(form, "max_speakers")
+    if speakers and max_speakers and speakers > max_speakers:
+        raise ApiError(400, "bad_field", "speakers cannot exceed max_speakers")
+    return {"speakers": speakers, "max_speakers": max_speakers}
+
+
+def save_upload(upload: FileStorage, target: Path, limit: int) -> tuple[int, str]:
+    """Stream an uploaded file to disk; returns its size and sha256, or a 413 past `limit` bytes."""
     digest, size = hashlib.sha256(), 0
     with target.open("wb") as out:
         while chunk := upload.stream.read(1024 * 1024):
@@ -93,11 +98,9 @@ def accept_recording(upload: FileStorage | None, form: dict[str, str], user_id: 
         raise ApiError(400, "missing_file", "send the audio as a multipart field named 'audio'")
     config = ext.config()
     options = parse_options(form, upload.filename)
-    spool = config.INSTANCE_DIR / "tmp"
-    spool.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with tempfile.TemporaryDirectory(dir=spool) as tmp:
+    with tempfile.TemporaryDirectory(dir=ext.spool_dir()) as tmp:
         path = Path(tmp) / "upload"
-        size, sha256 = _save_and_hash(upload, path, config.MAX_UPLOAD_BYTES)
+        size, sha256 = save_upload(upload, path, config.MAX_UPLOAD_BYTES)
         try:
             info = probe(path, config.MAX_DURATION_SECONDS)
         except AudioRejected as exc:

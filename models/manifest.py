@@ -111,4 +111,21 @@ SILERO_VAD = ModelSpec(
     ),
 )
 
-MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (WHISPER_TINY_EN, WHISPER_BASE, SILERO_VAD)}
+RESEMBLYZER = ModelSpec(
+    name="resemblyzer",
+    kind="speaker-embedding",
+    engine="resemblyzer",
+    licence="Apache-2.0 (Resemblyzer 0.1.4, GE2E speaker encoder)",
+    files=(
+        ModelFile(
+            "pretrained.pt",
+            "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e",
+            17090379,
+            (("resemblyzer", "pretrained.pt"),),
+        ),
+    ),
+)
+
+MODELS: dict[str, ModelSpec] = {
+    spec.name: spec for spec in (WHISPER_TINY_EN, WHISPER_BASE, SILERO_VAD, RESEMBLYZER)
+}

@@ -30,9 +30,7 @@ def prepare_recording(self, job_id: str) -> None:
             planned = chunks.list_chunks(tx, recording["id"])
         if not planned or recording["pcm_blob_id"] is None:
             # Decoding and VAD stream through a scratch file: memory stays flat however long the recording.
-            spool = ctx.config.INSTANCE_DIR / "tmp"
-            spool.mkdir(parents=True, exist_ok=True, mode=0o700)
-            with tempfile.TemporaryDirectory(dir=spool) as tmp:
+            with tempfile.TemporaryDirectory(dir=ctx.spool_dir()) as tmp:
                 original, pcm = Path(tmp) / "original", Path(tmp) / "pcm"
                 ctx.blobs.read_to_file(recording["blob_id"], original)
                 duration = decode_to_pcm16(original, pcm)

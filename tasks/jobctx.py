@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -30,6 +31,12 @@ class JobContext:
             self.job = jobs.get_job(tx, job_id)
         if self.job is None:
             raise LookupError(f"job {job_id} does not exist")
+
+    def spool_dir(self) -> Path:
+        """Scratch space in the instance directory (mode 0700) for decrypted audio being worked on."""
+        path = self.config.INSTANCE_DIR / "tmp"
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return path
 
     @property
     def finished(self) -> bool:

@@ -6,11 +6,14 @@ chunk. A chunk's rows are replaced as a whole, so a chunk that runs twice writes
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 from celery import shared_task
 
 import celeryconfig
 from app.store import chunks, jobs, recordings
+from tasks.diarization import diarize, enroll
 from tasks.jobctx import JobCancelled, JobContext
 from workers.asr import asr_engine
 from workers.audio import BYTES_PER_SAMPLE, SAMPLE_RATE
@@ -19,6 +22,8 @@ from workers.pool import model_pool
 # Job progress: 5% once audio is planned, up to 90% as chunks finish, the rest for the later stages.
 ASR_START, ASR_END = 0.05, 0.90
 FINISH_TASK = "tasks.transcription.finish_transcription"
+DIARIZE_TASK = "tasks.transcription.diarize_recording"
+log = logging.getLogger(__name__)
 
 
 def chunk_audio(ctx: JobContext, pcm_blob_id: str, start_s: float, end_s: float) -> np.ndarray:
@@ -78,15 +83,61 @@ def transcribe_chunk(self, job_id: str, idx: int) -> None:
 
 @shared_task(name="tasks.transcription.finish_transcription", bind=True)
 def finish_transcription(self, job_id: str) -> None:
-    """Runs once per job (the stage claim makes sure), whichever chunk finished last."""
+    """Runs once per job (the stage claim makes sure), whichever chunk finished last: on to diarization."""
     ctx = JobContext(job_id)
     if ctx.finished:
         return
     with ctx.store.tx() as tx:
-        claimed = jobs.advance_stage(tx, job_id, "transcription", "finishing")
-        recording = recordings.get_recording(tx, ctx.job["recording_id"])
-        count = tx.one("SELECT count(*) AS n FROM segments WHERE recording_id = ?", (recording["id"],))["n"]
+        claimed = jobs.advance_stage(tx, job_id, "transcription", "diarization")
         if claimed:
-            recordings.update_recording(tx, recording["id"], status="transcribed")
+            recordings.update_recording(tx, ctx.job["recording_id"], status="transcribed")
     if claimed:
-        ctx.done(warning=None if count else "no speech was found in this recording")
+        ctx.progress("diarization", ASR_END, "transcript complete; telling speakers apart")
+        self.app.send_task(DIARIZE_TASK, args=[job_id], priority=celeryconfig.PRIORITY_BATCH)
+
+
+@shared_task(name="tasks.transcription.enroll_voice", bind=True)
+def enroll_voice(self, job_id: str) -> None:
+    """Voice vectors for an enrolled profile, one per sample (idempotent: a rerun replaces them)."""
+    ctx = JobContext(job_id)
+    if ctx.finished:
+        return
+    try:
+        ctx.progress("enrollment", 0.1, "computing the voice profile")
+        enroll(ctx, ctx.job["voice_id"])
+    except JobCancelled:
+        return
+    except Exception as exc:
+        ctx.fail(f"enrollment: {exc}")
+        raise
+    ctx.done()
+
+
+@shared_task(name="tasks.transcription.diarize_recording", bind=True)
+def diarize_recording(self, job_id: str) -> None:
+    """Speakers for a finished transcript. A failure here never costs the transcript: the job still ends
+    done, the recording marked undiarized, with the reason as the job's warning."""
+    ctx = JobContext(job_id)
+    if ctx.finished:
+        return
+    with ctx.store.tx() as tx:
+        recording = recordings.get_recording(tx, ctx.job["recording_id"])
+        has_speech = tx.one("SELECT count(*) AS n FROM segments WHERE recording_id = ?", (recording["id"],))[
+            "n"
+        ]
+    if not has_speech:
+        ctx.done(warning="no speech was found in this recording")
+        return
+    try:
+        diarize(ctx, recording)
+    except JobCancelled:
+        return
+    except Exception as exc:  # noqa: BLE001 - finished work is kept whatever went wrong here
+        log.exception("diarization of %s failed", recording["id"])
+        with ctx.store.tx() as tx:
+            recordings.update_recording(tx, recording["id"], diarized=0, status="undiarized")
+        ctx.done(
+            warning=f"speakers could not be told apart ({type(exc).__name__}: {exc}); the transcript is kept"
+        )
+        return
+    ctx.done()

@@ -4,4 +4,5 @@ from flask import Blueprint
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from app.api import admin, auth_views, health, jobs, recordings  # noqa: E402,F401  (routes register on import)
+# Routes register on import.
+from app.api import admin, auth_views, health, jobs, recordings, segments, speakers  # noqa: E402,F401

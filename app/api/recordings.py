@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import re
 
-from flask import jsonify, request
+from flask import Response, jsonify, request
 from flask_login import current_user
+from werkzeug.utils import secure_filename
 
+import celeryconfig
+from app import exports
 from app import extensions as ext
 from app.api import api
+from app.api.auth_views import json_body
 from app.auth import client_address, login_required_api
 from app.errors import ApiError
-from app.store import audit, jobs, recordings
-from app.uploads import accept_recording
+from app.store import audit, jobs, recordings, voices
+from app.uploads import accept_recording, parse_speaker_counts
+
+DIARIZE_TASK = "tasks.transcription.diarize_recording"
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -29,6 +36,7 @@ def public_recording(row: dict, segments: list[dict] | None = None, job: dict | 
         "language": row["language"],
         "asr_model": row["asr_model"],
         "recorded_at": row["recorded_at"],
+        "diarized": bool(row["diarized"]),
         "created_at": row["created_at"],
     }
     if job is not None:
@@ -92,3 +100,103 @@ def delete_recording(recording_id: str):
         if blob_id:
             ext.blobs().delete(blob_id)
     return "", 204
+
+
+@api.get("/recordings/<recording_id>/export")
+@login_required_api
+def export_recording(recording_id: str):
+    fmt = request.args.get("format", "")
+    if fmt not in exports.FORMATS:
+        raise ApiError(400, "bad_format", f"format must be one of {', '.join(sorted(exports.FORMATS))}")
+    with ext.store().tx() as tx:
+        row = owned_recording(tx, recording_id)
+        body = public_recording(row, recordings.list_segments(tx, recording_id))
+    mimetype, suffix = exports.FORMATS[fmt]
+    filename = secure_filename(row["title"]) or "transcript"
+    response = Response(exports.render(fmt, body), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}.{suffix}"'
+    return response
+
+
+@api.get("/recordings/<recording_id>/audio")
+@login_required_api
+def recording_audio(recording_id: str):
+    """The recording as uploaded, decrypted on the fly; byte ranges let a player seek to a segment."""
+    with ext.store().tx() as tx:
+        row = owned_recording(tx, recording_id)
+    size = row["size_bytes"]
+    start, end, status = 0, size, 200
+    wanted = request.range
+    if wanted is not None:
+        bounds = wanted.range_for_length(size)
+        if bounds is None:
+            raise ApiError(416, "bad_range", "the requested range is outside the audio")
+        (start, end), status = bounds, 206
+    data = ext.blobs().read_range(row["blob_id"], start, end)
+    response = Response(data, status=status, mimetype=_audio_mimetype(row["audio_format"]))
+    response.headers["Accept-Ranges"] = "bytes"
+    if status == 206:
+        response.headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+    return response
+
+
+def _audio_mimetype(audio_format: str | None) -> str:
+    container = (audio_format or "").split("/")[0]
+    for key, mime in (
+        ("wav", "audio/wav"),
+        ("mp3", "audio/mpeg"),
+        ("ogg", "audio/ogg"),
+        ("flac", "audio/flac"),
+        ("webm", "audio/webm"),
+        ("mp4", "audio/mp4"),
+        ("m4a", "audio/mp4"),
+    ):
+        if key in container:
+            return mime
+    return "application/octet-stream"
+
+
+@api.patch("/recordings/<recording_id>/speakers/<voice_id>")
+@login_required_api
+def rename_recording_speaker(recording_id: str, voice_id: str):
+    """Name a speaker of this recording (`{name, add_to_profile}`); see voices.rename_in_recording."""
+    body = json_body()
+    try:
+        name = voices.validate_name(body.get("name"))
+    except voices.VoiceError as exc:
+        raise ApiError(400, "bad_field", str(exc)) from exc
+    confirm = body.get("add_to_profile", True)
+    if not isinstance(confirm, bool):
+        raise ApiError(400, "bad_field", "add_to_profile must be true or false")
+    with ext.store().tx() as tx:
+        owned_recording(tx, recording_id)
+        voice = voices.get_voice(tx, voice_id, current_user.id)
+        present = voice and tx.one(
+            "SELECT 1 AS yes FROM segments WHERE recording_id = ? AND voice_id = ? LIMIT 1",
+            (recording_id, voice_id),
+        )
+        if not present:
+            raise ApiError(404, "not_found", "no such speaker in this recording")
+        target = voices.rename_in_recording(tx, current_user.id, recording_id, voice, name, confirm)
+        return jsonify({"recording_id": recording_id, "speaker": voices.public_voice(target)})
+
+
+@api.post("/recordings/<recording_id>/diarize")
+@login_required_api
+def rediarize(recording_id: str):
+    """Tell the speakers apart again (say, with a speaker count); corrections made since are kept."""
+    body = json_body() if request.data else {}
+    options = parse_speaker_counts({k: str(v) for k, v in body.items() if k in ("speakers", "max_speakers")})
+    with ext.store().tx() as tx:
+        row = owned_recording(tx, recording_id)
+        busy = tx.one(
+            "SELECT id FROM jobs WHERE recording_id = ? AND state IN ('queued', 'running') LIMIT 1",
+            (recording_id,),
+        )
+        if busy or row["status"] not in ("transcribed", "diarized", "undiarized"):
+            raise ApiError(409, "busy", "the recording is still being processed")
+        merged = {**json.loads(row["options"] or "{}"), **options}
+        tx.execute("UPDATE recordings SET options = ? WHERE id = ?", (json.dumps(merged), recording_id))
+        job = jobs.insert_job(tx, current_user.id, recording_id, "diarize", "diarization")
+    ext.celery().send_task(DIARIZE_TASK, args=[job["id"]], priority=celeryconfig.PRIORITY_BATCH)
+    return jsonify({"job_id": job["id"], "recording_id": recording_id}), 202

@@ -11,16 +11,20 @@ from app.store.db import Tx
 STATES = ("queued", "running", "done", "failed", "cancelled")
 TERMINAL = ("done", "failed", "cancelled")
 JOB_COLUMNS = (
-    "id, user_id, recording_id, kind, state, stage, progress, error, warning, created_at, updated_at"
+    "id, user_id, recording_id, voice_id, kind, state, stage, progress, error, warning, "
+    "created_at, updated_at"
 )
 
 
-def insert_job(tx: Tx, user_id: str, recording_id: str | None, kind: str, stage: str) -> dict[str, Any]:
+def insert_job(
+    tx: Tx, user_id: str, recording_id: str | None, kind: str, stage: str, voice_id: str | None = None
+) -> dict[str, Any]:
     now = time.time()
     row = {
         "id": uuid.uuid4().hex,
         "user_id": user_id,
         "recording_id": recording_id,
+        "voice_id": voice_id,
         "kind": kind,
         "state": "queued",
         "stage": stage,
@@ -31,9 +35,9 @@ def insert_job(tx: Tx, user_id: str, recording_id: str | None, kind: str, stage:
         "updated_at": now,
     }
     tx.execute(
-        "INSERT INTO jobs (id, user_id, recording_id, kind, state, stage, progress, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, 'queued', ?, 0, ?, ?)",
-        (row["id"], user_id, recording_id, kind, stage, now, now),
+        "INSERT INTO jobs (id, user_id, recording_id, voice_id, kind, state, stage, progress, created_at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, 0, ?, ?)",
+        (row["id"], user_id, recording_id, voice_id, kind, stage, now, now),
     )
     return row
 
@@ -95,6 +99,7 @@ def public_job(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
         "recording_id": row["recording_id"],
+        "speaker_id": row["voice_id"],
         "kind": row["kind"],
         "state": row["state"],
         "stage": row["stage"],

@@ -107,4 +107,45 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        3,
+        "voices (enrolled profiles and unnamed identities), speakers and corrections on segments",
+        [
+            """CREATE TABLE voices (
+                id TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                name TEXT,
+                number INTEGER NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL,
+                UNIQUE (user_id, number)
+            )""",
+            "CREATE UNIQUE INDEX voices_user_name ON voices(user_id, name)",
+            """CREATE TABLE voice_embeddings (
+                id TEXT PRIMARY KEY,
+                voice_id TEXT NOT NULL REFERENCES voices(id) ON DELETE CASCADE,
+                kind TEXT NOT NULL CHECK (kind IN ('enrollment', 'recording')),
+                recording_id TEXT REFERENCES recordings(id) ON DELETE CASCADE,
+                model TEXT NOT NULL,
+                vector TEXT NOT NULL,
+                seconds DOUBLE PRECISION NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL
+            )""",
+            "CREATE INDEX voice_embeddings_voice ON voice_embeddings(voice_id)",
+            """CREATE TABLE voice_samples (
+                id TEXT PRIMARY KEY,
+                voice_id TEXT NOT NULL REFERENCES voices(id) ON DELETE CASCADE,
+                blob_id TEXT NOT NULL,
+                seconds DOUBLE PRECISION NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL
+            )""",
+            "ALTER TABLE segments ADD COLUMN voice_id TEXT REFERENCES voices(id) ON DELETE SET NULL",
+            "ALTER TABLE segments ADD COLUMN speaker_locked INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE segments ADD COLUMN text_edited INTEGER NOT NULL DEFAULT 0",
+            # An enrollment job belongs to a voice, not a recording.
+            "ALTER TABLE jobs ADD COLUMN voice_id TEXT REFERENCES voices(id) ON DELETE CASCADE",
+        ],
+    )
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -11,12 +11,19 @@ from app.store.db import Tx
 
 RECORDING_COLUMNS = (
     "id, user_id, title, original_filename, content_sha256, size_bytes, duration_seconds, audio_format, "
-    "blob_id, pcm_blob_id, language, options, status, asr_model, recorded_at, created_at"
+    "blob_id, pcm_blob_id, language, options, status, asr_model, diarized, recorded_at, created_at"
 )
 
 
 def insert_recording(tx: Tx, **fields: Any) -> dict[str, Any]:
-    row = {"id": uuid.uuid4().hex, "created_at": time.time(), "status": "queued", "asr_model": None, **fields}
+    row = {
+        "id": uuid.uuid4().hex,
+        "created_at": time.time(),
+        "status": "queued",
+        "asr_model": None,
+        "diarized": 0,
+        **fields,
+    }
     row["options"] = json.dumps(row.get("options") or {})
     names = RECORDING_COLUMNS.split(", ")
     tx.execute(
@@ -51,7 +58,7 @@ def list_recordings(
 
 
 def update_recording(tx: Tx, recording_id: str, **fields: Any) -> None:
-    allowed = {"status", "asr_model", "pcm_blob_id"}
+    allowed = {"status", "asr_model", "pcm_blob_id", "diarized"}
     if not fields or set(fields) - allowed:
         raise ValueError(f"cannot update {sorted(set(fields) - allowed)}")
     assignments = ", ".join(f"{name} = ?" for name in fields)
@@ -84,25 +91,76 @@ def replace_chunk_segments(
     )
 
 
+SEGMENT_SELECT = (
+    "SELECT s.id, s.chunk_index, s.seq, s.start_s, s.end_s, s.text, s.words, s.voice_id, s.speaker_locked, "
+    "s.text_edited, v.name AS voice_name, v.number AS voice_number FROM segments s "
+    "LEFT JOIN voices v ON v.id = s.voice_id"
+)
+
+
+def public_segment(row: dict[str, Any]) -> dict[str, Any]:
+    speaker = None if row["voice_id"] is None else row["voice_name"] or f"Speaker {row['voice_number']}"
+    return {
+        "id": row["id"],
+        "start": round(row["start_s"], 3),
+        "end": round(row["end_s"], 3),
+        "speaker": speaker,
+        "speaker_id": row["voice_id"],
+        "text": row["text"],
+        "words": json.loads(row["words"]),
+        "edited": bool(row["text_edited"] or row["speaker_locked"]),
+        "emotion": None,
+        "emotion_scores": None,
+    }
+
+
 def list_segments(tx: Tx, recording_id: str) -> list[dict[str, Any]]:
-    rows = tx.all(
-        "SELECT id, start_s, end_s, speaker, text, words FROM segments WHERE recording_id = ? "
-        "ORDER BY chunk_index, seq",
-        (recording_id,),
+    rows = tx.all(f"{SEGMENT_SELECT} WHERE s.recording_id = ? ORDER BY s.start_s, s.seq", (recording_id,))
+    return [public_segment(r) for r in rows]
+
+
+def chunk_segments(tx: Tx, recording_id: str, chunk_index: int) -> list[dict[str, Any]]:
+    return tx.all(
+        f"{SEGMENT_SELECT} WHERE s.recording_id = ? AND s.chunk_index = ? ORDER BY s.seq",
+        (recording_id, chunk_index),
     )
-    return [
-        {
-            "id": r["id"],
-            "start": round(r["start_s"], 3),
-            "end": round(r["end_s"], 3),
-            "speaker": r["speaker"],
-            "text": r["text"],
-            "words": json.loads(r["words"]),
-            "emotion": None,
-            "emotion_scores": None,
-        }
-        for r in rows
+
+
+def rewrite_chunk(tx: Tx, recording_id: str, chunk_index: int, rows: list[dict[str, Any]]) -> None:
+    """Make a chunk's segments exactly `rows`, in order.
+
+    A row with the `id` of an existing segment updates it in place (its id, and any link to it, survives);
+    a row without one is inserted; the chunk's other segments are deleted.
+    """
+    keep = {r["id"] for r in rows if r.get("id")}
+    existing = [
+        r["id"]
+        for r in tx.all(
+            "SELECT id FROM segments WHERE recording_id = ? AND chunk_index = ?", (recording_id, chunk_index)
+        )
     ]
+    for segment_id in existing:
+        if segment_id not in keep:
+            tx.execute("DELETE FROM segments WHERE id = ?", (segment_id,))
+    # Move the survivors' order numbers out of the way first: (recording, chunk, seq) is unique.
+    tx.execute(
+        "UPDATE segments SET seq = -1 - seq WHERE recording_id = ? AND chunk_index = ?",
+        (recording_id, chunk_index),
+    )
+    for seq, row in enumerate(rows):
+        values = (seq, row["start"], row["end"], row["text"], json.dumps(row["words"]), row.get("voice_id"))
+        if row.get("id"):
+            tx.execute(
+                "UPDATE segments SET seq = ?, start_s = ?, end_s = ?, text = ?, words = ?, voice_id = ? "
+                "WHERE id = ?",
+                (*values, row["id"]),
+            )
+        else:
+            tx.execute(
+                "INSERT INTO segments (id, recording_id, chunk_index, seq, start_s, end_s, text, words, "
+                "voice_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (uuid.uuid4().hex, recording_id, chunk_index, *values),
+            )
 
 
 def delete_recording(tx: Tx, recording_id: str) -> None:

@@ -1,0 +1,160 @@
+"""Speakers: enrolled voice profiles (named) and the unnamed identities found in recordings."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask import jsonify, request
+from flask_login import current_user
+
+import celeryconfig
+from app import extensions as ext
+from app.api import api
+from app.api.auth_views import json_body
+from app.audio_probe import AudioRejected, probe
+from app.auth import client_address, login_required_api
+from app.errors import ApiError
+from app.store import audit, jobs, voices
+from app.uploads import REJECTION_STATUS, save_upload
+
+ENROLL_TASK = "tasks.transcription.enroll_voice"
+MAX_SAMPLES = 10
+MAX_SAMPLE_SECONDS = 300.0
+# A sample needs this much voiced audio to say anything about a voice; in all, the samples need more.
+MIN_SAMPLE_ACTIVE_SECONDS = 1.5
+MIN_TOTAL_ACTIVE_SECONDS = 3.0
+
+
+def owned_voice(tx, voice_id: str) -> dict:
+    row = voices.get_voice(tx, voice_id, current_user.id)
+    if row is None:
+        raise ApiError(404, "not_found", "no such speaker")
+    return row
+
+
+def _speaker_body(tx, row: dict) -> dict:
+    body = voices.public_voice(row)
+    counts = tx.one(
+        "SELECT (SELECT count(*) FROM voice_samples WHERE voice_id = ?) AS samples, "
+        "(SELECT count(DISTINCT recording_id) FROM segments WHERE voice_id = ?) AS recordings",
+        (row["id"], row["id"]),
+    )
+    return {**body, **counts}
+
+
+@api.get("/speakers")
+@login_required_api
+def list_speakers():
+    named_only = request.args.get("enrolled") in ("1", "true")
+    with ext.store().tx() as tx:
+        rows = voices.list_voices(tx, current_user.id, named_only)
+        return jsonify({"speakers": [_speaker_body(tx, r) for r in rows]})
+
+
+@api.get("/speakers/<voice_id>")
+@login_required_api
+def get_speaker(voice_id: str):
+    with ext.store().tx() as tx:
+        return jsonify(_speaker_body(tx, owned_voice(tx, voice_id)))
+
+
+def _validate_sample(path: Path, filename: str) -> float:
+    try:
+        info = probe(path, MAX_SAMPLE_SECONDS, measure_activity=True)
+    except AudioRejected as exc:
+        raise ApiError(REJECTION_STATUS[exc.code], exc.code, f"{filename}: {exc.message}") from exc
+    if info.active_seconds is not None and info.active_seconds < MIN_SAMPLE_ACTIVE_SECONDS:
+        code = "silent_sample" if info.active_seconds < 0.1 else "sample_too_short"
+        raise ApiError(
+            422,
+            code,
+            f"{filename}: {info.active_seconds:.1f} s of voice; a sample needs at least "
+            f"{MIN_SAMPLE_ACTIVE_SECONDS:.1f} s",
+        )
+    return info.active_seconds or 0.0
+
+
+@api.post("/speakers")
+@login_required_api
+def enroll_speaker():
+    """Create a voice profile from one or more samples (multipart `name` and `audio` fields)."""
+    try:
+        name = voices.validate_name(request.form.get("name"))
+    except voices.VoiceError as exc:
+        raise ApiError(400, "bad_field", str(exc)) from exc
+    samples = [f for f in request.files.getlist("audio") if f and f.filename]
+    if not samples:
+        raise ApiError(
+            400, "missing_file", "send one or more voice samples as multipart fields named 'audio'"
+        )
+    if len(samples) > MAX_SAMPLES:
+        raise ApiError(400, "bad_field", f"send at most {MAX_SAMPLES} samples")
+    with ext.store().tx() as tx:
+        if voices.get_voice_by_name(tx, current_user.id, name):
+            raise ApiError(409, "conflict", f"a speaker named {name!r} already exists")
+    config = ext.config()
+    blob_ids: list[tuple[str, float]] = []
+    try:
+        with tempfile.TemporaryDirectory(dir=ext.spool_dir()) as tmp:
+            checked = []
+            for n, sample in enumerate(samples):
+                path = Path(tmp) / f"sample{n}"
+                save_upload(sample, path, config.MAX_UPLOAD_BYTES)
+                checked.append((path, _validate_sample(path, sample.filename)))
+            total = sum(active for _path, active in checked)
+            if total < MIN_TOTAL_ACTIVE_SECONDS:
+                raise ApiError(
+                    422,
+                    "sample_too_short",
+                    f"the samples hold {total:.1f} s of voice; enrolling needs "
+                    f"{MIN_TOTAL_ACTIVE_SECONDS:.0f} s",
+                )
+            for path, active in checked:
+                blob_ids.append((ext.blobs().put_file(path), active))
+        with ext.store().tx() as tx:
+            voice = voices.create_voice(tx, current_user.id, name)
+            for blob_id, active in blob_ids:
+                voices.add_sample(tx, voice["id"], blob_id, active)
+            job = jobs.insert_job(tx, current_user.id, None, "enroll", "queued", voice_id=voice["id"])
+    except BaseException:
+        for blob_id, _active in blob_ids:
+            ext.blobs().delete(blob_id)
+        raise
+    ext.celery().send_task(ENROLL_TASK, args=[job["id"]], priority=celeryconfig.PRIORITY_LIVE)
+    return jsonify({"speaker_id": voice["id"], "job_id": job["id"], "name": name}), 202
+
+
+@api.patch("/speakers/<voice_id>")
+@login_required_api
+def rename_speaker(voice_id: str):
+    body = json_body()
+    try:
+        name = voices.validate_name(body.get("name"))
+    except voices.VoiceError as exc:
+        raise ApiError(400, "bad_field", str(exc)) from exc
+    with ext.store().tx() as tx:
+        row = owned_voice(tx, voice_id)
+        other = voices.get_voice_by_name(tx, current_user.id, name)
+        if other and other["id"] != voice_id:
+            raise ApiError(409, "conflict", f"a speaker named {name!r} already exists")
+        tx.execute("UPDATE voices SET name = ? WHERE id = ?", (name, voice_id))
+        return jsonify(_speaker_body(tx, {**row, "name": name}))
+
+
+@api.delete("/speakers/<voice_id>")
+@login_required_api
+def delete_speaker(voice_id: str):
+    """Deleting a profile removes its samples and embeddings; its segments keep their text, unlabelled."""
+    with ext.store().tx() as tx:
+        row = owned_voice(tx, voice_id)
+        blob_ids = [
+            r["blob_id"] for r in tx.all("SELECT blob_id FROM voice_samples WHERE voice_id = ?", (voice_id,))
+        ]
+        tx.execute("DELETE FROM voices WHERE id = ?", (voice_id,))
+        audit.record(
+            tx, "deleted", current_user.id, f"speaker={voice_id} ({voices.label(row)})", client_address()
+        )
+    for blob_id in blob_ids:
+        ext.blobs().delete(blob_id)
+    return "", 204

@@ -1,0 +1,68 @@
+"""Transcript exports that keep speaker labels and times: SRT, WebVTT, JSON and plain text."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+FORMATS = {
+    "srt": ("application/x-subrip", "srt"),
+    "vtt": ("text/vtt", "vtt"),
+    "json": ("application/json", "json"),
+    "txt": ("text/plain", "txt"),
+}
+
+
+def _clock(seconds: float, separator: str) -> str:
+    millis = int(round(max(seconds, 0.0) * 1000))
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
+
+
+def _line(segment: dict[str, Any]) -> str:
+    return f"{segment['speaker']}: {segment['text']}" if segment.get("speaker") else segment["text"]
+
+
+def to_srt(segments: list[dict[str, Any]]) -> str:
+    blocks = [
+        f"{n}\n{_clock(s['start'], ',')} --> {_clock(s['end'], ',')}\n{_line(s)}\n"
+        for n, s in enumerate(segments, 1)
+    ]
+    return "\n".join(blocks)
+
+
+def to_vtt(segments: list[dict[str, Any]]) -> str:
+    def cue(s: dict[str, Any]) -> str:
+        # WebVTT's voice tag carries the speaker, so players can style or filter by it.
+        text = s["text"].replace("&", "&amp;").replace("<", "&lt;")
+        voice = f"<v {s['speaker'].replace('>', '')}>" if s.get("speaker") else ""
+        return f"{_clock(s['start'], '.')} --> {_clock(s['end'], '.')}\n{voice}{text}\n"
+
+    return "WEBVTT\n\n" + "\n".join(cue(s) for s in segments)
+
+
+def to_txt(segments: list[dict[str, Any]], title: str) -> str:
+    lines = [title, ""]
+    for s in segments:
+        stamp = _clock(s["start"], ".")[:-4]
+        lines.append(f"[{stamp}] {_line(s)}")
+    return "\n".join(lines) + "\n"
+
+
+def to_json(recording: dict[str, Any]) -> str:
+    return json.dumps(recording, indent=2, ensure_ascii=False)
+
+
+def render(fmt: str, recording: dict[str, Any]) -> str:
+    segments = recording["segments"]
+    if fmt == "srt":
+        return to_srt(segments)
+    if fmt == "vtt":
+        return to_vtt(segments)
+    if fmt == "txt":
+        return to_txt(segments, recording["title"])
+    if fmt == "json":
+        return to_json(recording)
+    raise ValueError(f"unknown export format {fmt!r}")

@@ -1,0 +1,194 @@
+"""Voices: enrolled speaker profiles (named) and the unnamed identities diarization finds.
+
+A voice's vector is the mean of its embeddings for one embedding model (vectors of different models are
+never compared). Unnamed voices that match each other across one user's recordings share one identity, so
+"Speaker 3" is the same person everywhere until someone gives them a name.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import numpy as np
+
+from app.store.db import Tx
+
+NAME_MAX = 100
+# Cosine similarity from which a cluster of a recording is taken to be a known voice. Chosen on the
+# synthetic voices of bench/transcribe.py: the same voice scored 0.90-0.96 between utterances, different
+# voices at most 0.78 (see the README's benchmark section).
+MATCH_THRESHOLD = 0.83
+
+
+class VoiceError(ValueError):
+    """A request about voices that cannot be honoured, with a message fit for the caller."""
+
+
+def validate_name(name: object) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise VoiceError("the name must be a non-empty string")
+    name = " ".join(name.split())
+    if len(name) > NAME_MAX:
+        raise VoiceError(f"the name must be at most {NAME_MAX} characters")
+    return name
+
+
+def label(row: dict[str, Any]) -> str:
+    return row["name"] or f"Speaker {row['number']}"
+
+
+def public_voice(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "label": label(row),
+        "enrolled": row["name"] is not None,
+        "created_at": row["created_at"],
+    }
+
+
+def create_voice(tx: Tx, user_id: str, name: str | None) -> dict[str, Any]:
+    if name is not None and tx.one("SELECT id FROM voices WHERE user_id = ? AND name = ?", (user_id, name)):
+        raise VoiceError(f"a speaker named {name!r} already exists")
+    number = tx.one("SELECT coalesce(max(number), 0) + 1 AS n FROM voices WHERE user_id = ?", (user_id,))["n"]
+    row = {
+        "id": uuid.uuid4().hex,
+        "user_id": user_id,
+        "name": name,
+        "number": number,
+        "created_at": time.time(),
+    }
+    tx.execute(
+        "INSERT INTO voices (id, user_id, name, number, created_at) VALUES (?, ?, ?, ?, ?)",
+        (row["id"], user_id, name, number, row["created_at"]),
+    )
+    return row
+
+
+def get_voice(tx: Tx, voice_id: str, user_id: str) -> dict[str, Any] | None:
+    return tx.one("SELECT * FROM voices WHERE id = ? AND user_id = ?", (voice_id, user_id))
+
+
+def get_voice_by_name(tx: Tx, user_id: str, name: str) -> dict[str, Any] | None:
+    return tx.one("SELECT * FROM voices WHERE user_id = ? AND name = ?", (user_id, name))
+
+
+def list_voices(tx: Tx, user_id: str, named_only: bool = False) -> list[dict[str, Any]]:
+    where = " AND name IS NOT NULL" if named_only else ""
+    return tx.all(f"SELECT * FROM voices WHERE user_id = ?{where} ORDER BY number", (user_id,))
+
+
+def add_embedding(
+    tx: Tx,
+    voice_id: str,
+    kind: str,
+    vector: np.ndarray,
+    model: str,
+    seconds: float,
+    recording_id: str | None = None,
+) -> None:
+    tx.execute(
+        "INSERT INTO voice_embeddings (id, voice_id, kind, recording_id, model, vector, seconds, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            uuid.uuid4().hex,
+            voice_id,
+            kind,
+            recording_id,
+            model,
+            json.dumps([round(float(x), 6) for x in vector]),
+            seconds,
+            time.time(),
+        ),
+    )
+
+
+def add_sample(tx: Tx, voice_id: str, blob_id: str, seconds: float) -> None:
+    tx.execute(
+        "INSERT INTO voice_samples (id, voice_id, blob_id, seconds, created_at) VALUES (?, ?, ?, ?, ?)",
+        (uuid.uuid4().hex, voice_id, blob_id, seconds, time.time()),
+    )
+
+
+def profiles(tx: Tx, user_id: str, model: str) -> list[tuple[dict[str, Any], np.ndarray]]:
+    """Each of the user's voices with its unit mean vector for `model` (voices without one are left out)."""
+    # A named profile is what its samples and the user's confirmations say; unnamed identities are
+    # everything diarization has seen of them.
+    rows = tx.all(
+        "SELECT v.id, v.name, v.number, v.created_at, e.vector, e.seconds FROM voices v "
+        "JOIN voice_embeddings e ON e.voice_id = v.id WHERE v.user_id = ? AND e.model = ? "
+        "AND (v.name IS NULL OR e.kind = 'enrollment') ORDER BY v.number",
+        (user_id, model),
+    )
+    grouped: dict[str, tuple[dict[str, Any], list[np.ndarray]]] = {}
+    for r in rows:
+        grouped.setdefault(r["id"], (r, []))[1].append(np.asarray(json.loads(r["vector"]), dtype=np.float32))
+    result = []
+    for voice, vectors in grouped.values():
+        mean = np.mean(vectors, axis=0)
+        result.append((voice, mean / max(float(np.linalg.norm(mean)), 1e-9)))
+    return result
+
+
+def match(
+    known: list[tuple[dict[str, Any], np.ndarray]], vector: np.ndarray
+) -> tuple[dict[str, Any] | None, float]:
+    """The best-matching known voice at or above the threshold, named voices preferred on a near tie."""
+    best, best_score = None, -1.0
+    for voice, mean in known:
+        score = float(mean @ vector) + (0.01 if voice["name"] else 0.0)
+        if score > best_score:
+            best, best_score = voice, score
+    if best is None or best_score < MATCH_THRESHOLD:
+        return None, best_score
+    return best, best_score
+
+
+def forget_recording(tx: Tx, recording_id: str) -> None:
+    """Drop what a recording taught the voices, before it is diarized again."""
+    tx.execute("DELETE FROM voice_embeddings WHERE recording_id = ? AND kind = 'recording'", (recording_id,))
+
+
+def rename_in_recording(
+    tx: Tx, user_id: str, recording_id: str, voice: dict[str, Any], name: str, confirm: bool
+) -> dict[str, Any]:
+    """Give the speaker `voice` of one recording the name `name`; returns the voice they now are.
+
+    An unnamed identity takes the name everywhere (it is one person). A name that already belongs to a
+    profile moves this recording's segments to that profile. With `confirm`, what this recording showed of
+    the voice becomes part of the profile, so later recordings recognise it.
+    """
+    target = get_voice_by_name(tx, user_id, name)
+    if target is None and voice["name"] is None:
+        tx.execute("UPDATE voices SET name = ? WHERE id = ?", (name, voice["id"]))
+        target = {**voice, "name": name}
+    elif target is None:
+        target = create_voice(tx, user_id, name)
+    if target["id"] != voice["id"]:
+        tx.execute(
+            "UPDATE segments SET voice_id = ? WHERE recording_id = ? AND voice_id = ?",
+            (target["id"], recording_id, voice["id"]),
+        )
+        tx.execute(
+            "UPDATE voice_embeddings SET voice_id = ? WHERE recording_id = ? AND voice_id = ?",
+            (target["id"], recording_id, voice["id"]),
+        )
+    if confirm:
+        tx.execute(
+            "UPDATE voice_embeddings SET kind = 'enrollment' WHERE recording_id = ? AND voice_id = ?",
+            (recording_id, target["id"]),
+        )
+    drop_orphans(tx)
+    return target
+
+
+def drop_orphans(tx: Tx) -> None:
+    """An unnamed identity exists only while it labels some segment; one that labels none goes, with its
+    embeddings. Named profiles stay until the user deletes them."""
+    tx.execute(
+        "DELETE FROM voices WHERE name IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM segments s WHERE s.voice_id = voices.id)"
+    )

@@ -1,0 +1,162 @@
+"""The diarization stage's steps (run by `tasks.transcription.diarize_recording` on the GPU worker):
+voice vectors chunk by chunk, clustering, matching to known voices, and segments split at speaker turns."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from app.store import chunks, recordings, voices
+from tasks.jobctx import JobContext
+from workers.audio import BYTES_PER_SAMPLE, SAMPLE_RATE, decode_to_pcm16, read_pcm16
+from workers.diarize import SegmentVoice, cluster_voices, nearest, split_by_speaker
+from workers.pool import model_pool
+from workers.speakers import SpeakerEmbedder, load_embedder
+
+# Segments shorter than this carry too little voice to cluster on; they are labelled, not clustered.
+MIN_CLUSTER_SECONDS = 1.0
+EMBEDDER_BYTES = 20 * 1024 * 1024
+PROGRESS_START, PROGRESS_END = 0.90, 0.98
+
+
+def speaker_embedder(ctx: JobContext) -> SpeakerEmbedder:
+    name = ctx.config.SPEAKER_MODEL
+    return model_pool(ctx.config.MODEL_BUDGET_BYTES).get(
+        f"speakers:{name}", EMBEDDER_BYTES, lambda: load_embedder(name, ctx.config.ASR_DEVICE)
+    )
+
+
+def read_seconds(ctx: JobContext, pcm_blob_id: str, start_s: float, end_s: float) -> np.ndarray:
+    first = int(start_s * SAMPLE_RATE) * BYTES_PER_SAMPLE
+    last = int(end_s * SAMPLE_RATE) * BYTES_PER_SAMPLE
+    raw = ctx.blobs.read_range(pcm_blob_id, first, last)
+    return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
+
+
+def embed_chunk(
+    embedder: SpeakerEmbedder, audio: np.ndarray, offset: float, rows: list[dict]
+) -> list[SegmentVoice]:
+    voices_of_rows = []
+    for row in rows:
+        piece = audio[
+            int((row["start_s"] - offset) * SAMPLE_RATE) : int((row["end_s"] - offset) * SAMPLE_RATE)
+        ]
+        if len(piece) < SAMPLE_RATE // 4:
+            piece = np.pad(piece, (0, SAMPLE_RATE // 4 - len(piece)))
+        windows = embedder.embed_windows(piece)
+        spans = [(row["start_s"] + a, row["start_s"] + b) for a, b in windows.spans]
+        voices_of_rows.append(
+            SegmentVoice(
+                row["start_s"], row["end_s"], json.loads(row["words"]), windows.whole, windows.vectors, spans
+            )
+        )
+    return voices_of_rows
+
+
+def diarize(ctx: JobContext, recording: dict) -> None:
+    embedder = speaker_embedder(ctx)
+    options = json.loads(recording["options"] or "{}")
+    with ctx.store.tx() as tx:
+        planned = chunks.list_chunks(tx, recording["id"])
+    per_chunk: list[tuple[int, list[dict], list[SegmentVoice]]] = []
+    for n, chunk in enumerate(planned):
+        ctx.checkpoint()
+        with ctx.store.tx() as tx:
+            rows = recordings.chunk_segments(tx, recording["id"], chunk["idx"])
+        if rows:
+            audio = read_seconds(ctx, recording["pcm_blob_id"], chunk["start_s"], chunk["end_s"])
+            per_chunk.append((chunk["idx"], rows, embed_chunk(embedder, audio, chunk["start_s"], rows)))
+        progress = PROGRESS_START + (PROGRESS_END - PROGRESS_START) * (n + 1) / len(planned)
+        ctx.progress("diarization", progress, f"voices of chunk {n + 1}/{len(planned)}")
+
+    segment_voices = [sv for _idx, _rows, svs in per_chunk for sv in svs]
+    durations = np.array([sv.end - sv.start for sv in segment_voices])
+    wholes = np.stack([sv.whole for sv in segment_voices])
+    long_enough = durations >= MIN_CLUSTER_SECONDS
+    if long_enough.any():
+        wholes_for_clustering, durations_for_clustering = wholes[long_enough], durations[long_enough]
+    else:
+        wholes_for_clustering, durations_for_clustering = wholes, durations
+    centroids = cluster_voices(
+        wholes_for_clustering, durations_for_clustering, options.get("speakers"), options.get("max_speakers")
+    )
+    cluster_seconds = np.bincount(nearest(wholes, centroids), weights=durations, minlength=len(centroids))
+
+    ctx.checkpoint()
+    with ctx.store.tx() as tx:
+        tx.lock("recordings", recording["id"])
+        voices.forget_recording(tx, recording["id"])
+        known = voices.profiles(tx, recording["user_id"], embedder.name)
+        voice_ids = []
+        for centroid, seconds in zip(centroids, cluster_seconds, strict=True):
+            voice, _score = voices.match(known, centroid)
+            if voice is None:
+                voice = voices.create_voice(tx, recording["user_id"], None)
+            # Kept for every voice: unnamed identities learn from it, and a user who names this speaker
+            # can confirm it into a profile. Named profiles match only on samples and confirmations.
+            voices.add_embedding(
+                tx, voice["id"], "recording", centroid, embedder.name, float(seconds), recording["id"]
+            )
+            voice_ids.append(voice["id"])
+        for idx, rows, svs in per_chunk:
+            new_rows = []
+            for row, sv in zip(rows, svs, strict=True):
+                if row["speaker_locked"] or row["text_edited"]:
+                    # A user's correction stands: neither split nor relabelled.
+                    new_rows.append(
+                        _kept(
+                            row,
+                            row["voice_id"]
+                            if row["speaker_locked"]
+                            else voice_ids[int(nearest(sv.whole[None, :], centroids)[0])],
+                        )
+                    )
+                    continue
+                pieces = split_by_speaker(sv, centroids)
+                for n, piece in enumerate(pieces):
+                    new_rows.append(
+                        {
+                            "id": row["id"] if n == 0 else None,
+                            "start": piece.start,
+                            "end": piece.end,
+                            "text": piece.text if len(pieces) > 1 else row["text"],
+                            "words": piece.words,
+                            "voice_id": voice_ids[piece.label],
+                        }
+                    )
+            recordings.rewrite_chunk(tx, recording["id"], idx, new_rows)
+        voices.drop_orphans(tx)
+        recordings.update_recording(tx, recording["id"], diarized=1, status="diarized")
+
+
+def enroll(ctx: JobContext, voice_id: str) -> None:
+    """Embed each sample of an enrolled voice; the profile's vector is their mean."""
+    embedder = speaker_embedder(ctx)
+    with ctx.store.tx() as tx:
+        samples = tx.all("SELECT blob_id, seconds FROM voice_samples WHERE voice_id = ?", (voice_id,))
+    vectors = []
+    with tempfile.TemporaryDirectory(dir=ctx.spool_dir()) as tmp:
+        for sample in samples:
+            ctx.checkpoint()
+            original, pcm = Path(tmp) / "original", Path(tmp) / "pcm"
+            ctx.blobs.read_to_file(sample["blob_id"], original)
+            decode_to_pcm16(original, pcm)
+            vectors.append((embedder.embed_windows(read_pcm16(pcm)).whole, sample["seconds"]))
+    with ctx.store.tx() as tx:
+        tx.execute("DELETE FROM voice_embeddings WHERE voice_id = ? AND kind = 'enrollment'", (voice_id,))
+        for vector, seconds in vectors:
+            voices.add_embedding(tx, voice_id, "enrollment", vector, embedder.name, seconds)
+
+
+def _kept(row: dict, voice_id: str | None) -> dict:
+    return {
+        "id": row["id"],
+        "start": row["start_s"],
+        "end": row["end_s"],
+        "text": row["text"],
+        "words": json.loads(row["words"]),
+        "voice_id": voice_id,
+    }

@@ -1,0 +1,50 @@
+"""Diarization logic on hand-made vectors: counts given, capped or estimated; splits at turns only."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from workers.diarize import SegmentVoice, cluster_voices, nearest, split_by_speaker
+
+RNG = np.random.default_rng(7)
+VOICES = np.eye(4, 16)  # four orthogonal "voices"
+
+
+def noisy(voice: int, n: int = 1) -> np.ndarray:
+    vectors = VOICES[voice] + RNG.normal(0, 0.05, (n, 16))
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_cluster_counts():
+    vectors = np.vstack([noisy(v, 5) for v in (0, 1, 2)])
+    durations = np.ones(len(vectors)) * 3
+    assert len(cluster_voices(vectors, durations, num_speakers=3)) == 3
+    assert len(cluster_voices(vectors, durations)) == 3  # estimated
+    assert len(cluster_voices(vectors, durations, max_speakers=2)) == 2
+    centroids = cluster_voices(vectors, durations)
+    labels = nearest(vectors, centroids)
+    assert len({tuple(labels[i : i + 5]) for i in (0, 5, 10)}) == 3
+    assert all(len(set(labels[i : i + 5])) == 1 for i in (0, 5, 10))
+
+
+def words_at(times: list[float]) -> list[dict]:
+    return [{"start": t, "end": t + 0.4, "word": f"w{n}", "probability": 1.0} for n, t in enumerate(times)]
+
+
+def test_split_at_a_turn_but_not_at_a_stray_window():
+    centroids = VOICES[:2]
+    words = words_at([0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5])
+    spans = [(t, t + 0.5) for t in np.arange(0, 5, 0.5)]
+    # Voice 0 for the first half, voice 1 after, and one stray window of voice 1 early on.
+    vectors = np.vstack([noisy(1 if (t >= 2.5 or t == 0.5) else 0) for t, _ in spans])
+    segment = SegmentVoice(0.0, 4.9, words, vectors.mean(axis=0), vectors, spans)
+    pieces = split_by_speaker(segment, centroids)
+    assert [p.label for p in pieces] == [0, 1]
+    assert pieces[0].text == "w0 w1 w2 w3 w4" and pieces[1].text == "w5 w6 w7 w8 w9"
+    assert pieces[0].start == 0.0 and pieces[1].end == 4.9 and pieces[0].end <= pieces[1].start
+
+
+def test_segment_without_words_takes_its_whole_vector():
+    segment = SegmentVoice(1.0, 2.0, [], noisy(1)[0], np.zeros((0, 16)), [])
+    [piece] = split_by_speaker(segment, VOICES[:2])
+    assert piece.label == 1 and (piece.start, piece.end) == (1.0, 2.0)
