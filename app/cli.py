@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -175,6 +176,63 @@ def status(job_id: str, server: str, token: str | None, as_json: bool) -> None:
             f"{job['id']} {job['state']} stage={job['stage']} progress={job['progress']:.0%}"
             + (f" error={job['error']}" if job["error"] else "")
         )
+
+
+@main.command()
+@click.argument("recording_id")
+@click.option(
+    "--format", "fmt", type=click.Choice(["srt", "vtt", "json", "txt"]), default="txt", show_default=True
+)
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to this file instead of stdout.")
+@server_option
+@token_option
+def export(recording_id: str, fmt: str, output: Path | None, server: str, token: str | None) -> None:
+    """Export a transcript with speaker labels and times."""
+    from app.client import ClientError
+
+    try:
+        text = _client(server, token).export(recording_id, fmt)
+    except ClientError as exc:
+        raise click.ClickException(exc.message) from exc
+    if output:
+        output.write_text(text)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("name")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--wait", is_flag=True, help="Wait until the voice profile is computed.")
+@server_option
+@token_option
+@json_option
+def enroll(
+    name: str, files: tuple[Path, ...], wait: bool, server: str, token: str | None, as_json: bool
+) -> None:
+    """Enroll a voice: NAME and one or more audio samples of that person speaking."""
+    from app.client import ClientError
+
+    client = _client(server, token)
+    try:
+        accepted = client.enroll(name, list(files))
+        if wait:
+            while (job := client.job(accepted["job_id"]))["state"] not in ("done", "failed", "cancelled"):
+                time.sleep(0.5)
+            accepted["state"] = job["state"]
+    except ClientError as exc:
+        raise click.ClickException(exc.message) from exc
+    if as_json:
+        click.echo(json.dumps(accepted, indent=2))
+    else:
+        click.echo(
+            f"speaker {accepted['name']} id={accepted['speaker_id']} job={accepted['job_id']}"
+            + (f" {accepted['state']}" if "state" in accepted else "")
+        )
+    if accepted.get("state") not in (None, "done"):
+        sys.exit(1)
 
 
 WORKER_KINDS = {

@@ -39,8 +39,8 @@ class NemoClient:
             time.sleep(min(60, int(response.headers.get("Retry-After", "5")) + 1))
         return response
 
-    def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self._send(method, path, **kwargs)
+    @staticmethod
+    def _checked(response: requests.Response) -> requests.Response:
         if response.status_code >= 400:
             try:
                 error = response.json()["error"]
@@ -48,6 +48,10 @@ class NemoClient:
             except (ValueError, KeyError, TypeError):
                 code, message = "http_error", response.text[:200]
             raise ClientError(response.status_code, code, message)
+        return response
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._checked(self._send(method, path, **kwargs))
         return None if response.status_code == 204 else response.json()
 
     def find_by_sha256(self, sha256: str) -> list[dict]:
@@ -72,6 +76,20 @@ class NemoClient:
 
     def recording(self, recording_id: str) -> dict:
         return self.request("GET", f"/recordings/{recording_id}")
+
+    def export(self, recording_id: str, fmt: str) -> str:
+        return self._checked(
+            self._send("GET", f"/recordings/{recording_id}/export", params={"format": fmt})
+        ).text
+
+    def enroll(self, name: str, paths: list[Path]) -> dict:
+        handles = [path.open("rb") for path in paths]
+        try:
+            files = [("audio", (path.name, handle)) for path, handle in zip(paths, handles, strict=True)]
+            return self.request("POST", "/speakers", data={"name": name}, files=files)
+        finally:
+            for handle in handles:
+                handle.close()
 
 
 def file_sha256(path: Path) -> str:

@@ -53,6 +53,12 @@ def recording_list():
     return render_template("recordings.html")
 
 
+@pages.get("/speakers")
+@login_required
+def speakers():
+    return render_template("speakers.html")
+
+
 @pages.get("/recordings/<recording_id>")
 @login_required
 def recording(recording_id: str):

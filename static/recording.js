@@ -1,14 +1,96 @@
-// Recording page: the transcript with times and speakers.
+// Recording page: transcript with speakers and times, click-to-play, corrections.
 "use strict";
-(async function () {
+(function () {
   const root = document.getElementById("recording");
-  try {
-    const rec = await Nemo.api("/recordings/" + root.dataset.recordingId);
-    document.getElementById("recording-title").textContent = rec.title;
-    document.getElementById("recording-meta").textContent =
-      new Date(rec.recorded_at * 1000).toLocaleString() + " · " + Nemo.clock(rec.duration) + " · " + rec.status;
-    Nemo.renderTranscript(document.getElementById("transcript"), rec.segments);
-  } catch (err) {
-    document.getElementById("transcript").textContent = err.message;
+  const id = root.dataset.recordingId;
+  const player = document.getElementById("player");
+  const $ = (x) => document.getElementById(x);
+
+  function el(tag, props, ...children) {
+    const node = Object.assign(document.createElement(tag), props || {});
+    node.append(...children);
+    return node;
   }
+
+  function renderSpeakers(segments) {
+    const seen = new Map();
+    for (const s of segments) {
+      if (!s.speaker_id) continue;
+      const entry = seen.get(s.speaker_id) || { label: s.speaker, seconds: 0 };
+      entry.seconds += s.end - s.start;
+      seen.set(s.speaker_id, entry);
+    }
+    const list = $("speaker-list");
+    list.replaceChildren();
+    for (const [speakerId, info] of seen) {
+      const input = el("input", { type: "text", value: info.label, maxLength: 100, className: "speaker-name" });
+      const save = el("button", { type: "button", textContent: "Rename" });
+      const status = el("span", { className: "hint" });
+      save.addEventListener("click", async () => {
+        try {
+          await Nemo.api("/recordings/" + id + "/speakers/" + speakerId, {
+            method: "PATCH", headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ name: input.value, add_to_profile: true }),
+          });
+          load();
+        } catch (err) { status.textContent = err.message; }
+      });
+      const item = el("li", {}, input, save, " ",
+        el("span", { className: "hint", textContent: Nemo.clock(info.seconds) + " spoken " }), status);
+      item.dataset.speakerId = speakerId;
+      list.append(item);
+    }
+    if (!seen.size) list.append(el("li", { textContent: "No speakers were told apart in this recording." }));
+  }
+
+  function renderTranscript(segments) {
+    const container = $("transcript");
+    container.replaceChildren();
+    const names = new Set();
+    for (const seg of segments) {
+      if (seg.speaker) names.add(seg.speaker);
+      const time = el("a", { href: "#", className: "time", textContent: Nemo.clock(seg.start) + " – " + Nemo.clock(seg.end) });
+      time.addEventListener("click", (e) => {
+        e.preventDefault();
+        player.currentTime = seg.start;
+        player.play().catch(() => {});
+      });
+      const speaker = el("input", { className: "speaker", value: seg.speaker || "", title: "speaker" });
+      speaker.setAttribute("list", "speaker-names");
+      const text = el("span", { className: "text", textContent: seg.text, contentEditable: "true", spellcheck: true });
+      const status = el("span", { className: "hint" });
+      async function save(body) {
+        try {
+          await Nemo.api("/segments/" + seg.id, {
+            method: "PATCH", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+          });
+          status.textContent = "saved";
+          if ("speaker" in body) load();
+        } catch (err) { status.textContent = err.message; }
+      }
+      text.addEventListener("blur", () => { if (text.textContent.trim() !== seg.text) save({ text: text.textContent }); });
+      text.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); text.blur(); } });
+      speaker.addEventListener("change", () => { if (speaker.value.trim()) save({ speaker: speaker.value }); });
+      const row = el("div", { className: "segment" + (seg.edited ? " edited" : "") }, time, speaker, text, status);
+      row.dataset.segmentId = seg.id;
+      row.dataset.start = seg.start;
+      container.append(row);
+    }
+    $("speaker-names").replaceChildren(...[...names].map((n) => el("option", { value: n })));
+    if (!segments.length) container.textContent = "No speech was found in this recording.";
+  }
+
+  async function load() {
+    try {
+      const rec = await Nemo.api("/recordings/" + id);
+      $("recording-title").textContent = rec.title;
+      $("recording-meta").textContent = new Date(rec.recorded_at * 1000).toLocaleString() + " · " +
+        Nemo.clock(rec.duration) + " · " + rec.status + (rec.job && rec.job.warning ? " · " + rec.job.warning : "");
+      renderSpeakers(rec.segments);
+      renderTranscript(rec.segments);
+    } catch (err) {
+      $("transcript").textContent = err.message;
+    }
+  }
+  load();
 })();

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
@@ -69,3 +70,97 @@ def test_upload_page_shows_progress_then_transcript(browser, live_server, bob, s
     browser.find_element(By.ID, "upload-button").click()
     error = wait.until(ec.visibility_of_element_located((By.ID, "job-error")))
     assert "not a recognised audio format" in error.text
+
+
+def test_transcript_page_plays_from_a_segment_and_takes_corrections(browser, live_server, bob, tmp_path):
+    import requests
+
+    from bench.corpus import Turn, conversation
+
+    path = tmp_path / "page.wav"
+    conversation(
+        [
+            Turn("flite:kal", "The quarterly review is moved to Thursday afternoon."),
+            Turn("flite:slt", "Then I will book the large meeting room for two hours."),
+            Turn("flite:kal", "Please also invite the new product manager."),
+        ],
+        path,
+    )
+    with path.open("rb") as handle:
+        accepted = requests.post(
+            f"{live_server}/api/v1/recordings",
+            files={"audio": handle},
+            data={"speakers": "2"},
+            headers=bob["auth"],
+            timeout=60,
+        ).json()
+    # The page re-renders after each correction: elements found before may go stale while we wait.
+    wait = WebDriverWait(browser, 120, ignored_exceptions=(StaleElementReferenceException,))
+    wait.until(
+        lambda d: (
+            requests.get(
+                f"{live_server}/api/v1/jobs/{accepted['job_id']}", headers=bob["auth"], timeout=5
+            ).json()["state"]
+            == "done"
+        )
+    )
+
+    browser.get(f"{live_server}/login")
+    browser.find_element(By.NAME, "username").send_keys(bob["username"])
+    browser.find_element(By.NAME, "password").send_keys(bob["password"])
+    browser.find_element(By.CSS_SELECTOR, "#login-form button").click()
+    wait.until(ec.presence_of_element_located((By.ID, "upload-form")))
+    browser.get(f"{live_server}/recordings/{accepted['recording_id']}")
+    rows = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#transcript .segment"))
+    speakers = {r.find_element(By.CSS_SELECTOR, ".speaker").get_attribute("value") for r in rows}
+    assert len(speakers) == 2 and all(s.startswith("Speaker ") for s in speakers)
+
+    # Clicking a segment's time seeks the player there.
+    last = rows[-1]
+    start = float(last.get_attribute("data-start"))
+    wait.until(lambda d: d.execute_script("return document.getElementById('player').readyState") >= 1)
+    last.find_element(By.CSS_SELECTOR, ".time").click()
+    position = browser.execute_script("return document.getElementById('player').currentTime")
+    assert abs(position - start) < 0.5
+
+    # Correct the text of the first line; the API then serves the correction.
+    text = rows[0].find_element(By.CSS_SELECTOR, ".text")
+    browser.execute_script("arguments[0].textContent = 'The quarterly review is on Thursday.'", text)
+    browser.execute_script("arguments[0].dispatchEvent(new Event('blur'))", text)
+    wait.until(lambda d: rows[0].find_element(By.CSS_SELECTOR, ".hint").text == "saved")
+
+    # Name a speaker in the speakers panel: every line of theirs follows.
+    first_speaker = rows[0].find_element(By.CSS_SELECTOR, ".speaker").get_attribute("value")
+    entry = next(
+        li
+        for li in browser.find_elements(By.CSS_SELECTOR, "#speaker-list li")
+        if li.find_element(By.CSS_SELECTOR, "input").get_attribute("value") == first_speaker
+    )
+    name_input = entry.find_element(By.CSS_SELECTOR, "input")
+    name_input.clear()
+    name_input.send_keys("Kal")
+    entry.find_element(By.CSS_SELECTOR, "button").click()
+    wait.until(
+        lambda d: (
+            "Kal"
+            in {
+                r.find_element(By.CSS_SELECTOR, ".speaker").get_attribute("value")
+                for r in d.find_elements(By.CSS_SELECTOR, "#transcript .segment")
+            }
+        )
+    )
+    recording = requests.get(
+        f"{live_server}/api/v1/recordings/{accepted['recording_id']}", headers=bob["auth"], timeout=5
+    ).json()
+    assert recording["segments"][0]["text"] == "The quarterly review is on Thursday."
+    assert recording["segments"][0]["speaker"] == "Kal" and recording["segments"][0]["edited"]
+    kal_lines = [s for s in recording["segments"] if s["speaker"] == "Kal"]
+    assert len(kal_lines) >= 2 and "product manager" in kal_lines[-1]["text"].lower()
+
+    browser.get(f"{live_server}/speakers")
+    wait.until(
+        lambda d: (
+            "Kal"
+            in [i.get_attribute("value") for i in d.find_elements(By.CSS_SELECTOR, "#speaker-rows input")]
+        )
+    )

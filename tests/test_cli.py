@@ -84,3 +84,76 @@ def test_submit_without_token_or_with_bad_token(live_server, speech_wav):
     assert result.returncode != 0 and "token" in result.stderr.lower()
     result = run_submit(live_server, "nemo_wrong", str(speech_wav))
     assert result.returncode != 0 and "unknown or revoked" in result.stderr
+
+
+def test_enroll_and_export(live_server, bob, tmp_path):
+    from bench.corpus import synthesize as voice_line
+    from bench.corpus import write_wav
+
+    samples = []
+    for n, line in enumerate(
+        [
+            "This is my voice for the enrollment sample.",
+            "I lead the logistics team in the northern warehouse.",
+        ]
+    ):
+        samples.append(tmp_path / f"rms{n}.wav")
+        write_wav(voice_line("flite:rms", line), samples[-1])
+    env = {"NEMO_TOKEN": bob["token"], "PATH": "/usr/bin:/bin"}
+    enrolled = subprocess.run(
+        [NEMOCTL, "enroll", "Robin", *map(str, samples), "--wait", "--json", "--server", live_server],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert enrolled.returncode == 0, enrolled.stderr
+    assert json.loads(enrolled.stdout)["state"] == "done"
+
+    clip = tmp_path / "robin.wav"
+    write_wav(voice_line("flite:rms", "The trucks leave the depot at six every morning."), clip)
+    [outcome] = json.loads(run_submit(live_server, bob["token"], str(clip), "--wait", "--force").stdout)
+    srt = subprocess.run(
+        [NEMOCTL, "export", outcome["recording_id"], "--format", "srt", "--server", live_server],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert srt.returncode == 0, srt.stderr
+    assert srt.stdout.startswith("1\n00:00:0") and "Robin: " in srt.stdout and "depot" in srt.stdout.lower()
+    out = tmp_path / "robin.vtt"
+    vtt = subprocess.run(
+        [
+            NEMOCTL,
+            "export",
+            outcome["recording_id"],
+            "--format",
+            "vtt",
+            "-o",
+            str(out),
+            "--server",
+            live_server,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert vtt.returncode == 0 and out.read_text().startswith("WEBVTT") and "<v Robin>" in out.read_text()
+    bad = subprocess.run(
+        [NEMOCTL, "export", outcome["recording_id"], "--format", "docx", "--server", live_server],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "docx" in bad.stderr
+    missing = subprocess.run(
+        [NEMOCTL, "export", "nope", "--server", live_server],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert missing.returncode == 1 and "no such recording" in missing.stderr
