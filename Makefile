@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+NEMO_INSTALLED := $(VENV)/.installed-nemo
 # The suite's PostgreSQL server (each run creates and drops its own database there).
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
@@ -13,6 +14,10 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	$(BIN)/pip install --quiet --no-deps Resemblyzer==0.1.4
+	touch $@
+
+$(NEMO_INSTALLED): $(INSTALLED)
+	$(BIN)/pip install --quiet -e '.[test,nemo]'
 	touch $@
 
 models: $(INSTALLED)
@@ -32,7 +37,7 @@ format: $(INSTALLED)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(INSTALLED) system-deps lint
+test: $(NEMO_INSTALLED) system-deps lint
 	OMP_WAIT_POLICY=PASSIVE NEMO_TEST_STORE=sqlcipher $(BIN)/pytest -q
 	OMP_WAIT_POLICY=PASSIVE NEMO_TEST_STORE=postgres NEMO_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -q
 

@@ -55,6 +55,7 @@ class Config:
     BLOB_DIR: Path | None = field(
         default_factory=lambda: Path(p) if (p := _env("NEMO_BLOB_DIR", "")) else None
     )
+    # A manifest name (whisper-tiny.en, whisper-base), a CTranslate2 Whisper directory, or a NeMo .nemo file.
     ASR_MODEL: str = field(default_factory=lambda: _env("NEMO_ASR_MODEL", "whisper-tiny.en"))
     # `resemblyzer`, or a path to a NeMo speaker model (.nemo, e.g. TitaNet).
     SPEAKER_MODEL: str = field(default_factory=lambda: _env("NEMO_SPEAKER_MODEL", "resemblyzer"))

@@ -113,8 +113,15 @@ def model_size_bytes(model_dir: Path) -> int:
 
 
 def asr_engine(pool: ModelPool, model: str, device: str, compute_type: str, threads: int) -> AsrEngine:
-    """The engine for a manifest model name (or a CTranslate2 directory path), resident in the pool."""
+    """The engine for a manifest model name, a CTranslate2 Whisper directory, or a NeMo `.nemo` file,
+    resident in the pool."""
     from models.assemble import ensure_model
+
+    if model.endswith(".nemo"):
+        from workers.nemo_engines import NemoAsrEngine
+
+        path = Path(model)
+        return pool.get(f"asr:{path}", path.stat().st_size * 2, lambda: NemoAsrEngine(path, device))
 
     model_dir = Path(model) if "/" in model else ensure_model(model)
     if not (model_dir / "model.bin").exists():
