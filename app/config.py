@@ -62,6 +62,8 @@ class Config:
     ASR_COMPUTE_TYPE: str = field(default_factory=lambda: _env("NEMO_ASR_COMPUTE_TYPE", "int8"))
     ASR_DEVICE: str = field(default_factory=lambda: _env("NEMO_ASR_DEVICE", "auto"))
     MODEL_BUDGET_BYTES: int = field(default_factory=lambda: parse_size(_env("NEMO_MODEL_BUDGET", "4GB")))
+    # Chunks per ASR task, transcribed in one batched pass; 1 gives the finest preemption.
+    ASR_BATCH_CHUNKS: int = field(default_factory=lambda: int(_env("NEMO_ASR_BATCH", "4")))
     WORKER_THREADS: int = field(default_factory=lambda: int(_env("NEMO_WORKER_THREADS", "2")))
     MAX_UPLOAD_BYTES: int = field(default_factory=lambda: parse_size(_env("NEMO_MAX_UPLOAD", "500MB")))
     MAX_DURATION_SECONDS: float = field(

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# System packages the test suite needs: speech synthesis for fixtures, ffmpeg for format fixtures,
+# System packages the test suite needs: speech synthesis (espeak-ng, flite) for fixtures, ffmpeg for formats,
 # Debian's Chromium and ChromeDriver for the browser test. The server itself needs none of them.
 set -euo pipefail
 need=()
 command -v espeak-ng >/dev/null || need+=(espeak-ng)
+command -v flite >/dev/null || need+=(flite)
 command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)

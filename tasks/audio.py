@@ -14,7 +14,7 @@ from tasks.jobctx import JobCancelled, JobContext
 from workers.audio import decode_to_pcm16
 from workers.vad import plan_chunks, speech_regions
 
-CHUNK_TASK = "tasks.transcription.transcribe_chunk"
+CHUNK_TASK = "tasks.transcription.transcribe_chunks"
 FINISH_TASK = "tasks.transcription.finish_transcription"
 
 
@@ -52,9 +52,11 @@ def prepare_recording(self, job_id: str) -> None:
     except Exception as exc:
         ctx.fail(f"audio stage: {exc}")
         raise
-    pending = [c for c in planned if not c["done"]]
-    for chunk in pending:
-        self.app.send_task(CHUNK_TASK, args=[job_id, chunk["idx"]], priority=celeryconfig.PRIORITY_BATCH)
+    pending = [c["idx"] for c in planned if not c["done"]]
+    size = max(1, ctx.config.ASR_BATCH_CHUNKS)
+    for start in range(0, len(pending), size):
+        batch = pending[start : start + size]
+        self.app.send_task(CHUNK_TASK, args=[job_id, batch], priority=celeryconfig.PRIORITY_BATCH)
     if not pending:
         # No speech at all (or every chunk already done): go straight to the end of transcription.
         self.app.send_task(FINISH_TASK, args=[job_id], priority=celeryconfig.PRIORITY_BATCH)

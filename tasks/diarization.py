@@ -11,7 +11,7 @@ import numpy as np
 
 from app.store import chunks, recordings, voices
 from tasks.jobctx import JobContext
-from workers.audio import BYTES_PER_SAMPLE, SAMPLE_RATE, decode_to_pcm16, read_pcm16
+from workers.audio import SAMPLE_RATE, decode_to_pcm16, read_pcm16
 from workers.diarize import SegmentVoice, cluster_voices, nearest, split_by_speaker
 from workers.pool import model_pool
 from workers.speakers import SpeakerEmbedder, load_embedder
@@ -27,13 +27,6 @@ def speaker_embedder(ctx: JobContext) -> SpeakerEmbedder:
     return model_pool(ctx.config.MODEL_BUDGET_BYTES).get(
         f"speakers:{name}", EMBEDDER_BYTES, lambda: load_embedder(name, ctx.config.ASR_DEVICE)
     )
-
-
-def read_seconds(ctx: JobContext, pcm_blob_id: str, start_s: float, end_s: float) -> np.ndarray:
-    first = int(start_s * SAMPLE_RATE) * BYTES_PER_SAMPLE
-    last = int(end_s * SAMPLE_RATE) * BYTES_PER_SAMPLE
-    raw = ctx.blobs.read_range(pcm_blob_id, first, last)
-    return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
 
 
 def embed_chunk(
@@ -67,7 +60,7 @@ def diarize(ctx: JobContext, recording: dict) -> None:
         with ctx.store.tx() as tx:
             rows = recordings.chunk_segments(tx, recording["id"], chunk["idx"])
         if rows:
-            audio = read_seconds(ctx, recording["pcm_blob_id"], chunk["start_s"], chunk["end_s"])
+            audio = ctx.read_audio(recording["pcm_blob_id"], chunk["start_s"], chunk["end_s"])
             per_chunk.append((chunk["idx"], rows, embed_chunk(embedder, audio, chunk["start_s"], rows)))
         progress = PROGRESS_START + (PROGRESS_END - PROGRESS_START) * (n + 1) / len(planned)
         ctx.progress("diarization", progress, f"voices of chunk {n + 1}/{len(planned)}")

@@ -6,12 +6,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from flask import current_app
 
 from app import events
 from app.blobs import BlobStore
 from app.config import Config
 from app.store import Store, jobs
+from workers.audio import BYTES_PER_SAMPLE, SAMPLE_RATE
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,14 @@ class JobContext:
         path = self.config.INSTANCE_DIR / "tmp"
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
         return path
+
+    def read_audio(self, pcm_blob_id: str, start_s: float, end_s: float) -> np.ndarray:
+        """Seconds [start_s, end_s) of a recording's encrypted 16 kHz PCM, as float32: only the frames of the
+        blob that hold them are decrypted, so memory follows the range, not the recording."""
+        first = int(start_s * SAMPLE_RATE) * BYTES_PER_SAMPLE
+        last = int(end_s * SAMPLE_RATE) * BYTES_PER_SAMPLE
+        raw = self.blobs.read_range(pcm_blob_id, first, last)
+        return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
 
     @property
     def finished(self) -> bool:

@@ -1,22 +1,21 @@
-"""The `transcription` queue (GPU worker): speech to text per chunk, then the end of the transcription stage.
+"""The `transcription` queue (GPU worker): speech to text per small batch of chunks, diarization, enrollment.
 
-Each chunk is its own task, so higher-priority work waits at most one chunk, and a crash loses at most one
-chunk. A chunk's rows are replaced as a whole, so a chunk that runs twice writes its segments once.
+A task transcribes a few ~30 s chunks in one batched pass (NEMO_ASR_BATCH, 4 by default), which on two CPU
+cores costs about what one chunk costs alone: higher-priority work waits at most one such task, and a crash
+loses at most one batch. A chunk's rows are replaced as a whole, so a batch that runs twice writes them once.
 """
 
 from __future__ import annotations
 
 import logging
 
-import numpy as np
 from celery import shared_task
 
 import celeryconfig
 from app.store import chunks, jobs, recordings
 from tasks.diarization import diarize, enroll
 from tasks.jobctx import JobCancelled, JobContext
-from workers.asr import asr_engine
-from workers.audio import BYTES_PER_SAMPLE, SAMPLE_RATE
+from workers.asr import AsrEngine, asr_engine
 from workers.pool import model_pool
 
 # Job progress: 5% once audio is planned, up to 90% as chunks finish, the rest for the later stages.
@@ -26,15 +25,24 @@ DIARIZE_TASK = "tasks.transcription.diarize_recording"
 log = logging.getLogger(__name__)
 
 
-def chunk_audio(ctx: JobContext, pcm_blob_id: str, start_s: float, end_s: float) -> np.ndarray:
-    first = int(start_s * SAMPLE_RATE) * BYTES_PER_SAMPLE
-    last = int(end_s * SAMPLE_RATE) * BYTES_PER_SAMPLE
-    raw = ctx.blobs.read_range(pcm_blob_id, first, last)
-    return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
+def detect_language_once(ctx: JobContext, engine: AsrEngine, recording_id: str, audio) -> str | None:
+    """Detect the language on the first chunk that needs it and keep it on the recording: the chunks after
+    it neither pay for detection again nor drift into another language."""
+    detected = engine.detect_language(audio)
+    if detected:
+        with ctx.store.tx() as tx:
+            tx.execute(
+                "UPDATE recordings SET language = ? WHERE id = ? AND language IS NULL",
+                (detected, recording_id),
+            )
+            detected = recordings.get_recording(tx, recording_id)["language"]
+    return detected
 
 
-@shared_task(name="tasks.transcription.transcribe_chunk", bind=True)
-def transcribe_chunk(self, job_id: str, idx: int) -> None:
+@shared_task(name="tasks.transcription.transcribe_chunks", bind=True)
+def transcribe_chunks(self, job_id: str, indices: list[int]) -> None:
+    """A small batch of chunks in one batched ASR pass. Chunks already done are skipped, and each chunk's
+    segments are replaced as a whole, so a batch that runs twice writes its rows once."""
     ctx = JobContext(job_id)
     if ctx.finished:
         return
@@ -43,10 +51,11 @@ def transcribe_chunk(self, job_id: str, idx: int) -> None:
         ctx.checkpoint()
         with ctx.store.tx() as tx:
             recording = recordings.get_recording(tx, ctx.job["recording_id"])
-            chunk = chunks.get_chunk(tx, recording["id"], idx)
-        if chunk is None:
-            raise LookupError(f"chunk {idx} is not in the plan")
-        if not chunk["done"]:
+            planned = [chunks.get_chunk(tx, recording["id"], idx) for idx in indices]
+        if any(chunk is None for chunk in planned):
+            raise LookupError(f"chunks {indices} are not all in the plan")
+        todo = [chunk for chunk in planned if not chunk["done"]]
+        if todo:
             engine = asr_engine(
                 model_pool(config.MODEL_BUDGET_BYTES),
                 config.ASR_MODEL,
@@ -54,28 +63,27 @@ def transcribe_chunk(self, job_id: str, idx: int) -> None:
                 config.ASR_COMPUTE_TYPE,
                 config.WORKER_THREADS,
             )
-            audio = chunk_audio(ctx, recording["pcm_blob_id"], chunk["start_s"], chunk["end_s"])
-            rows = []
-            for segment in engine.transcribe(audio, recording["language"]):
-                ctx.checkpoint()
-                rows.append(segment.shifted(chunk["start_s"]).as_row())
-            with ctx.store.tx() as tx:
-                recordings.replace_chunk_segments(tx, recording["id"], idx, rows)
+            audios = [ctx.read_audio(recording["pcm_blob_id"], c["start_s"], c["end_s"]) for c in todo]
+            language = recording["language"] or detect_language_once(ctx, engine, recording["id"], audios[0])
+            results = engine.transcribe_batch(audios, language)
+            ctx.checkpoint()
+        with ctx.store.tx() as tx:
+            for chunk, segments in zip(todo, results if todo else [], strict=True):
+                rows = [segment.shifted(chunk["start_s"]).as_row() for segment in segments]
+                recordings.replace_chunk_segments(tx, recording["id"], chunk["idx"], rows)
+            for idx in indices:
                 finished, total = chunks.mark_done(tx, recording["id"], idx)
-                if finished == total:
-                    recordings.update_recording(tx, recording["id"], asr_model=engine.name)
-            ctx.progress(
-                "transcription",
-                ASR_START + (ASR_END - ASR_START) * finished / total,
-                f"chunk {finished}/{total} transcribed",
-            )
-        else:
-            with ctx.store.tx() as tx:
-                finished, total = chunks.mark_done(tx, recording["id"], idx)
+            if todo and finished == total:
+                recordings.update_recording(tx, recording["id"], asr_model=engine.name)
+        ctx.progress(
+            "transcription",
+            ASR_START + (ASR_END - ASR_START) * finished / total,
+            f"chunk {finished}/{total} transcribed",
+        )
     except JobCancelled:
         return
     except Exception as exc:
-        ctx.fail(f"transcription of chunk {idx}: {exc}")
+        ctx.fail(f"transcription of chunks {indices}: {exc}")
         raise
     if finished == total:
         self.app.send_task(FINISH_TASK, args=[job_id], priority=celeryconfig.PRIORITY_BATCH)

@@ -55,10 +55,47 @@ class Segment:
         }
 
 
+SAMPLE_RATE = 16_000
+SENTENCE_END = (".", "?", "!")
+
+
+def split_sentences(segment: Segment) -> list[Segment]:
+    """Cut a segment after each word that ends a sentence: a batched pass returns one segment per chunk, and a
+    30 s paragraph is no way to read, play or correct a transcript."""
+    if len(segment.words) < 2:
+        return [segment]
+    pieces: list[list[Word]] = [[]]
+    for word in segment.words:
+        pieces[-1].append(word)
+        if word.word.endswith(SENTENCE_END):
+            pieces.append([])
+    pieces = [p for p in pieces if p]
+    if len(pieces) == 1:
+        return [segment]
+    return [
+        Segment(
+            segment.start if n == 0 else words[0].start,
+            segment.end if n == len(pieces) - 1 else words[-1].end,
+            " ".join(w.word for w in words),
+            words,
+            segment.avg_logprob,
+        )
+        for n, words in enumerate(pieces)
+    ]
+
+
 class AsrEngine(Protocol):
     name: str
 
     def transcribe(self, audio: np.ndarray, language: str | None) -> Iterator[Segment]: ...
+
+    def transcribe_batch(self, audios: list[np.ndarray], language: str | None) -> list[list[Segment]]:
+        """Several chunks at once (each at most 30 s); segment times are relative to each chunk."""
+        ...
+
+    def detect_language(self, audio: np.ndarray) -> str | None:
+        """The language spoken, or None when the engine does not tell (or has only one)."""
+        ...
 
 
 class FasterWhisperEngine:
@@ -79,6 +116,53 @@ class FasterWhisperEngine:
         self._model = WhisperModel(
             str(model_dir), device=device, compute_type=compute_type, cpu_threads=threads
         )
+        self._batched = None
+
+    def detect_language(self, audio: np.ndarray) -> str | None:
+        if self._english_only:
+            return "en"
+        language, _probability, _all = self._model.detect_language(audio)
+        return language
+
+    def transcribe_batch(self, audios: list[np.ndarray], language: str | None) -> list[list[Segment]]:
+        """One batched pass over several chunks: on two CPU cores, four 30 s chunks take about as long as one
+        does alone, since the encoder and the beam search run on all of them together."""
+        from faster_whisper import BatchedInferencePipeline
+
+        if self._english_only:
+            language = "en"
+        if self._batched is None:
+            self._batched = BatchedInferencePipeline(model=self._model)
+        offsets, clips, position = [], [], 0.0
+        for audio in audios:
+            seconds = len(audio) / SAMPLE_RATE
+            offsets.append(position)
+            clips.append({"start": position, "end": position + seconds})
+            position += seconds
+        joined = np.concatenate(audios) if audios else np.zeros(0, dtype=np.float32)
+        results: list[list[Segment]] = [[] for _ in audios]
+        if not len(joined):
+            return results
+        segments, _info = self._batched.transcribe(
+            joined,
+            language=language,
+            word_timestamps=True,
+            beam_size=5,
+            batch_size=len(audios),
+            clip_timestamps=clips,
+        )
+        for seg in segments:
+            text = seg.text.strip()
+            if not text:
+                continue
+            # The chunk is found by the segment's middle: clip starts are rounded to samples inside
+            # faster-whisper, so a start can fall a hair before its own chunk's offset.
+            middle = (seg.start + seg.end) / 2
+            n = max([0] + [i for i, offset in enumerate(offsets) if offset <= middle])
+            words = [Word(w.start, w.end, w.word.strip(), w.probability) for w in seg.words or []]
+            segment = Segment(seg.start, seg.end, text, words, seg.avg_logprob).shifted(-offsets[n])
+            results[n].extend(split_sentences(segment))
+        return results
 
     def transcribe(self, audio: np.ndarray, language: str | None) -> Iterator[Segment]:
         if self._english_only:

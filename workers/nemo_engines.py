@@ -46,6 +46,12 @@ class NemoAsrEngine:
         self._model = ASRModel.restore_from(str(path), map_location=_device(device))
         self._model.eval()
 
+    def detect_language(self, audio: np.ndarray) -> str | None:
+        return None  # a NeMo ASR checkpoint is trained for its own language(s)
+
+    def transcribe_batch(self, audios: list[np.ndarray], language: str | None) -> list[list[Segment]]:
+        return [list(self.transcribe(audio, language)) for audio in audios]
+
     def transcribe(self, audio: np.ndarray, language: str | None) -> Iterator[Segment]:
         output = self._model.transcribe(
             [audio.astype(np.float32)], batch_size=1, timestamps=True, verbose=False
