@@ -18,6 +18,7 @@ from workers.speakers import SpeakerEmbedder, load_embedder
 
 # Segments shorter than this carry too little voice to cluster on; they are labelled, not clustered.
 MIN_CLUSTER_SECONDS = 1.0
+MIN_PIECE_SAMPLES = SAMPLE_RATE // 2
 EMBEDDER_BYTES = 20 * 1024 * 1024
 PROGRESS_START, PROGRESS_END = 0.90, 0.98
 
@@ -34,13 +35,16 @@ def embed_chunk(
 ) -> list[SegmentVoice]:
     voices_of_rows = []
     for row in rows:
-        piece = audio[
-            int((row["start_s"] - offset) * SAMPLE_RATE) : int((row["end_s"] - offset) * SAMPLE_RATE)
-        ]
-        if len(piece) < SAMPLE_RATE // 4:
-            piece = np.pad(piece, (0, SAMPLE_RATE // 4 - len(piece)))
-        windows = embedder.embed_windows(piece)
-        spans = [(row["start_s"] + a, row["start_s"] + b) for a, b in windows.spans]
+        first = int((row["start_s"] - offset) * SAMPLE_RATE)
+        last = int((row["end_s"] - offset) * SAMPLE_RATE)
+        if last - first < MIN_PIECE_SAMPLES:
+            # A one-word segment can last no time at all: hear the voice around it instead.
+            middle = (first + last) // 2
+            first, last = middle - MIN_PIECE_SAMPLES // 2, middle + MIN_PIECE_SAMPLES // 2
+        first, last = max(0, first), min(len(audio), max(last, first + 1))
+        piece_start = offset + first / SAMPLE_RATE
+        windows = embedder.embed_windows(audio[first:last])
+        spans = [(piece_start + a, piece_start + b) for a, b in windows.spans]
         voices_of_rows.append(
             SegmentVoice(
                 row["start_s"], row["end_s"], json.loads(row["words"]), windows.whole, windows.vectors, spans

@@ -48,3 +48,13 @@ def test_segment_without_words_takes_its_whole_vector():
     segment = SegmentVoice(1.0, 2.0, [], noisy(1)[0], np.zeros((0, 16)), [])
     [piece] = split_by_speaker(segment, VOICES[:2])
     assert piece.label == 1 and (piece.start, piece.end) == (1.0, 2.0)
+
+
+def test_resemblyzer_gives_finite_vectors_for_silence_and_tiny_pieces():
+    """A zero-length word or a silent stretch must not turn into NaN and sink the whole diarization."""
+    from workers.speakers import load_embedder
+
+    embedder = load_embedder("resemblyzer", "cpu")
+    for audio in (np.zeros(16000, dtype=np.float32), np.zeros(1, dtype=np.float32)):
+        windows = embedder.embed_windows(audio)
+        assert np.all(np.isfinite(windows.whole)) and np.all(np.isfinite(windows.vectors))

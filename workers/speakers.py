@@ -52,7 +52,10 @@ class ResemblyzerEmbedder:
         from resemblyzer.audio import normalize_volume
 
         # Volume is normalised, but silences are not trimmed: window times must stay aligned with the words.
-        wav = normalize_volume(audio.astype(np.float32), -30, increase_only=True)
+        # Pure silence has no volume to normalise (its level is -inf dB).
+        wav = audio.astype(np.float32)
+        if len(wav) and float(np.sqrt(np.mean(wav**2))) > 1e-5:
+            wav = normalize_volume(wav, -30, increase_only=True)
         whole, partials, slices = self._encoder.embed_utterance(wav, return_partials=True, rate=1.3)
         spans = [(s.start / SAMPLE_RATE, min(s.stop, len(audio)) / SAMPLE_RATE) for s in slices]
         return VoiceWindows(whole=_unit(whole), vectors=_unit(partials), spans=spans)
