@@ -202,6 +202,12 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=14)
     parser.add_argument("--long-minutes", type=float, default=0, help="also one recording this long")
     parser.add_argument("--skip-bare", action="store_true", help="no bare faster-whisper comparison")
+    parser.add_argument(
+        "--bare-max-minutes",
+        type=float,
+        default=90,
+        help="no bare comparison for a long recording past this length",
+    )
     args = parser.parse_args()
     if not args.token:
         parser.error("give --token or set NEMO_TOKEN")
@@ -223,9 +229,8 @@ def main() -> None:
                 elapsed, segments = run_pipeline(api, path, speakers)
                 ours.append(elapsed)
                 scores.append(score(segments, turns))
-            bare = (
-                [] if args.skip_bare else bare_whisper([p for p, _t, _k in items], args.model, args.threads)
-            )
+            skip = args.skip_bare or audio_seconds > args.bare_max_minutes * 60 * len(items)
+            bare = [] if skip else bare_whisper([p for p, _t, _k in items], args.model, args.threads)
             rows.append((label, len(items), audio_seconds, sum(ours), sum(bare) if bare else None, scores))
     peaks = worker_peak_memory(api)
 

@@ -161,6 +161,34 @@ def test_naming_a_speaker_teaches_the_profile(client_module, alice, two_voices, 
     assert len(stranger) == 1 and stranger.pop() not in ("Sally", "Kal")
 
 
+def test_an_unnamed_voice_keeps_one_label_across_recordings(client_module, alice, two_voices, tmp_path):
+    """Two recordings with the same stranger: both call them by the same "Speaker N"."""
+    labels = []
+    for n, lines in enumerate(
+        [
+            [
+                "The parcel for the Dublin office was sent back again this morning.",
+                "Then we should call the courier.",
+            ],
+            [
+                "I checked the invoices and two of them are still unpaid.",
+                "Send me the list after lunch please.",
+            ],
+        ]
+    ):
+        path = tmp_path / f"stranger-{n}.wav"
+        turns = conversation([Turn("flite:rms", lines[0]), Turn(KAL, lines[1])], path, seed=n)
+        accepted = upload(client_module, path, alice["auth"], speakers="2").get_json()
+        assert wait_for_job(client_module, accepted["job_id"], alice["auth"])["state"] == "done"
+        segments = client_module.get(
+            f"/api/v1/recordings/{accepted['recording_id']}", headers=alice["auth"]
+        ).get_json()["segments"]
+        by_turn = speakers_by_turn(segments, turns)
+        assert by_turn[1] == "Kal"
+        labels.append(by_turn[0])
+    assert labels[0] == labels[1] and re.fullmatch(r"Speaker \d+", labels[0]), labels
+
+
 def test_corrections_survive_rediarization(client_module, alice, bob, two_voices):
     recording_id, _turns = two_voices
     segments = client_module.get(f"/api/v1/recordings/{recording_id}", headers=alice["auth"]).get_json()[
