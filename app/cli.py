@@ -8,6 +8,8 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -32,6 +34,17 @@ def _client(server: str, token: str | None):
     if not token:
         raise click.UsageError("give --token or set NEMO_TOKEN (create one with `nemoctl token create NAME`)")
     return NemoClient(server, token)
+
+
+@contextmanager
+def reported_api_errors() -> Iterator[None]:
+    """Turn an API error into a one-line message and exit status 1, instead of a traceback."""
+    from app.client import ClientError
+
+    try:
+        yield
+    except ClientError as exc:
+        raise click.ClickException(exc.message) from exc
 
 
 server_option = click.option(
@@ -127,7 +140,6 @@ def submit(
     paths: tuple[Path, ...], wait: bool, force: bool, server: str, token: str | None, as_json: bool
 ) -> None:
     """Upload audio files, and folders searched for audio files."""
-    from app.client import ClientError
     from app.submit import collect_files, submit_all, wait_all
 
     client = _client(server, token)
@@ -138,12 +150,10 @@ def submit(
     if not files:
         raise click.ClickException("no audio files found")
     show = not as_json and sys.stderr.isatty()
-    try:
+    with reported_api_errors():
         outcomes = submit_all(client, files, force, show)
         if wait:
             wait_all(client, outcomes, show)
-    except ClientError as exc:
-        raise click.ClickException(exc.message) from exc
     if as_json:
         click.echo(json.dumps([o.as_dict() for o in outcomes], indent=2))
     else:
@@ -163,12 +173,8 @@ def submit(
 @json_option
 def status(job_id: str, server: str, token: str | None, as_json: bool) -> None:
     """Show a job's state."""
-    from app.client import ClientError
-
-    try:
+    with reported_api_errors():
         job = _client(server, token).job(job_id)
-    except ClientError as exc:
-        raise click.ClickException(exc.message) from exc
     if as_json:
         click.echo(json.dumps(job, indent=2))
     else:
@@ -188,12 +194,8 @@ def status(job_id: str, server: str, token: str | None, as_json: bool) -> None:
 @token_option
 def export(recording_id: str, fmt: str, output: Path | None, server: str, token: str | None) -> None:
     """Export a transcript with speaker labels and times."""
-    from app.client import ClientError
-
-    try:
+    with reported_api_errors():
         text = _client(server, token).export(recording_id, fmt)
-    except ClientError as exc:
-        raise click.ClickException(exc.message) from exc
     if output:
         output.write_text(text)
     else:
@@ -213,17 +215,13 @@ def enroll(
     name: str, files: tuple[Path, ...], wait: bool, server: str, token: str | None, as_json: bool
 ) -> None:
     """Enroll a voice: NAME and one or more audio samples of that person speaking."""
-    from app.client import ClientError
-
     client = _client(server, token)
-    try:
+    with reported_api_errors():
         accepted = client.enroll(name, list(files))
         if wait:
             while (job := client.job(accepted["job_id"]))["state"] not in ("done", "failed", "cancelled"):
                 time.sleep(0.5)
             accepted["state"] = job["state"]
-    except ClientError as exc:
-        raise click.ClickException(exc.message) from exc
     if as_json:
         click.echo(json.dumps(accepted, indent=2))
     else:
