@@ -186,7 +186,9 @@ def rename_recording_speaker(recording_id: str, voice_id: str):
 def rediarize(recording_id: str):
     """Tell the speakers apart again (say, with a speaker count); corrections made since are kept."""
     body = json_body() if request.data else {}
-    options = parse_speaker_counts({k: str(v) for k, v in body.items() if k in ("speakers", "max_speakers")})
+    # null (or absent) means "estimate"; anything else must be a count.
+    counts = {k: str(v) for k, v in body.items() if k in ("speakers", "max_speakers") and v is not None}
+    options = parse_speaker_counts(counts)
     with ext.store().tx() as tx:
         row = owned_recording(tx, recording_id)
         busy = tx.one(
