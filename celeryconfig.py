@@ -23,6 +23,13 @@ QUEUES = ("audio", "transcription", "chat", "emotion", "indexing", "search")
 GPU_QUEUES = ("chat", "transcription")
 CPU_QUEUES = ("audio", "emotion", "indexing", "search")
 
+# Task names, for senders that must not import the task modules (the web process never loads `tasks`).
+PREPARE_TASK = "tasks.audio.prepare_recording"
+CHUNKS_TASK = "tasks.transcription.transcribe_chunks"
+FINISH_TASK = "tasks.transcription.finish_transcription"
+DIARIZE_TASK = "tasks.transcription.diarize_recording"
+ENROLL_TASK = "tasks.transcription.enroll_voice"
+
 task_queues = [Queue(name, routing_key=name) for name in QUEUES]
 task_default_queue = "audio"
 task_routes = {

@@ -28,7 +28,6 @@ REJECTION_STATUS = {
     "truncated_audio": 422,
     "too_long": 413,
 }
-PREPARE_TASK = "tasks.audio.prepare_recording"
 
 
 def parse_timestamp(text: str, field: str) -> float:
@@ -135,7 +134,9 @@ def accept_recording(upload: FileStorage | None, form: dict[str, str], user_id: 
         ext.blobs().delete(blob_id)
         raise
     try:
-        ext.celery().send_task(PREPARE_TASK, args=[job["id"]], priority=celeryconfig.PRIORITY_BATCH)
+        ext.celery().send_task(
+            celeryconfig.PREPARE_TASK, args=[job["id"]], priority=celeryconfig.PRIORITY_BATCH
+        )
     except Exception as exc:
         log.exception("could not enqueue job %s", job["id"])
         with ext.store().tx() as tx:

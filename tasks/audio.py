@@ -14,9 +14,6 @@ from tasks.jobctx import JobCancelled, JobContext
 from workers.audio import decode_to_pcm16
 from workers.vad import plan_chunks, speech_regions
 
-CHUNK_TASK = "tasks.transcription.transcribe_chunks"
-FINISH_TASK = "tasks.transcription.finish_transcription"
-
 
 @shared_task(name="tasks.audio.prepare_recording", bind=True)
 def prepare_recording(self, job_id: str) -> None:
@@ -56,7 +53,9 @@ def prepare_recording(self, job_id: str) -> None:
     size = max(1, ctx.config.ASR_BATCH_CHUNKS)
     for start in range(0, len(pending), size):
         batch = pending[start : start + size]
-        self.app.send_task(CHUNK_TASK, args=[job_id, batch], priority=celeryconfig.PRIORITY_BATCH)
+        self.app.send_task(
+            celeryconfig.CHUNKS_TASK, args=[job_id, batch], priority=celeryconfig.PRIORITY_BATCH
+        )
     if not pending:
         # No speech at all (or every chunk already done): go straight to the end of transcription.
-        self.app.send_task(FINISH_TASK, args=[job_id], priority=celeryconfig.PRIORITY_BATCH)
+        self.app.send_task(celeryconfig.FINISH_TASK, args=[job_id], priority=celeryconfig.PRIORITY_BATCH)

@@ -20,8 +20,6 @@ from workers.pool import model_pool
 
 # Job progress: 5% once audio is planned, up to 90% as chunks finish, the rest for the later stages.
 ASR_START, ASR_END = 0.05, 0.90
-FINISH_TASK = "tasks.transcription.finish_transcription"
-DIARIZE_TASK = "tasks.transcription.diarize_recording"
 log = logging.getLogger(__name__)
 
 
@@ -86,7 +84,7 @@ def transcribe_chunks(self, job_id: str, indices: list[int]) -> None:
         ctx.fail(f"transcription of chunks {indices}: {exc}")
         raise
     if finished == total:
-        self.app.send_task(FINISH_TASK, args=[job_id], priority=celeryconfig.PRIORITY_BATCH)
+        self.app.send_task(celeryconfig.FINISH_TASK, args=[job_id], priority=celeryconfig.PRIORITY_BATCH)
 
 
 @shared_task(name="tasks.transcription.finish_transcription", bind=True)
@@ -101,7 +99,7 @@ def finish_transcription(self, job_id: str) -> None:
             recordings.update_recording(tx, ctx.job["recording_id"], status="transcribed")
     if claimed:
         ctx.progress("diarization", ASR_END, "transcript complete; telling speakers apart")
-        self.app.send_task(DIARIZE_TASK, args=[job_id], priority=celeryconfig.PRIORITY_BATCH)
+        self.app.send_task(celeryconfig.DIARIZE_TASK, args=[job_id], priority=celeryconfig.PRIORITY_BATCH)
 
 
 @shared_task(name="tasks.transcription.enroll_voice", bind=True)

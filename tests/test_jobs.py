@@ -94,3 +94,12 @@ def test_celery_priorities_and_reliability_settings():
     assert celeryconfig.worker_prefetch_multiplier == 1
     assert options["visibility_timeout"] > celeryconfig.task_time_limit
     assert celeryconfig.worker_send_task_events
+
+
+def test_every_task_name_senders_use_is_a_registered_task(environment):
+    """The web sends tasks by name; a typo there would queue work no worker understands."""
+    from tasks.celery_app import celery_app
+
+    names = [value for key, value in vars(celeryconfig).items() if key.endswith("_TASK")]
+    assert len(names) == 5
+    assert set(names) <= set(celery_app.tasks)

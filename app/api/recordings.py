@@ -19,8 +19,6 @@ from app.errors import ApiError
 from app.store import audit, jobs, recordings, voices
 from app.uploads import accept_recording, parse_speaker_counts
 
-DIARIZE_TASK = "tasks.transcription.diarize_recording"
-
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -200,5 +198,5 @@ def rediarize(recording_id: str):
         merged = {**json.loads(row["options"] or "{}"), **options}
         tx.execute("UPDATE recordings SET options = ? WHERE id = ?", (json.dumps(merged), recording_id))
         job = jobs.insert_job(tx, current_user.id, recording_id, "diarize", "diarization")
-    ext.celery().send_task(DIARIZE_TASK, args=[job["id"]], priority=celeryconfig.PRIORITY_BATCH)
+    ext.celery().send_task(celeryconfig.DIARIZE_TASK, args=[job["id"]], priority=celeryconfig.PRIORITY_BATCH)
     return jsonify({"job_id": job["id"], "recording_id": recording_id}), 202

@@ -18,7 +18,6 @@ from app.errors import ApiError
 from app.store import audit, jobs, voices
 from app.uploads import REJECTION_STATUS, save_upload
 
-ENROLL_TASK = "tasks.transcription.enroll_voice"
 MAX_SAMPLES = 10
 MAX_SAMPLE_SECONDS = 300.0
 # A sample needs this much voiced audio to say anything about a voice; in all, the samples need more.
@@ -121,7 +120,7 @@ def enroll_speaker():
         for blob_id, _active in blob_ids:
             ext.blobs().delete(blob_id)
         raise
-    ext.celery().send_task(ENROLL_TASK, args=[job["id"]], priority=celeryconfig.PRIORITY_LIVE)
+    ext.celery().send_task(celeryconfig.ENROLL_TASK, args=[job["id"]], priority=celeryconfig.PRIORITY_LIVE)
     return jsonify({"speaker_id": voice["id"], "job_id": job["id"], "name": name}), 202
 
 

@@ -71,8 +71,8 @@ def replace_chunk_segments(
     """Write one chunk's segments; running it twice leaves them there once."""
     tx.execute("DELETE FROM segments WHERE recording_id = ? AND chunk_index = ?", (recording_id, chunk_index))
     tx.executemany(
-        "INSERT INTO segments (id, recording_id, chunk_index, seq, start_s, end_s, speaker, text, words, "
-        "avg_logprob) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO segments (id, recording_id, chunk_index, seq, start_s, end_s, text, words, "
+        "avg_logprob) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 uuid.uuid4().hex,
@@ -81,7 +81,6 @@ def replace_chunk_segments(
                 seq,
                 seg["start"],
                 seg["end"],
-                seg.get("speaker"),
                 seg["text"],
                 json.dumps(seg.get("words", [])),
                 seg.get("avg_logprob"),
