@@ -21,7 +21,10 @@ PRIORITY_SUMMARY = 9
 
 QUEUES = ("audio", "transcription", "chat", "emotion", "indexing", "search")
 GPU_QUEUES = ("chat", "transcription")
-CPU_QUEUES = ("audio", "emotion", "indexing", "search")
+# Searches get a worker of their own, which keeps the embedding model and the index replicas loaded and is
+# never stuck behind a long decode.
+CPU_QUEUES = ("audio", "emotion", "indexing")
+SEARCH_QUEUES = ("search",)
 
 # Task names, for senders that must not import the task modules (the web process never loads `tasks`).
 PREPARE_TASK = "tasks.audio.prepare_recording"
@@ -29,6 +32,25 @@ CHUNKS_TASK = "tasks.transcription.transcribe_chunks"
 FINISH_TASK = "tasks.transcription.finish_transcription"
 DIARIZE_TASK = "tasks.transcription.diarize_recording"
 ENROLL_TASK = "tasks.transcription.enroll_voice"
+EMOTION_TASK = "tasks.emotion.label_recording"
+RELABEL_TASK = "tasks.emotion.relabel_recording"
+CLASSIFY_TASK = "tasks.emotion.classify_text"
+INDEX_TASK = "tasks.indexing.index_recording"
+REINDEX_TASK = "tasks.indexing.reindex_recording"
+SEARCH_TASK = "tasks.search.search_memory"
+TASK_NAMES = (
+    PREPARE_TASK,
+    CHUNKS_TASK,
+    FINISH_TASK,
+    DIARIZE_TASK,
+    ENROLL_TASK,
+    EMOTION_TASK,
+    RELABEL_TASK,
+    CLASSIFY_TASK,
+    INDEX_TASK,
+    REINDEX_TASK,
+    SEARCH_TASK,
+)
 
 task_queues = [Queue(name, routing_key=name) for name in QUEUES]
 task_default_queue = "audio"

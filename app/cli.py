@@ -237,6 +237,8 @@ WORKER_KINDS = {
     # The GPU worker holds the big models: one process, one task at a time.
     "gpu": {"queues": celeryconfig.GPU_QUEUES, "concurrency": 1},
     "cpu": {"queues": celeryconfig.CPU_QUEUES, "concurrency": 2},
+    # Keeps the embedding model and index replicas in the one process that answers, so no fork in between.
+    "search": {"queues": celeryconfig.SEARCH_QUEUES, "concurrency": 1, "pool": "solo"},
 }
 
 
@@ -254,6 +256,7 @@ def worker_argv(kind: str, concurrency: int | None = None, loglevel: str = "INFO
         str(concurrency or spec["concurrency"]),
         "-n",
         f"{kind}@%h",
+        *(["--pool", spec["pool"]] if "pool" in spec else []),
         "-E",
         "--loglevel",
         loglevel,
@@ -264,7 +267,8 @@ def worker_argv(kind: str, concurrency: int | None = None, loglevel: str = "INFO
 @click.argument("kind", type=click.Choice(sorted(WORKER_KINDS)))
 @click.option("--concurrency", "-c", type=int, help="Processes (the gpu worker should stay at 1).")
 def worker(kind: str, concurrency: int | None) -> None:
-    """Run a worker: `gpu` serves chat and transcription, `cpu` serves audio, emotion, indexing and search."""
+    """Run a worker: `gpu` serves chat and transcription, `cpu` audio, emotion and indexing, `search`
+    searches."""
     config = load_config()
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     os.environ.setdefault("OMP_NUM_THREADS", str(config.WORKER_THREADS))

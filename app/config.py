@@ -41,6 +41,9 @@ def _env(name: str, default: str) -> str:
     return value or default
 
 
+EMBEDDING_CLASSIFIER = "embedding-classifier"
+
+
 @dataclass
 class Config:
     """Flask-style config object: upper-case attributes become `app.config` keys."""
@@ -59,6 +62,17 @@ class Config:
     ASR_MODEL: str = field(default_factory=lambda: _env("NEMO_ASR_MODEL", "whisper-tiny.en"))
     # `resemblyzer`, or a path to a NeMo speaker model (.nemo, e.g. TitaNet).
     SPEAKER_MODEL: str = field(default_factory=lambda: _env("NEMO_SPEAKER_MODEL", "resemblyzer"))
+    # Sentence embeddings for search: a manifest name or a sentence-transformers directory.
+    EMBEDDING_MODEL: str = field(default_factory=lambda: _env("NEMO_EMBEDDING_MODEL", "all-minilm-l6-v2"))
+    # `embedding-classifier` (trained on the shipped labelled set) or a transformers classification model
+    # directory whose labels are the seven emotions (e.g. a DistilRoBERTa emotion model).
+    EMOTION_MODEL: str = field(default_factory=lambda: _env("NEMO_EMOTION_MODEL", EMBEDDING_CLASSIFIER))
+    # exact (flat), approximate (IVF), or auto: approximate once a user has SEARCH_APPROXIMATE_FROM vectors.
+    SEARCH_INDEX: str = field(default_factory=lambda: _env("NEMO_SEARCH_INDEX", "auto"))
+    SEARCH_APPROXIMATE_FROM: int = field(
+        default_factory=lambda: int(_env("NEMO_SEARCH_APPROXIMATE_FROM", "200000"))
+    )
+    SEARCH_TIMEOUT_SECONDS: float = field(default_factory=lambda: float(_env("NEMO_SEARCH_TIMEOUT", "15")))
     ASR_COMPUTE_TYPE: str = field(default_factory=lambda: _env("NEMO_ASR_COMPUTE_TYPE", "int8"))
     ASR_DEVICE: str = field(default_factory=lambda: _env("NEMO_ASR_DEVICE", "auto"))
     MODEL_BUDGET_BYTES: int = field(default_factory=lambda: parse_size(_env("NEMO_MODEL_BUDGET", "4GB")))
@@ -87,6 +101,10 @@ class Config:
     def __post_init__(self) -> None:
         parse_rate(self.RATE_LIMIT)
         parse_rate(self.LOGIN_RATE_LIMIT)
+        if self.SEARCH_INDEX not in ("auto", "exact", "approximate"):
+            raise ValueError(
+                f"NEMO_SEARCH_INDEX must be auto, exact or approximate, not {self.SEARCH_INDEX!r}"
+            )
         # Flask rejects bodies over this before reading them; a little slack for the multipart envelope.
         self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_BYTES + 1024 * 1024
         if self.BLOB_DIR is None:

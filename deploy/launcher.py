@@ -1,8 +1,8 @@
 """`make up` / `nemoctl up`: everything on one machine, stopped together with Ctrl-C.
 
 Order: models assembled and verified, schema migrated, Redis found (or started), then the GPU worker, the
-CPU worker, Flower and gunicorn. If any child dies, the rest are stopped too: a half-running system that
-looks up is worse than one that clearly is not.
+CPU worker, the search worker, Flower and gunicorn. If any child dies, the rest are stopped too: a
+half-running system that looks up is worse than one that clearly is not.
 """
 
 from __future__ import annotations
@@ -85,6 +85,7 @@ def process_table(config: Config) -> list[tuple[str, list[str], dict[str, str]]]
     return [
         ("gpu-worker", worker_argv("gpu"), {}),
         ("cpu-worker", worker_argv("cpu"), {}),
+        ("search-worker", worker_argv("search"), {}),
         # Credentials go through the environment, not argv, so `ps` does not show them.
         (
             "flower",

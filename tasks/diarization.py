@@ -20,7 +20,7 @@ from workers.speakers import SpeakerEmbedder, load_embedder
 MIN_CLUSTER_SECONDS = 1.0
 MIN_PIECE_SAMPLES = SAMPLE_RATE // 2
 EMBEDDER_BYTES = 20 * 1024 * 1024
-PROGRESS_START, PROGRESS_END = 0.90, 0.98
+PROGRESS_START, PROGRESS_END = 0.90, 0.93
 
 
 def speaker_embedder(ctx: JobContext) -> SpeakerEmbedder:

@@ -74,9 +74,18 @@ class JobContext:
             raise JobCancelled(self.job_id)
         self._emit("progress", self.job, message)
 
-    def done(self, warning: str | None = None) -> None:
+    def warn(self, warning: str) -> None:
+        """Note a problem that did not stop the job (a later stage failed, the transcript is kept)."""
         with self.store.tx() as tx:
-            jobs.update_job(tx, self.job_id, state="done", stage="done", progress=1.0, warning=warning)
+            current = jobs.get_job(tx, self.job_id)["warning"]
+            jobs.update_job(tx, self.job_id, warning=f"{current}; {warning}" if current else warning)
+            self.job = jobs.get_job(tx, self.job_id)
+
+    def done(self, warning: str | None = None) -> None:
+        if warning:
+            self.warn(warning)
+        with self.store.tx() as tx:
+            jobs.update_job(tx, self.job_id, state="done", stage="done", progress=1.0)
             self.job = jobs.get_job(tx, self.job_id)
         if self.job["state"] == "done":
             self._emit("done", self.job)

@@ -121,8 +121,9 @@ def enroll_voice(self, job_id: str) -> None:
 
 @shared_task(name="tasks.transcription.diarize_recording", bind=True)
 def diarize_recording(self, job_id: str) -> None:
-    """Speakers for a finished transcript. A failure here never costs the transcript: the job still ends
-    done, the recording marked undiarized, with the reason as the job's warning."""
+    """Speakers for a finished transcript, then on to emotions and indexing. A failure here never costs the
+    transcript: the recording is marked undiarized, the reason becomes the job's warning, and it is still
+    labelled and indexed."""
     ctx = JobContext(job_id)
     if ctx.finished:
         return
@@ -142,8 +143,15 @@ def diarize_recording(self, job_id: str) -> None:
         log.exception("diarization of %s failed", recording["id"])
         with ctx.store.tx() as tx:
             recordings.update_recording(tx, recording["id"], diarized=0, status="undiarized")
-        ctx.done(
-            warning=f"speakers could not be told apart ({type(exc).__name__}: {exc}); the transcript is kept"
+        ctx.warn(f"speakers could not be told apart ({type(exc).__name__}: {exc}); the transcript is kept")
+    on_to_memory(self.app, ctx)
+
+
+def on_to_memory(celery_app, ctx: JobContext) -> None:
+    """Emotions, then the index: the transcript becomes part of the searchable memory."""
+    with ctx.store.tx() as tx:
+        claimed = jobs.advance_stage(tx, ctx.job_id, "diarization", "emotion")
+    if claimed:
+        celery_app.send_task(
+            celeryconfig.EMOTION_TASK, args=[ctx.job_id], priority=celeryconfig.PRIORITY_BATCH
         )
-        return
-    ctx.done()

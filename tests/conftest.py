@@ -149,10 +149,11 @@ def _stop(proc: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="session")
 def workers(environment, app, tmp_path_factory):
-    """The GPU and CPU workers, as real `nemoctl worker` processes; waits until both report in."""
+    """The GPU, CPU and search workers, as real `nemoctl worker` processes; waits until all report in."""
     logs = tmp_path_factory.mktemp("worker-logs")
     procs = []
-    for kind in ("gpu", "cpu"):
+    kinds = ("gpu", "cpu", "search")
+    for kind in kinds:
         log = (logs / f"{kind}.log").open("w")
         procs.append(
             subprocess.Popen(
@@ -167,7 +168,7 @@ def workers(environment, app, tmp_path_factory):
     client = redis.Redis.from_url(environment["REDIS_URL"])
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
-        if len(list(client.scan_iter("nemo:worker:*"))) >= 2:
+        if len(list(client.scan_iter("nemo:worker:*"))) >= len(kinds):
             break
         if any(p.poll() is not None for p in procs):
             raise RuntimeError(f"a worker exited; see {logs}")

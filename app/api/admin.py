@@ -10,7 +10,7 @@ from app.api import api
 from app.api.auth_views import json_body
 from app.auth import admin_required_api, client_address
 from app.errors import ApiError
-from app.store import audit, users
+from app.store import audit, memory, users
 
 
 @api.get("/users")
@@ -53,6 +53,7 @@ def delete_user(user_id: str):
             for b in (r["blob_id"], r["pcm_blob_id"])
             if b
         ]
+        memory.forget_user(tx, user_id)
         tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
         audit.record(
             tx, "deleted", current_user.id, f"user={user_id} ({target['username']})", client_address()

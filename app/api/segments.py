@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify
 from flask_login import current_user
 
+import celeryconfig
 from app import extensions as ext
 from app.api import api
 from app.api.auth_views import json_body
@@ -53,7 +54,7 @@ def correct_segment(segment_id: str):
             )
         if "text" in body:
             tx.execute(
-                "UPDATE segments SET text = ?, text_edited = 1 WHERE id = ?",
+                "UPDATE segments SET text = ?, text_edited = 1, emotion = NULL WHERE id = ?",
                 (" ".join(text.split()), segment_id),
             )
         if body.keys() & {"speaker_id", "speaker"}:
@@ -62,4 +63,9 @@ def correct_segment(segment_id: str):
             )
             voices.drop_orphans(tx)
         updated = tx.one(f"{recordings.SEGMENT_SELECT} WHERE s.id = ?", (segment_id,))
+    if "text" in body:
+        # New words need a new emotion and vector; a new speaker needs neither (filters read the store).
+        ext.celery().send_task(
+            celeryconfig.RELABEL_TASK, args=[row["recording_id"]], priority=celeryconfig.PRIORITY_LIVE
+        )
     return jsonify(recordings.public_segment(updated))

@@ -20,6 +20,11 @@ class Tx:
         self._conn = conn
         self._backend = backend
 
+    @property
+    def dialect(self) -> str:
+        """The backend's name, for the few statements (full-text search) the dialects cannot share."""
+        return self._backend.name
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         cur = self._conn.cursor()
         cur.execute(self._backend.adapt(sql), tuple(params))
@@ -113,6 +118,8 @@ class Store:
                     version = number
                     continue
                 for statement in statements:
+                    if isinstance(statement, dict):
+                        statement = statement[self.backend.name]
                     tx.execute(statement)
                 tx.execute(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",

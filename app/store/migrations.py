@@ -1,12 +1,15 @@
 """Versioned schema migrations. Append, never edit a released one.
 
 Types are chosen to mean the same in SQLite and PostgreSQL: TEXT ids generated in Python, DOUBLE PRECISION
-epoch seconds, INTEGER flags, JSON kept in TEXT.
+epoch seconds, INTEGER flags, JSON kept in TEXT, BYTEA for raw vectors (a BLOB in SQLite). The one thing the
+dialects cannot share, full-text search, is a statement given per backend as `{backend name: sql}`.
 """
 
 from __future__ import annotations
 
-MIGRATIONS: list[tuple[int, str, list[str]]] = [
+Statement = str | dict[str, str]
+
+MIGRATIONS: list[tuple[int, str, list[Statement]]] = [
     (
         1,
         "users, tokens, audit, recordings, jobs, segments",
@@ -144,6 +147,55 @@ MIGRATIONS.append(
             "ALTER TABLE segments ADD COLUMN text_edited INTEGER NOT NULL DEFAULT 0",
             # An enrollment job belongs to a voice, not a recording.
             "ALTER TABLE jobs ADD COLUMN voice_id TEXT REFERENCES voices(id) ON DELETE CASCADE",
+        ],
+    )
+)
+
+MIGRATIONS.append(
+    (
+        4,
+        "memory: emotions on segments, sentence vectors with a change sequence, full-text search",
+        [
+            "ALTER TABLE segments ADD COLUMN emotion TEXT",
+            "ALTER TABLE segments ADD COLUMN emotion_scores TEXT",
+            "ALTER TABLE segments ADD COLUMN emotion_model TEXT",
+            "CREATE INDEX segments_emotion ON segments(emotion)",
+            "CREATE INDEX segments_voice ON segments(voice_id)",
+            "CREATE INDEX recordings_user_time ON recordings(user_id, recorded_at)",
+            # One counter orders every change to the vectors: a writer takes it (and with it the row lock)
+            # in its own transaction, so sequence numbers are handed out in commit order and an index replica
+            # can catch up by asking for everything after the last number it saw.
+            "CREATE TABLE memory_sequence (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+            "INSERT INTO memory_sequence (name, value) VALUES ('vectors', 0)",
+            # No foreign key to segments: a vector outlives its segment until the recording is re-indexed,
+            # which records the removal below; searches join back to live segments, so it is never shown.
+            """CREATE TABLE segment_vectors (
+                vid BIGINT PRIMARY KEY,
+                segment_id TEXT NOT NULL,
+                recording_id TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                model TEXT NOT NULL,
+                text TEXT NOT NULL,
+                vector BYTEA NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL
+            )""",
+            "CREATE INDEX segment_vectors_segment ON segment_vectors(segment_id)",
+            "CREATE INDEX segment_vectors_recording ON segment_vectors(recording_id)",
+            "CREATE INDEX segment_vectors_user ON segment_vectors(user_id, vid)",
+            """CREATE TABLE vector_removals (
+                seq BIGINT PRIMARY KEY,
+                vid BIGINT NOT NULL,
+                user_id TEXT NOT NULL
+            )""",
+            {
+                "sqlcipher": "CREATE VIRTUAL TABLE memory_fts USING fts5(text, tokenize='porter unicode61')",
+                "postgres": "ALTER TABLE segment_vectors ADD COLUMN tsv tsvector "
+                "GENERATED ALWAYS AS (to_tsvector('english', text)) STORED",
+            },
+            {
+                "sqlcipher": "SELECT 1",
+                "postgres": "CREATE INDEX segment_vectors_tsv ON segment_vectors USING GIN (tsv)",
+            },
         ],
     )
 )

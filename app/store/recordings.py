@@ -7,6 +7,7 @@ import time
 import uuid
 from typing import Any
 
+from app.store import memory
 from app.store.db import Tx
 
 RECORDING_COLUMNS = (
@@ -92,7 +93,8 @@ def replace_chunk_segments(
 
 SEGMENT_SELECT = (
     "SELECT s.id, s.chunk_index, s.seq, s.start_s, s.end_s, s.text, s.words, s.voice_id, s.speaker_locked, "
-    "s.text_edited, v.name AS voice_name, v.number AS voice_number FROM segments s "
+    "s.text_edited, s.emotion, s.emotion_scores, v.name AS voice_name, v.number AS voice_number "
+    "FROM segments s "
     "LEFT JOIN voices v ON v.id = s.voice_id"
 )
 
@@ -108,8 +110,8 @@ def public_segment(row: dict[str, Any]) -> dict[str, Any]:
         "text": row["text"],
         "words": json.loads(row["words"]),
         "edited": bool(row["text_edited"] or row["speaker_locked"]),
-        "emotion": None,
-        "emotion_scores": None,
+        "emotion": row["emotion"],
+        "emotion_scores": json.loads(row["emotion_scores"]) if row["emotion_scores"] else None,
     }
 
 
@@ -150,9 +152,10 @@ def rewrite_chunk(tx: Tx, recording_id: str, chunk_index: int, rows: list[dict[s
         values = (seq, row["start"], row["end"], row["text"], json.dumps(row["words"]), row.get("voice_id"))
         if row.get("id"):
             tx.execute(
-                "UPDATE segments SET seq = ?, start_s = ?, end_s = ?, text = ?, words = ?, voice_id = ? "
-                "WHERE id = ?",
-                (*values, row["id"]),
+                # A segment whose words changed (split at a speaker turn) needs its emotion again.
+                "UPDATE segments SET emotion = CASE WHEN text = ? THEN emotion ELSE NULL END, "
+                "seq = ?, start_s = ?, end_s = ?, text = ?, words = ?, voice_id = ? WHERE id = ?",
+                (row["text"], *values, row["id"]),
             )
         else:
             tx.execute(
@@ -163,4 +166,6 @@ def rewrite_chunk(tx: Tx, recording_id: str, chunk_index: int, rows: list[dict[s
 
 
 def delete_recording(tx: Tx, recording_id: str) -> None:
+    """The recording, its segments, and (recorded for the index replicas) its vectors."""
+    memory.forget_recording(tx, recording_id)
     tx.execute("DELETE FROM recordings WHERE id = ?", (recording_id,))

@@ -1,0 +1,111 @@
+"""Turning ranked vector ids into search results: live segments only, with their context."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from app.store.db import Tx
+from app.store.segment_filters import SegmentFilters, where_clause
+
+HIT_SELECT = (
+    "SELECT v.vid, s.id, s.recording_id, s.start_s, s.end_s, s.text, s.emotion, s.emotion_scores, "
+    "s.voice_id, vo.name AS voice_name, vo.number AS voice_number, r.title, r.recorded_at "
+    "FROM segment_vectors v JOIN segments s ON s.id = v.segment_id AND s.text = v.text "
+    "JOIN recordings r ON r.id = s.recording_id LEFT JOIN voices vo ON vo.id = s.voice_id"
+)
+
+
+def candidate_vids(tx: Tx, user_id: str, filters: SegmentFilters) -> list[int]:
+    """Every vector id of the user's live segments that pass the filters."""
+    where, params = where_clause(filters, user_id)
+    rows = tx.all(
+        "SELECT v.vid FROM segment_vectors v JOIN segments s ON s.id = v.segment_id AND s.text = v.text "
+        f"JOIN recordings r ON r.id = s.recording_id WHERE v.user_id = ? AND r.user_id = ?{where}",
+        (user_id, user_id, *params),
+    )
+    return [row["vid"] for row in rows]
+
+
+def _speaker(row: dict[str, Any]) -> str | None:
+    if row["voice_id"] is None:
+        return None
+    return row["voice_name"] or f"Speaker {row['voice_number']}"
+
+
+def _neighbours(tx: Tx, hit: dict[str, Any], before: int, after: int) -> tuple[list, list]:
+    columns = "s.id, s.start_s, s.end_s, s.text, s.voice_id, vo.name AS voice_name, vo.number AS voice_number"
+    source = "FROM segments s LEFT JOIN voices vo ON vo.id = s.voice_id WHERE s.recording_id = ?"
+    earlier = tx.all(
+        f"SELECT {columns} {source} AND (s.start_s < ? OR (s.start_s = ? AND s.id < ?)) "
+        "ORDER BY s.start_s DESC, s.id DESC LIMIT ?",
+        (hit["recording_id"], hit["start_s"], hit["start_s"], hit["id"], before),
+    )
+    later = tx.all(
+        f"SELECT {columns} {source} AND (s.start_s > ? OR (s.start_s = ? AND s.id > ?)) "
+        "ORDER BY s.start_s, s.id LIMIT ?",
+        (hit["recording_id"], hit["start_s"], hit["start_s"], hit["id"], after),
+    )
+
+    def brief(row: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": row["id"],
+            "start": round(row["start_s"], 3),
+            "end": round(row["end_s"], 3),
+            "speaker": _speaker(row),
+            "text": row["text"],
+        }
+
+    return [brief(r) for r in reversed(earlier)], [brief(r) for r in later]
+
+
+def hydrate(
+    tx: Tx,
+    user_id: str,
+    ranked: Sequence[tuple[int, float, float | None]],
+    filters: SegmentFilters,
+    top_k: int,
+    context: int = 1,
+) -> list[dict[str, Any]]:
+    """Results for (vid, fused score, cosine similarity) in rank order. A vid whose segment was deleted or
+    edited since it was indexed, or that no longer passes the filters, is skipped: every result is true
+    of the store at the moment it is read."""
+    if not ranked:
+        return []
+    where, params = where_clause(filters, user_id)
+    vids = [vid for vid, _score, _similarity in ranked]
+    rows = tx.all(
+        f"{HIT_SELECT} WHERE v.vid IN ({', '.join('?' * len(vids))}) "
+        f"AND v.user_id = ? AND r.user_id = ?{where}",
+        (*vids, user_id, user_id, *params),
+    )
+    by_vid = {row["vid"]: row for row in rows}
+    results = []
+    for vid, score, similarity in ranked:
+        row = by_vid.get(vid)
+        if row is None:
+            continue
+        before, after = _neighbours(tx, row, context, context)
+        results.append(
+            {
+                "score": round(score, 6),
+                "similarity": None if similarity is None else round(similarity, 4),
+                "segment_id": row["id"],
+                "recording_id": row["recording_id"],
+                "recording_title": row["title"],
+                "recorded_at": row["recorded_at"],
+                "start": round(row["start_s"], 3),
+                "end": round(row["end_s"], 3),
+                "speaker": _speaker(row),
+                "speaker_id": row["voice_id"],
+                "text": row["text"],
+                "emotion": row["emotion"],
+                "emotion_scores": json.loads(row["emotion_scores"]) if row["emotion_scores"] else None,
+                "context_before": before,
+                "context_after": after,
+            }
+        )
+        if len(results) == top_k:
+            break
+    return results

@@ -1,0 +1,75 @@
+"""The `search` queue: hybrid search of one user's memory, served by a worker that keeps the embedding
+model and the index replicas loaded between requests."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+from celery import shared_task
+from flask import current_app
+
+import celeryconfig
+from app import rpc
+from app.store import fulltext, search_results
+from app.store.segment_filters import SegmentFilters, where_clause
+from workers.embed import text_embedder
+from workers.hybrid import fuse
+from workers.pool import model_pool
+from workers.vector_index import Replica
+
+# How deep each half looks before fusing: enough for a fused top 100.
+DEPTH = 200
+log = logging.getLogger(__name__)
+_replica: Replica | None = None
+
+
+def replica(dim: int) -> Replica:
+    """This process's replica; built on first use, then only caught up."""
+    global _replica
+    config = current_app.extensions["nemo.config"]
+    if _replica is None or _replica.dim != dim:
+        _replica = Replica(current_app.extensions["nemo.store"], dim, config.SEARCH_APPROXIMATE_FROM)
+    return _replica
+
+
+def search(user_id: str, query: str, top_k: int, filters: SegmentFilters, index: str) -> dict:
+    config = current_app.extensions["nemo.config"]
+    store = current_app.extensions["nemo.store"]
+    started = time.perf_counter()
+    embedder = text_embedder(
+        model_pool(config.MODEL_BUDGET_BYTES), config.EMBEDDING_MODEL, config.WORKER_THREADS
+    )
+    query_vector = embedder.embed([query])[0]
+    user_index = replica(embedder.dim).user(user_id)
+    mode = config.SEARCH_INDEX if index == "auto" else index
+    approximate = mode != "exact" and user_index.approximate is not None
+    depth = max(DEPTH, top_k * 4)
+    where, params = where_clause(filters, user_id)
+    with store.tx() as tx:
+        allowed = None
+        if not filters.empty:
+            allowed = np.array(search_results.candidate_vids(tx, user_id, filters), dtype=np.int64)
+        vector_hits = user_index.search(query_vector, depth, allowed, approximate and mode != "exact")
+        keyword_ids = fulltext.keyword_matches(tx, query, user_id, where, params, depth)
+        results = search_results.hydrate(tx, user_id, fuse(vector_hits, keyword_ids), filters, top_k)
+    return {
+        "query": query,
+        "results": results,
+        "index": "approximate" if approximate and allowed is None else "exact",
+        "searched": user_index.size,
+        "took_ms": round((time.perf_counter() - started) * 1000, 2),
+    }
+
+
+@shared_task(name=celeryconfig.SEARCH_TASK, ignore_result=True)
+def search_memory(reply_key: str, user_id: str, query: str, top_k: int, filters: dict, index: str) -> None:
+    redis_client = current_app.extensions["nemo.redis"]
+    try:
+        answer = search(user_id, query, top_k, SegmentFilters.from_dict(filters), index)
+    except Exception as exc:  # noqa: BLE001 - the caller gets the reason, the worker goes on
+        log.exception("search failed")
+        rpc.answer(redis_client, reply_key, error=f"{type(exc).__name__}: {exc}")
+        return
+    rpc.answer(redis_client, reply_key, answer)

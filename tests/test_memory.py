@@ -1,0 +1,328 @@
+"""Memory, end to end: recordings from real speech go through ASR, diarization, emotion and indexing in real
+workers; searches go through the real search worker. Every filter is checked to really narrow the results,
+and one user never sees another's memory. Runs on both store backends (NEMO_TEST_STORE)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from bench.corpus import synthesize, write_wav
+from tests.conftest import _make_user
+from tests.helpers import wait_for_job
+from tests.test_transcription import upload
+
+# Three recordings, three voices, three days, three moods.
+RECORDINGS = {
+    "budget": (
+        "flite:kal",
+        "2026-11-02T09:00:00Z",
+        [
+            "Please send the quarterly budget report to the finance team before Friday.",
+            "The printer on the third floor needs new toner cartridges.",
+        ],
+    ),
+    "holiday": (
+        "flite:slt",
+        "2026-11-10T18:30:00Z",
+        [
+            "I am so happy and excited, we finally booked our holiday in Portugal!",
+            "The flight leaves on Saturday morning at eight.",
+        ],
+    ),
+    "delivery": (
+        "flite:awb",
+        "2026-11-20T14:00:00Z",
+        [
+            "I am furious, the supplier delivered the wrong parts again and nobody called me!",
+            "Our warehouse inventory count is scheduled for next Monday.",
+        ],
+    ),
+}
+
+
+def _speech(voice: str, lines: list[str], path) -> None:
+    pause = np.zeros(int(0.7 * 16_000), dtype=np.float32)
+    parts = []
+    for line in lines:
+        parts += [synthesize(voice, line), pause]
+    write_wav(np.concatenate(parts), path)
+
+
+@pytest.fixture(scope="module")
+def memory(client_module, workers, store, tmp_path_factory):
+    """A user with three processed recordings; returns the user and {name: recording}."""
+    user = _make_user(store, f"carol-{time.monotonic_ns()}")
+    folder = tmp_path_factory.mktemp("memory")
+    jobs = {}
+    for name, (voice, recorded_at, lines) in RECORDINGS.items():
+        path = folder / f"{name}.wav"
+        _speech(voice, lines, path)
+        response = upload(client_module, path, user["auth"], title=name.title(), recorded_at=recorded_at)
+        assert response.status_code == 202, response.get_json()
+        jobs[name] = response.get_json()
+    recordings = {}
+    for name, accepted in jobs.items():
+        job = wait_for_job(client_module, accepted["job_id"], user["auth"], timeout=300)
+        assert job["state"] == "done" and not job["warning"], job
+        recordings[name] = client_module.get(
+            f"/api/v1/recordings/{accepted['recording_id']}", headers=user["auth"]
+        ).get_json()
+    return user, recordings
+
+
+@pytest.fixture(scope="module")
+def client_module(app):
+    return app.test_client()
+
+
+def search(client, user, query: str, status: int = 200, **body):
+    response = client.post("/api/v1/search", json={"query": query, **body}, headers=user["auth"])
+    assert response.status_code == status, response.get_json()
+    return response.get_json()
+
+
+def test_every_segment_has_an_emotion_with_all_scores(memory):
+    _user, recordings = memory
+    for recording in recordings.values():
+        assert recording["segments"]
+        for segment in recording["segments"]:
+            assert segment["emotion"] in segment["emotion_scores"]
+            assert set(segment["emotion_scores"]) == {
+                "anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise"
+            }  # fmt: skip
+            assert sum(segment["emotion_scores"].values()) == pytest.approx(1.0, abs=0.01)
+    emotions = {
+        s["emotion"] for r in recordings.values() for s in r["segments"] if "furious" in s["text"].lower()
+    }
+    assert emotions == {"anger"}
+    emotions = {
+        s["emotion"] for r in recordings.values() for s in r["segments"] if "happy" in s["text"].lower()
+    }
+    assert emotions == {"joy"}
+
+
+def test_a_question_finds_the_moment_first(client_module, memory):
+    user, recordings = memory
+    cases = [
+        ("when is the budget report due?", "budget", "budget"),
+        ("what went wrong with the parts from the supplier", "delivery", "supplier"),
+        ("where are we going on vacation", "holiday", "portugal"),
+    ]
+    for question, name, word in cases:
+        answer = search(client_module, user, question, top_k=5)
+        top = answer["results"][0]
+        assert top["recording_id"] == recordings[name]["id"], (question, answer["results"])
+        assert word in top["text"].lower()
+        assert top["recording_title"] == name.title()
+        assert top["speaker"] and top["emotion"] and top["end"] > top["start"]
+        # The neighbouring segment comes along for context.
+        if len(recordings[name]["segments"]) > 1:
+            assert top["context_before"] or top["context_after"]
+
+
+def _names(recordings, answer) -> set[str]:
+    by_id = {r["id"]: name for name, r in recordings.items()}
+    return {by_id[hit["recording_id"]] for hit in answer["results"]}
+
+
+def test_speaker_filter(client_module, memory):
+    user, recordings = memory
+    speaker = recordings["holiday"]["segments"][0]["speaker"]
+    assert speaker
+    unfiltered = search(client_module, user, "budget report", top_k=10)
+    assert "budget" in _names(recordings, unfiltered)
+    answer = search(client_module, user, "budget report", top_k=10, filters={"speaker": speaker})
+    assert answer["results"] and {hit["speaker"] for hit in answer["results"]} == {speaker}
+    assert _names(recordings, answer) == {"holiday"}
+
+
+def test_emotion_filter(client_module, memory):
+    user, recordings = memory
+    answer = search(client_module, user, "holiday in Portugal", top_k=10, filters={"emotion": "anger"})
+    assert answer["results"]
+    assert {hit["emotion"] for hit in answer["results"]} == {"anger"}
+    assert "furious" in answer["results"][0]["text"].lower()
+
+
+def test_recording_filter(client_module, memory):
+    user, recordings = memory
+    target = recordings["delivery"]["id"]
+    answer = search(client_module, user, "budget report", top_k=10, filters={"recording_id": target})
+    assert answer["results"] and {hit["recording_id"] for hit in answer["results"]} == {target}
+
+
+def test_since_and_until_filters(client_module, memory):
+    user, recordings = memory
+    later = search(client_module, user, "budget report", top_k=10, filters={"since": "2026-11-09"})
+    assert _names(recordings, later) == {"holiday", "delivery"}
+    earlier = search(client_module, user, "furious supplier", top_k=10, filters={"until": "2026-11-15T00:00"})
+    assert _names(recordings, earlier) == {"budget", "holiday"}
+    window = search(
+        client_module,
+        user,
+        "furious supplier",
+        top_k=10,
+        filters={"since": "2026-11-05", "until": "2026-11-15"},
+    )
+    assert _names(recordings, window) == {"holiday"}
+
+
+def test_last_n_recordings_filter(client_module, memory):
+    user, recordings = memory
+    answer = search(client_module, user, "budget report", top_k=10, filters={"last_n_recordings": 2})
+    assert _names(recordings, answer) == {"holiday", "delivery"}
+    answer = search(client_module, user, "budget report", top_k=10, filters={"last_n_recordings": 1})
+    assert _names(recordings, answer) == {"delivery"}
+
+
+def test_another_user_never_sees_this_memory(client_module, memory, bob):
+    user, recordings = memory
+    mine = {r["id"] for r in recordings.values()}
+    answer = search(client_module, bob, "quarterly budget report for the finance team", top_k=100)
+    assert not {hit["recording_id"] for hit in answer["results"]} & mine
+    response = client_module.post(
+        "/api/v1/search",
+        json={"query": "budget", "filters": {"recording_id": recordings["budget"]["id"]}},
+        headers=bob["auth"],
+    )
+    assert response.status_code == 404
+    speaker_id = recordings["budget"]["segments"][0]["speaker_id"]
+    response = client_module.post(
+        "/api/v1/search", json={"query": "budget", "filters": {"speaker": speaker_id}}, headers=bob["auth"]
+    )
+    assert response.status_code == 400 and "unknown speaker" in response.get_json()["error"]["message"]
+    summary = client_module.get("/api/v1/emotions/summary", headers=bob["auth"]).get_json()
+    assert all(entry["speaker_id"] != speaker_id for entry in summary["by_speaker"])
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "says"),
+    [
+        ({"query": ""}, 400, "query"),
+        ({"query": "   "}, 400, "query"),
+        ({"query": "x" * (10 * 1024 * 1024)}, 400, "limit"),
+        ({"query": 42}, 400, "query"),
+        ({"query": "budget", "top_k": 0}, 400, "top_k"),
+        ({"query": "budget", "top_k": 10_000}, 400, "top_k"),
+        ({"query": "budget", "top_k": "many"}, 400, "top_k"),
+        ({"query": "budget", "filters": {"emotion": "bored"}}, 400, "unknown emotion"),
+        ({"query": "budget", "filters": {"speaker": "Nobody Knows"}}, 400, "unknown speaker"),
+        ({"query": "budget", "filters": {"since": "last tuesday-ish"}}, 400, "not a date"),
+        ({"query": "budget", "filters": {"since": "2026-11-20", "until": "2026-11-01"}}, 400, "after"),
+        ({"query": "budget", "filters": {"last_n_recordings": 0}}, 400, "last_n_recordings"),
+        ({"query": "budget", "filters": {"colour": "red"}}, 400, "unknown filter"),
+        ({"query": "budget", "filters": "emotion=anger"}, 400, "filters"),
+        ({"query": "budget", "filters": {"recording_id": "0" * 32}}, 404, "recording"),
+    ],
+)
+def test_bad_searches_get_a_clear_4xx(client_module, memory, body, status, says):
+    user, _recordings = memory
+    response = client_module.post("/api/v1/search", json=body, headers=user["auth"])
+    assert response.status_code == status
+    assert says in response.get_json()["error"]["message"]
+
+
+def test_emotion_of_a_text(client_module, memory):
+    user, _recordings = memory
+    response = client_module.post(
+        "/api/v1/emotion",
+        json={"text": "I am so angry and furious that they lied to us again!"},
+        headers=user["auth"],
+    )
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["emotion"] == "anger" and body["confidence"] == max(body["all_scores"].values())
+    for bad in ({"text": ""}, {"text": 7}, {}, {"text": "x" * 6000}):
+        response = client_module.post("/api/v1/emotion", json=bad, headers=user["auth"])
+        assert response.status_code == 400
+
+
+def test_emotions_summary_with_filters(client_module, memory):
+    user, recordings = memory
+    summary = client_module.get("/api/v1/emotions/summary", headers=user["auth"]).get_json()
+    segment_count = sum(len(r["segments"]) for r in recordings.values())
+    assert summary["total"] == segment_count
+    assert sum(entry["total"] for entry in summary["by_speaker"]) == segment_count
+    assert len(summary["over_time"]) == 3  # one day per recording
+    assert summary["totals"]["anger"] >= 1 and summary["totals"]["joy"] >= 1
+    angry = client_module.get("/api/v1/emotions/summary?emotion=anger", headers=user["auth"]).get_json()
+    assert angry["total"] == summary["totals"]["anger"]
+    assert all(set(k for k, v in e["counts"].items() if v) == {"anger"} for e in angry["by_speaker"])
+    one = client_module.get(
+        f"/api/v1/emotions/summary?recording_id={recordings['holiday']['id']}", headers=user["auth"]
+    ).get_json()
+    assert one["total"] == len(recordings["holiday"]["segments"])
+    for query in ("bucket=year", "emotion=meh", "since=yesterdayish", "last_n_recordings=-1"):
+        response = client_module.get(f"/api/v1/emotions/summary?{query}", headers=user["auth"])
+        assert response.status_code == 400, query
+
+
+def _vector_count(store, recording_id: str) -> int:
+    with store.tx() as tx:
+        return tx.one("SELECT count(*) AS n FROM segment_vectors WHERE recording_id = ?", (recording_id,))[
+            "n"
+        ]
+
+
+def _wait(predicate, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.3)
+
+
+def test_edits_reindex_and_reruns_add_nothing_twice(client_module, memory, store, app):
+    user, recordings = memory
+    import celeryconfig
+
+    recording = recordings["budget"]
+    count = _vector_count(store, recording["id"])
+    assert count == len(recording["segments"])
+    # Indexing again, twice, changes nothing.
+    celery = app.extensions["celery"]
+    for _ in range(2):
+        celery.send_task(celeryconfig.REINDEX_TASK, args=[recording["id"]])
+    time.sleep(3)
+    assert _vector_count(store, recording["id"]) == count
+    # An edit: the new words are found, the old ones are not, still one vector per segment.
+    printer = next(s for s in recording["segments"] if "printer" in s["text"].lower())
+    response = client_module.patch(
+        f"/api/v1/segments/{printer['id']}",
+        json={"text": "The espresso machine in the kitchen is broken again."},
+        headers=user["auth"],
+    )
+    assert response.status_code == 200
+
+    def edited_is_found() -> bool:
+        hits = search(client_module, user, "espresso machine kitchen", top_k=3)["results"]
+        return bool(hits) and hits[0]["segment_id"] == printer["id"] and "espresso" in hits[0]["text"]
+
+    _wait(edited_is_found)
+    hits = search(client_module, user, "toner cartridges for the printer", top_k=10)["results"]
+    assert all("printer" not in hit["text"].lower() for hit in hits)
+    assert _vector_count(store, recording["id"]) == count
+    edited = client_module.get(f"/api/v1/recordings/{recording['id']}", headers=user["auth"]).get_json()
+    assert next(s for s in edited["segments"] if s["id"] == printer["id"])["emotion"] is not None
+
+
+def test_deleting_a_recording_removes_it_from_search(client_module, workers, store, tmp_path):
+    user = _make_user(store, f"dave-{time.monotonic_ns()}")
+    path = tmp_path / "garden.wav"
+    _speech("flite:rms", ["The tomatoes in the greenhouse need watering twice a day."], path)
+    accepted = upload(client_module, path, user["auth"], title="Garden").get_json()
+    assert wait_for_job(client_module, accepted["job_id"], user["auth"], timeout=300)["state"] == "done"
+    assert (
+        search(client_module, user, "watering the tomatoes")["results"][0]["recording_id"]
+        == accepted["recording_id"]
+    )
+    assert (
+        client_module.delete(
+            f"/api/v1/recordings/{accepted['recording_id']}", headers=user["auth"]
+        ).status_code
+        == 204
+    )
+    assert search(client_module, user, "watering the tomatoes")["results"] == []
+    assert _vector_count(store, accepted["recording_id"]) == 0

@@ -1,0 +1,163 @@
+"""Emotion engines behind one interface: texts in, one of seven emotions with every class's score out.
+
+The default is a logistic regression over all-MiniLM-L6-v2 sentence embeddings, trained on the labelled set
+shipped in `workers/emotion_data/train.tsv` (no trained emotion transformer is reachable offline); its
+accuracy is measured on the separate `heldout.tsv` by `bench/search.py`. Any transformers sequence
+classifier whose labels are these emotions (for example the DistilRoBERTa emotion model) loads by path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from app.config import EMBEDDING_CLASSIFIER
+from app.emotions import EMOTIONS
+from workers.embed import TextEmbedder, text_embedder
+from workers.pool import ModelPool
+
+DATA_DIR = Path(__file__).with_name("emotion_data")
+TRAIN_SET = DATA_DIR / "train.tsv"
+HELDOUT_SET = DATA_DIR / "heldout.tsv"
+# Inverse regularisation strength, chosen by 5-fold cross-validation on the training set alone.
+REGULARISATION_C = 2.0
+
+
+@dataclass(frozen=True)
+class EmotionResult:
+    emotion: str
+    confidence: float
+    all_scores: dict[str, float]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"emotion": self.emotion, "confidence": self.confidence, "all_scores": self.all_scores}
+
+
+class EmotionEngine(Protocol):
+    name: str
+
+    def classify(self, texts: Sequence[str]) -> list[EmotionResult]: ...
+
+
+def _results(probabilities: np.ndarray) -> list[EmotionResult]:
+    results = []
+    for row in probabilities:
+        scores = {label: round(float(p), 4) for label, p in zip(EMOTIONS, row, strict=True)}
+        best = int(np.argmax(row))
+        results.append(EmotionResult(EMOTIONS[best], round(float(row[best]), 4), scores))
+    return results
+
+
+def load_labelled(path: Path) -> tuple[list[str], list[str]]:
+    """(texts, labels) of a `label<TAB>text` file."""
+    texts, labels = [], []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        label, _, text = line.partition("\t")
+        if label not in EMOTIONS or not text.strip():
+            raise ValueError(f"{path}:{number}: expected '<emotion>\\t<text>'")
+        texts.append(text.strip())
+        labels.append(label)
+    return texts, labels
+
+
+class EmbeddingEmotionClassifier:
+    """Multinomial logistic regression on sentence embeddings. Training takes a few seconds, so the
+    weights are cached beside the models, keyed by the training set's and the embedder's identity."""
+
+    def __init__(self, embedder: TextEmbedder, cache_dir: Path) -> None:
+        self.embedder = embedder
+        self.name = f"{EMBEDDING_CLASSIFIER}:{embedder.name}"
+        key = hashlib.sha256(TRAIN_SET.read_bytes() + embedder.name.encode() + str(REGULARISATION_C).encode())
+        cached = cache_dir / f"emotion-{key.hexdigest()[:16]}.npz"
+        if cached.exists():
+            weights = np.load(cached)
+            self._coef, self._intercept = weights["coef"], weights["intercept"]
+        else:
+            self._coef, self._intercept = self._train()
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(".part.npz")
+            np.savez(partial, coef=self._coef, intercept=self._intercept)
+            partial.replace(cached)
+
+    def _train(self) -> tuple[np.ndarray, np.ndarray]:
+        from sklearn.linear_model import LogisticRegression
+
+        texts, labels = load_labelled(TRAIN_SET)
+        model = LogisticRegression(C=REGULARISATION_C, max_iter=2000)
+        model.fit(self.embedder.embed(texts), [EMOTIONS.index(label) for label in labels])
+        if list(model.classes_) != list(range(len(EMOTIONS))):
+            raise ValueError("the training set must hold every emotion")
+        return model.coef_.astype(np.float32), model.intercept_.astype(np.float32)
+
+    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        logits = vectors @ self._coef.T + self._intercept
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def classify(self, texts: Sequence[str]) -> list[EmotionResult]:
+        if not texts:
+            return []
+        return _results(self.probabilities(self.embedder.embed(texts)))
+
+
+class TransformersEmotionClassifier:
+    """A transformers sequence classifier loaded by path; its labels must name the seven emotions."""
+
+    def __init__(self, path: Path, threads: int, device: str = "auto") -> None:
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        torch.set_num_threads(max(1, threads))
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.name = f"transformers:{path.name}"
+        self._device = device
+        self._tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        self._model = AutoModelForSequenceClassification.from_pretrained(str(path), local_files_only=True)
+        self._model.to(device).eval()
+        labels = [str(self._model.config.id2label[i]).lower() for i in range(self._model.config.num_labels)]
+        if sorted(labels) != sorted(EMOTIONS):
+            raise ValueError(f"{path}: labels {labels} are not the seven emotions {list(EMOTIONS)}")
+        # Column of each of our emotions in the model's output.
+        self._order = [labels.index(emotion) for emotion in EMOTIONS]
+
+    def classify(self, texts: Sequence[str], batch_size: int = 32) -> list[EmotionResult]:
+        import torch
+
+        rows = []
+        for start in range(0, len(texts), batch_size):
+            batch = self._tokenizer(
+                list(texts[start : start + batch_size]),
+                padding=True,
+                truncation=True,
+                max_length=256,
+                return_tensors="pt",
+            ).to(self._device)
+            with torch.inference_mode():
+                logits = self._model(**batch).logits.float()
+            rows.append(torch.softmax(logits, dim=-1)[:, self._order].cpu().numpy())
+        return _results(np.concatenate(rows)) if rows else []
+
+
+def emotion_engine(
+    pool: ModelPool, model: str, embedding_model: str, threads: int, cache_dir: Path
+) -> EmotionEngine:
+    """The configured engine, resident in the pool."""
+    if model == EMBEDDING_CLASSIFIER:
+        embedder = text_embedder(pool, embedding_model, threads)
+        return pool.get(
+            f"emotion:{embedder.name}", 64 * 1024, lambda: EmbeddingEmotionClassifier(embedder, cache_dir)
+        )
+    path = Path(model)
+    if not (path / "config.json").exists():
+        raise FileNotFoundError(f"{path} is not a transformers model directory")
+    size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    return pool.get(f"emotion:{path}", size * 2, lambda: TransformersEmotionClassifier(path, threads))

@@ -1,0 +1,159 @@
+"""FAISS replicas of the vectors in the store, one index per user, caught up incrementally.
+
+The store holds the truth; a replica is a cache that any search worker (on any host) can rebuild from it.
+Each user's vectors sit in their own index, so a search can only ever see its own user's memory. Every
+user has an exact (flat inner-product) index; past `approximate_from` vectors an IVF index is built beside
+it, trained on that user's vectors, and rebuilt when the memory has doubled since. Filtered searches
+always run exactly (the flat index with an id selector, which only scores the allowed vectors): a
+restricted candidate set is where an approximate index would lose results.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from dataclasses import dataclass, field
+
+import faiss
+import numpy as np
+
+from app.store import Store, memory
+
+log = logging.getLogger(__name__)
+LOAD_PAGE = 20_000
+
+
+def approximate_index(vectors: np.ndarray, vids: np.ndarray) -> tuple[faiss.IndexIVFFlat, int]:
+    """An IVF index over the vectors with about sqrt(n) lists, and how many lists a query probes."""
+    count, dim = vectors.shape
+    lists = max(16, int(math.sqrt(count)))
+    quantizer = faiss.IndexFlatIP(dim)
+    index = faiss.IndexIVFFlat(quantizer, dim, lists, faiss.METRIC_INNER_PRODUCT)
+    sample = vectors
+    if count > lists * 64:
+        sample = vectors[np.random.default_rng(0).choice(count, lists * 64, replace=False)]
+    index.train(np.ascontiguousarray(sample))
+    index.add_with_ids(vectors, vids)
+    return index, max(8, lists // 16)
+
+
+@dataclass
+class UserIndex:
+    dim: int
+    exact: faiss.IndexIDMap2 = field(init=False)
+    approximate: faiss.IndexIVFFlat | None = None
+    probes: int = 0
+    built_at: int = 0
+
+    def __post_init__(self) -> None:
+        self.exact = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
+
+    @property
+    def size(self) -> int:
+        return int(self.exact.ntotal)
+
+    def add(self, vids: np.ndarray, vectors: np.ndarray) -> None:
+        if len(vids):
+            vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+            self.exact.add_with_ids(vectors, vids)
+            if self.approximate is not None:
+                self.approximate.add_with_ids(vectors, vids)
+
+    def remove(self, vids: np.ndarray) -> None:
+        if len(vids):
+            selector = faiss.IDSelectorBatch(vids.astype(np.int64))
+            self.exact.remove_ids(selector)
+            if self.approximate is not None:
+                self.approximate.remove_ids(selector)
+
+    def refresh_approximate(self, approximate_from: int) -> None:
+        """Build the IVF index once the memory is big enough, and again when it has doubled since."""
+        if self.size < approximate_from:
+            self.approximate = None
+            return
+        if self.approximate is not None and self.size < 2 * self.built_at:
+            return
+        vids = faiss.vector_to_array(self.exact.id_map).astype(np.int64)
+        vectors = self.exact.index.reconstruct_n(0, self.size)
+        self.approximate, self.probes = approximate_index(vectors, vids)
+        self.built_at = self.size
+        log.info("built an approximate index over %d vectors (%d probes)", self.size, self.probes)
+
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None, approximate: bool
+    ) -> list[tuple[int, float]]:
+        """(vid, cosine) of the k nearest, restricted to `allowed` vids when given."""
+        if self.size == 0 or k <= 0:
+            return []
+        query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        if allowed is not None:
+            if len(allowed) == 0:
+                return []
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed.astype(np.int64)))
+            scores, ids = self.exact.search(query, k, params=params)
+        elif approximate and self.approximate is not None:
+            params = faiss.SearchParametersIVF(nprobe=self.probes)
+            scores, ids = self.approximate.search(query, k, params=params)
+        else:
+            scores, ids = self.exact.search(query, k)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+
+class Replica:
+    """The per-user indexes of one search process, following the store's change sequence."""
+
+    def __init__(self, store: Store, dim: int, approximate_from: int) -> None:
+        self.store = store
+        self.dim = dim
+        self.approximate_from = approximate_from
+        self.applied = 0
+        self.users: dict[str, UserIndex] = {}
+        self._lock = threading.Lock()
+        self.gpu = faiss.get_num_gpus() > 0 if hasattr(faiss, "get_num_gpus") else False
+
+    def catch_up(self) -> int:
+        """Apply every change committed since the last call; returns the sequence now applied."""
+        with self._lock:
+            with self.store.tx() as tx:
+                if memory.current_sequence(tx) <= self.applied:
+                    return self.applied
+                changes = memory.changes_since(tx, self.applied, list(self.users))
+            self._apply(changes)
+            return self.applied
+
+    def _apply(self, changes: memory.Changes) -> None:
+        if len(changes.added_vids):
+            users = np.array(changes.added_users)
+            for user_id in set(changes.added_users):
+                mask = users == user_id
+                self.users[user_id].add(changes.added_vids[mask], changes.added_vectors[mask])
+        removed: dict[str, list[int]] = {}
+        for vid, user_id in changes.removed:
+            removed.setdefault(user_id, []).append(vid)
+        for user_id, vids in removed.items():
+            self.users[user_id].remove(np.array(vids, dtype=np.int64))
+        for user_id in {*changes.added_users, *removed}:
+            self.users[user_id].refresh_approximate(self.approximate_from)
+        self.applied = changes.upto
+
+    def user(self, user_id: str) -> UserIndex:
+        """The user's index, loaded from the store on first use and caught up with every change."""
+        self.catch_up()
+        with self._lock:
+            if user_id not in self.users:
+                self.users[user_id] = self._load(user_id)
+        return self.users[user_id]
+
+    def _load(self, user_id: str) -> UserIndex:
+        index = UserIndex(self.dim)
+        after = 0
+        while True:
+            with self.store.tx() as tx:
+                vids, vectors = memory.user_vectors(tx, user_id, after, self.applied, LOAD_PAGE)
+            if not len(vids):
+                break
+            index.add(vids, vectors)
+            after = int(vids[-1])
+        index.refresh_approximate(self.approximate_from)
+        return index
