@@ -35,7 +35,7 @@ def approximate_index(vectors: np.ndarray, vids: np.ndarray) -> tuple[faiss.Inde
         sample = vectors[np.random.default_rng(0).choice(count, lists * 64, replace=False)]
     index.train(np.ascontiguousarray(sample))
     index.add_with_ids(vectors, vids)
-    return index, max(8, lists // 16)
+    return index, max(16, lists // 10)
 
 
 @dataclass
