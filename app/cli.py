@@ -233,6 +233,62 @@ def enroll(
         sys.exit(1)
 
 
+@main.command()
+@click.argument("query")
+@click.option("--top-k", "-k", type=int, default=10, show_default=True, help="How many results.")
+@click.option("--speaker", help="Only what this speaker said (name, 'Speaker N' or id).")
+@click.option("--emotion", help="Only segments with this emotion.")
+@click.option("--recording", "recording_id", help="Only this recording.")
+@click.option("--since", help="Only what was said at or after this date/time (ISO 8601).")
+@click.option("--until", help="Only what was said at or before this date/time (ISO 8601).")
+@click.option("--last", "last_n_recordings", type=int, help="Only the last N recordings.")
+@server_option
+@token_option
+@json_option
+def search(
+    query: str,
+    top_k: int,
+    speaker: str | None,
+    emotion: str | None,
+    recording_id: str | None,
+    since: str | None,
+    until: str | None,
+    last_n_recordings: int | None,
+    server: str,
+    token: str | None,
+    as_json: bool,
+) -> None:
+    """Search everything said in your recordings."""
+    given = {
+        "speaker": speaker,
+        "emotion": emotion,
+        "recording_id": recording_id,
+        "since": since,
+        "until": until,
+        "last_n_recordings": last_n_recordings,
+    }
+    filters = {name: value for name, value in given.items() if value is not None}
+    with reported_api_errors():
+        answer = _client(server, token).search(query, top_k, filters)
+    if as_json:
+        click.echo(json.dumps(answer, indent=2))
+        return
+    for hit in answer["results"]:
+        when = f"{_clock(hit['start'])}-{_clock(hit['end'])}"
+        who = f" {hit['speaker']}:" if hit["speaker"] else ""
+        mood = f" ({hit['emotion']})" if hit["emotion"] else ""
+        click.echo(f"{hit['score']:.4f}  {hit['recording_title']} [{when}]{who} {hit['text']}{mood}")
+        click.echo(f"        recording={hit['recording_id']} segment={hit['segment_id']}")
+    if not answer["results"]:
+        click.echo("no results")
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 WORKER_KINDS = {
     # The GPU worker holds the big models: one process, one task at a time.
     "gpu": {"queues": celeryconfig.GPU_QUEUES, "concurrency": 1},

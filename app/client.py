@@ -82,6 +82,11 @@ class NemoClient:
             self._send("GET", f"/recordings/{recording_id}/export", params={"format": fmt})
         ).text
 
+    def search(self, query: str, top_k: int = 10, filters: dict[str, Any] | None = None) -> dict:
+        return self.request(
+            "POST", "/search", json={"query": query, "top_k": top_k, "filters": filters or {}}
+        )
+
     def enroll(self, name: str, paths: list[Path]) -> dict:
         handles = [path.open("rb") for path in paths]
         try:

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, logout_user
 
 from app import extensions as ext
 from app.auth import authenticate, client_address
+from app.emotions import EMOTIONS
 from app.errors import ApiError
 from app.forms import LoginForm
 from app.store import audit, recordings
@@ -57,6 +58,18 @@ def recording_list():
 @login_required
 def speakers():
     return render_template("speakers.html")
+
+
+@pages.get("/search")
+@login_required
+def search():
+    return render_template("search.html", emotions=EMOTIONS)
+
+
+@pages.get("/emotions")
+@login_required
+def emotions():
+    return render_template("emotions.html", emotions=EMOTIONS)
 
 
 @pages.get("/recordings/<recording_id>")

@@ -71,13 +71,30 @@
       text.addEventListener("blur", () => { if (text.textContent.trim() !== seg.text) save({ text: text.textContent }); });
       text.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); text.blur(); } });
       speaker.addEventListener("change", () => { if (speaker.value.trim()) save({ speaker: speaker.value }); });
-      const row = el("div", { className: "segment" + (seg.edited ? " edited" : "") }, time, speaker, text, status);
+      const emotion = el("span", { className: "emotion", textContent: seg.emotion || "",
+        title: seg.emotion_scores ? Object.entries(seg.emotion_scores).map(([k, v]) => k + " " + v).join(", ") : "" });
+      const row = el("div", { className: "segment" + (seg.edited ? " edited" : "") }, time, speaker, text, emotion, status);
       row.dataset.segmentId = seg.id;
       row.dataset.start = seg.start;
       container.append(row);
     }
     $("speaker-names").replaceChildren(...[...names].map((n) => el("option", { value: n })));
     if (!segments.length) container.textContent = "No speech was found in this recording.";
+  }
+
+  // A search result links here with ?segment=<id>&t=<seconds>: show that moment and cue the audio there.
+  let opened = false;
+  function openAtMoment() {
+    if (opened) return;
+    const params = new URLSearchParams(window.location.search);
+    const row = params.get("segment") && document.querySelector('[data-segment-id="' + CSS.escape(params.get("segment")) + '"]');
+    const start = row ? Number(row.dataset.start) : Number(params.get("t"));
+    if (row) {
+      row.classList.add("found");
+      row.scrollIntoView({ block: "center" });
+    }
+    if (Number.isFinite(start) && (row || params.has("t"))) player.currentTime = start;
+    opened = true;
   }
 
   async function load() {
@@ -88,6 +105,7 @@
         Nemo.clock(rec.duration) + " · " + rec.status + (rec.job && rec.job.warning ? " · " + rec.job.warning : "");
       renderSpeakers(rec.segments);
       renderTranscript(rec.segments);
+      openAtMoment();
     } catch (err) {
       $("transcript").textContent = err.message;
     }

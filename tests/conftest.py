@@ -207,9 +207,9 @@ def live_server(environment, workers, tmp_path_factory):
 
     for _ in range(120):
         try:
-            if requests.get(f"{url}/api/v1/health", timeout=1).status_code in (200, 503):
+            if requests.get(f"{url}/api/v1/health", timeout=5).status_code in (200, 503):
                 break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or too busy starting to answer
             time.sleep(0.25)
     else:
         _stop(proc)

@@ -326,3 +326,84 @@ def test_deleting_a_recording_removes_it_from_search(client_module, workers, sto
     )
     assert search(client_module, user, "watering the tomatoes")["results"] == []
     assert _vector_count(store, accepted["recording_id"]) == 0
+
+
+def test_nemoctl_search(live_server, memory):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    user, recordings = memory
+    nemoctl = str(Path(sys.executable).parent / "nemoctl")
+    base = [nemoctl, "search", "--server", live_server, "--token", user["token"]]
+    done = subprocess.run(
+        [*base, "who delivered the wrong parts", "--json"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["results"][0]["recording_id"] == recordings["delivery"]["id"]
+    done = subprocess.run(
+        [*base, "budget report", "--since", "2026-11-09", "--emotion", "joy"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Holiday" in done.stdout and "Budget" not in done.stdout
+    done = subprocess.run([*base, "budget", "--emotion", "bored"], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "unknown emotion" in done.stderr
+
+
+@pytest.mark.browser
+def test_search_page_opens_the_transcript_at_the_moment(memory, live_server, chromium_paths, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    from tests.test_browser import browser as make_browser
+
+    user, recordings = memory
+    driver_gen = make_browser.__wrapped__(chromium_paths, tmp_path)
+    driver = next(driver_gen)
+    try:
+        wait = WebDriverWait(driver, 60)
+        driver.get(f"{live_server}/search")
+        driver.find_element(By.NAME, "username").send_keys(user["username"])
+        driver.find_element(By.NAME, "password").send_keys(user["password"])
+        driver.find_element(By.CSS_SELECTOR, "#login-form button").click()
+        wait.until(ec.presence_of_element_located((By.ID, "search-form")))
+        driver.find_element(By.ID, "search-query").send_keys("the report for the finance team")
+        driver.find_element(By.ID, "search-button").click()
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#search-results li"))
+        first = driver.find_element(By.CSS_SELECTOR, "#search-results li")
+        segment_id = first.get_attribute("data-segment-id")
+        assert "budget" in first.text.lower()
+        # The emotion filter narrows the list to angry moments only.
+        Select(driver.find_element(By.ID, "filter-emotion")).select_by_value("anger")
+        driver.find_element(By.ID, "search-button").click()
+        wait.until(lambda d: "furious" in d.find_element(By.ID, "search-results").text.lower())
+        assert "budget" not in driver.find_element(By.ID, "search-results").text.lower()
+        Select(driver.find_element(By.ID, "filter-emotion")).select_by_value("")
+        driver.find_element(By.ID, "search-button").click()
+        wait.until(
+            lambda d: (
+                d.find_element(By.CSS_SELECTOR, "#search-results li").get_attribute("data-segment-id")
+                == segment_id
+            )
+        )
+        driver.find_element(By.CSS_SELECTOR, "#search-results li .result-link").click()
+        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#transcript .segment.found")))
+        found = driver.find_element(By.CSS_SELECTOR, "#transcript .segment.found")
+        assert found.get_attribute("data-segment-id") == segment_id
+        assert recordings["budget"]["id"] in driver.current_url
+        start = float(found.get_attribute("data-start"))
+        current = driver.execute_script("return document.getElementById('player').currentTime")
+        assert current == pytest.approx(start, abs=0.05)
+
+        driver.get(f"{live_server}/emotions")
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#by-speaker .bars span"))
+        shown = {e.get_attribute("data-emotion") for e in driver.find_elements(By.CSS_SELECTOR, ".bars span")}
+        assert {"anger", "joy"} <= shown
+        assert len(driver.find_elements(By.CSS_SELECTOR, "#over-time tr")) == 3
+    finally:
+        next(driver_gen, None)
