@@ -2,10 +2,10 @@
 
 The store holds the truth; a replica is a cache that any search worker (on any host) can rebuild from it.
 Each user's vectors sit in their own index, so a search can only ever see its own user's memory. Every
-user has an exact (flat inner-product) index; past `approximate_from` vectors an IVF index is built beside
-it, trained on that user's vectors, and rebuilt when the memory has doubled since. Filtered searches
-always run exactly (the flat index with an id selector, which only scores the allowed vectors): a
-restricted candidate set is where an approximate index would lose results.
+user has an exact (flat) index, searched as one BLAS product over its memory; past `approximate_from`
+vectors an IVF index is built beside it, trained on that user's vectors, and rebuilt when the memory has
+doubled since. Filtered searches always run exactly over the allowed vectors: a restricted candidate set
+is where an approximate index would lose results.
 """
 
 from __future__ import annotations
@@ -45,15 +45,29 @@ class UserIndex:
     approximate: faiss.IndexIVFFlat | None = None
     probes: int = 0
     built_at: int = 0
+    _ids: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        self.exact = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
+        self._flat = faiss.IndexFlatIP(self.dim)
+        self.exact = faiss.IndexIDMap2(self._flat)
 
     @property
     def size(self) -> int:
         return int(self.exact.ntotal)
 
+    def ids(self) -> np.ndarray:
+        """The vid of each stored row, in storage order (cached until the next change)."""
+        if self._ids is None:
+            self._ids = faiss.vector_to_array(self.exact.id_map).astype(np.int64)
+        return self._ids
+
+    def matrix(self) -> np.ndarray:
+        """The stored vectors, as a view of the flat index's own memory (no copy)."""
+        count = self.size
+        return faiss.rev_swig_ptr(self._flat.get_xb(), count * self.dim).reshape(count, self.dim)
+
     def add(self, vids: np.ndarray, vectors: np.ndarray) -> None:
+        self._ids = None
         if len(vids):
             vectors = np.ascontiguousarray(vectors, dtype=np.float32)
             self.exact.add_with_ids(vectors, vids)
@@ -61,6 +75,7 @@ class UserIndex:
                 self.approximate.add_with_ids(vectors, vids)
 
     def remove(self, vids: np.ndarray) -> None:
+        self._ids = None
         if len(vids):
             selector = faiss.IDSelectorBatch(vids.astype(np.int64))
             self.exact.remove_ids(selector)
@@ -74,9 +89,7 @@ class UserIndex:
             return
         if self.approximate is not None and self.size < 2 * self.built_at:
             return
-        vids = faiss.vector_to_array(self.exact.id_map).astype(np.int64)
-        vectors = self.exact.index.reconstruct_n(0, self.size)
-        self.approximate, self.probes = approximate_index(vectors, vids)
+        self.approximate, self.probes = approximate_index(np.ascontiguousarray(self.matrix()), self.ids())
         self.built_at = self.size
         log.info("built an approximate index over %d vectors (%d probes)", self.size, self.probes)
 
@@ -86,18 +99,23 @@ class UserIndex:
         """(vid, cosine) of the k nearest, restricted to `allowed` vids when given."""
         if self.size == 0 or k <= 0:
             return []
-        query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        if approximate and allowed is None and self.approximate is not None:
+            query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+            params = faiss.SearchParametersIVF(nprobe=self.probes)
+            scores, ids = self.approximate.search(query, k, params=params)
+            return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        # Exact: one BLAS matrix-vector product over the flat index's memory, which on CPUs without a
+        # matching FAISS build is about twice as fast as FAISS's own flat scan.
+        scores = self.matrix() @ np.asarray(query, dtype=np.float32).reshape(-1)
+        ids = self.ids()
         if allowed is not None:
             if len(allowed) == 0:
                 return []
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed.astype(np.int64)))
-            scores, ids = self.exact.search(query, k, params=params)
-        elif approximate and self.approximate is not None:
-            params = faiss.SearchParametersIVF(nprobe=self.probes)
-            scores, ids = self.approximate.search(query, k, params=params)
-        else:
-            scores, ids = self.exact.search(query, k)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+            keep = np.isin(ids, allowed)
+            scores, ids = scores[keep], ids[keep]
+        top = np.argpartition(-scores, k - 1)[:k] if len(scores) > k else np.arange(len(scores))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(ids[i]), float(scores[i])) for i in top]
 
 
 class Replica:
@@ -110,7 +128,6 @@ class Replica:
         self.applied = 0
         self.users: dict[str, UserIndex] = {}
         self._lock = threading.Lock()
-        self.gpu = faiss.get_num_gpus() > 0 if hasattr(faiss, "get_num_gpus") else False
 
     def catch_up(self) -> int:
         """Apply every change committed since the last call; returns the sequence now applied."""

@@ -2,6 +2,11 @@
 
 The only dialect branch outside the backends, because the two engines share no syntax. Both match any of the
 query's words (a question rarely repeats every word of the answer) and rank by how well each segment matches.
+
+Words that occur in very many segments are left out: they say little about which moment is meant (their
+BM25 weight is near zero) and ranking every segment that holds them would cost a scan of much of the memory
+for each search. What is left is what keywords are for: names, numbers, rare terms that sentence vectors
+blur. The vector half of the search still sees the whole question.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ STOP_WORDS = frozenset(
 )
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
 MAX_TERMS = 16
+# A word in more segments than this is too common to search by (ranking its matches would cost a scan).
+MAX_TERM_SEGMENTS = 2000
 
 
 def query_terms(query: str) -> list[str]:
@@ -33,6 +40,25 @@ def query_terms(query: str) -> list[str]:
         if len(word) > 1 and word not in STOP_WORDS and word not in terms:
             terms.append(word)
     return terms[:MAX_TERMS]
+
+
+def selective_terms(tx: Tx, terms: list[str]) -> list[str]:
+    """The query words present in the memory in at most MAX_TERM_SEGMENTS segments. Counting stops at
+    that bound, so a common word costs a short read of its posting list, not a scan of all of it."""
+    kept = []
+    for term in terms:
+        if tx.dialect == "sqlcipher":
+            probe = "SELECT rowid FROM memory_fts WHERE memory_fts MATCH ? LIMIT ?"
+            term_query = '"' + term.replace('"', "") + '"'
+        else:
+            probe = "SELECT 1 FROM segment_vectors WHERE tsv @@ plainto_tsquery('english', ?) LIMIT ?"
+            term_query = term
+        count = tx.one(f"SELECT count(*) AS n FROM ({probe}) AS probe", (term_query, MAX_TERM_SEGMENTS + 1))[
+            "n"
+        ]
+        if 0 < count <= MAX_TERM_SEGMENTS:
+            kept.append(term)
+    return kept
 
 
 def index_texts(tx: Tx, rows: Sequence[tuple[int, str]]) -> None:
@@ -49,34 +75,42 @@ def forget_texts(tx: Tx, vids: Sequence[int]) -> None:
 def keyword_matches(
     tx: Tx, query: str, user_id: str, where: str, params: Sequence[object], limit: int
 ) -> list[int]:
-    """Vector ids of the user's segments that match the query's words, best first.
+    """Vector ids of the user's live segments that match the query's selective words, best first.
 
-    `where` is an extra condition over `v` (segment_vectors), `s` (segments) and `r` (recordings), the
-    same the vector side uses, so both halves of a hybrid search obey the same filters.
+    Every match of those words is ranked (there are at most MAX_TERM_SEGMENTS per word), then joined to
+    the segments to keep the user's own, drop edited or deleted ones and apply `where`: the same condition
+    over `s` (segments) and `r` (recordings) that the vector half obeys.
     """
-    terms = query_terms(query)
+    terms = selective_terms(tx, query_terms(query))
     if not terms:
         return []
-    joins = (
-        "JOIN segments s ON s.id = v.segment_id AND s.text = v.text "
-        "JOIN recordings r ON r.id = s.recording_id"
-    )
+    depth = MAX_TERM_SEGMENTS * len(terms)
     if tx.dialect == "sqlcipher":
-        match = " OR ".join('"' + term.replace('"', "") + '"' for term in terms)
-        rows = tx.all(
-            f"SELECT v.vid FROM memory_fts f JOIN segment_vectors v ON v.vid = f.rowid {joins} "
-            f"WHERE memory_fts MATCH ? AND v.user_id = ? AND r.user_id = ? {where} "
-            "ORDER BY bm25(memory_fts) LIMIT ?",
-            (match, user_id, user_id, *params, limit),
+        words = " OR ".join('"' + term.replace('"', "") + '"' for term in terms)
+        ranked = (
+            "SELECT rowid AS vid, rank AS score FROM memory_fts "
+            "WHERE memory_fts MATCH ? ORDER BY rank LIMIT ?"
         )
+        ranked_params: list[object] = [words, depth]
     else:
-        tsquery = " | ".join(word for word in (re.sub(r"[^\w]", "", term) for term in terms) if word)
-        if not tsquery:
-            return []
-        rows = tx.all(
-            f"SELECT v.vid FROM segment_vectors v {joins} "
-            "WHERE v.tsv @@ to_tsquery('english', ?) AND v.user_id = ? AND r.user_id = ? "
-            f"{where} ORDER BY ts_rank_cd(v.tsv, to_tsquery('english', ?)) DESC LIMIT ?",
-            (tsquery, user_id, user_id, *params, tsquery, limit),
+        tsquery = " || ".join("plainto_tsquery('english', ?)" for _ in terms)  # || is OR for tsquery
+        ranked = (
+            f"SELECT vid, ts_rank_cd(tsv, {tsquery}) AS score FROM segment_vectors "
+            f"WHERE user_id = ? AND tsv @@ ({tsquery}) ORDER BY score DESC LIMIT ?"
         )
-    return [row["vid"] for row in rows]
+        ranked_params = [*terms, user_id, *terms, depth]
+    # Two steps, so no planner can choose to walk every segment of the user and probe the matches.
+    ranked_vids = [row["vid"] for row in tx.all(ranked, ranked_params)]
+    if not ranked_vids:
+        return []
+    allowed = {
+        row["vid"]
+        for row in tx.all(
+            "SELECT v.vid FROM segment_vectors v JOIN segments s ON s.id = v.segment_id AND s.text = v.text "
+            "JOIN recordings r ON r.id = s.recording_id "
+            f"WHERE v.vid IN ({', '.join('?' * len(ranked_vids))}) "
+            f"AND v.user_id = ? AND r.user_id = ?{where}",
+            (*ranked_vids, user_id, user_id, *params),
+        )
+    }
+    return [vid for vid in ranked_vids if vid in allowed][:limit]

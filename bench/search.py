@@ -1,0 +1,487 @@
+"""Search over a synthetic memory at 10k, 100k and 1M segments, through HTTP, against the real system.
+
+    .venv/bin/python -m bench.search                       # 10k, 100k, 1M on a fresh SQLCipher store
+    .venv/bin/python -m bench.search --sizes 10000,100000 --database-url postgresql://postgres@127.0.0.1/test
+
+It starts its own web server (gunicorn), search worker and CPU worker on a scratch instance directory and
+Redis database, creates a user, and then:
+
+- indexing throughput: recordings of distinct sentences indexed by the real `indexing` task (embedding and
+  store writes), segments per second;
+- grows the memory to each size (meetings over two years, twelve named speakers, emotions from the shipped
+  classifier; filler sentences embedded once and reused, with the hand-written facts each said once) and
+  asks the question set through `POST /api/v1/search`, with the exact and with the approximate index:
+  recall@1 and @5 (the fact's segment among the results), p50 and p99 latency of the whole HTTP call;
+  a speaker-filtered variant of each question for the filtered latency;
+- recall@10 of the approximate index against the exact one (tie-aware: the filler repeats, so a result
+  scoring as high as the exact tenth counts), on the questions and 200 filler sentences as queries;
+- the search worker's resident and peak memory;
+- emotion accuracy and macro-F1 of the configured classifier on the held-out labelled set.
+
+The bulk of each memory is written straight into the store (the same store functions the indexing task
+uses), because embedding a million segments one by one would take this machine most of an hour: indexing
+speed is measured on its own, above.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import argparse  # noqa: E402
+import hashlib  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import random  # noqa: E402
+import secrets  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import requests  # noqa: E402
+
+from bench.memory_corpus import SPEAKERS, facts, filler_sentences  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "nemo-bench"
+SEGMENTS_PER_RECORDING = 200
+SEGMENT_SECONDS = 4.0
+TWO_YEARS = 2 * 365 * 86400.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def memory_mib(pid: int) -> tuple[float, float]:
+    """(resident, peak resident) of a process, MiB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        fields[key] = value
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.array(values), q))
+
+
+class System:
+    """Web, search worker and CPU worker on a scratch instance; stopped together."""
+
+    def __init__(self, env: dict[str, str], logs: Path) -> None:
+        self.env = {**os.environ, **env}
+        self.logs = logs
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.port = free_port()
+
+    def _start(self, name: str, argv: list[str]) -> None:
+        log = (self.logs / f"{name}.log").open("w")
+        self.procs[name] = subprocess.Popen(
+            argv, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def start(self) -> str:
+        self._start("search", [str(BIN / "nemoctl"), "worker", "search"])
+        self._start("cpu", [str(BIN / "nemoctl"), "worker", "cpu"])
+        self._start(
+            "web",
+            [
+                str(BIN / "gunicorn"),
+                "-c",
+                str(ROOT / "deploy" / "gunicorn.conf.py"),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "app:create_app()",
+            ],
+        )
+        url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{url}/api/v1/health", timeout=5).json().get("workers", 0) >= 2:
+                    return url
+            except (requests.RequestException, ValueError):
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"the system did not come up; see {self.logs}")
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def cached_embeddings(embedder, texts: list[str], label: str) -> np.ndarray:
+    key = hashlib.sha256(("\n".join(texts) + embedder.name).encode()).hexdigest()[:16]
+    path = CACHE / f"{label}-{len(texts)}-{key}.npy"
+    if path.exists():
+        return np.load(path)
+    started = time.perf_counter()
+    vectors = embedder.embed(texts)
+    print(f"embedded {len(texts)} {label} sentences in {time.perf_counter() - started:.0f} s", flush=True)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors)
+    return vectors
+
+
+class MemoryWriter:
+    """Writes meetings straight into the store, with the store functions the indexing task uses."""
+
+    def __init__(self, store, user_id, voice_ids, model: str, pool_texts, pool_vectors, pool_scores, seed=3):
+        from app.emotions import EMOTIONS
+
+        self.store, self.user_id, self.voice_ids, self.model = store, user_id, voice_ids, model
+        self.pool_texts, self.pool_vectors = pool_texts, pool_vectors
+        self.pool_labels = [EMOTIONS[i] for i in pool_scores.argmax(axis=1)]
+        self.pool_scores = [
+            json.dumps({e: round(float(p), 4) for e, p in zip(EMOTIONS, row, strict=True)})
+            for row in pool_scores
+        ]
+        self.rng = random.Random(seed)
+        self.count = 0
+        self.now = time.time()
+
+    def add_recording(self, planted: list[tuple[str, np.ndarray, str, str]] | None = None) -> list[str]:
+        """One meeting of SEGMENTS_PER_RECORDING segments; `planted` (text, vector, label, scores) replace
+        random filler positions. Returns the planted segments' ids."""
+        from app.store import memory, recordings
+
+        rng = self.rng
+        speakers = rng.sample(self.voice_ids, rng.randint(2, 5))
+        picks = [rng.randrange(len(self.pool_texts)) for _ in range(SEGMENTS_PER_RECORDING)]
+        rows = [
+            (self.pool_texts[i], self.pool_vectors[i], self.pool_labels[i], self.pool_scores[i])
+            for i in picks
+        ]
+        positions = rng.sample(range(SEGMENTS_PER_RECORDING), len(planted or []))
+        for position, item in zip(positions, planted or [], strict=True):
+            rows[position] = item
+        planted_ids = []
+        with self.store.tx() as tx:
+            recording = recordings.insert_recording(
+                tx,
+                user_id=self.user_id,
+                title=f"Meeting {self.count // SEGMENTS_PER_RECORDING + 1}",
+                original_filename=None,
+                content_sha256=secrets.token_hex(32),
+                size_bytes=0,
+                duration_seconds=SEGMENTS_PER_RECORDING * SEGMENT_SECONDS,
+                audio_format="synthetic",
+                blob_id="none",
+                pcm_blob_id=None,
+                language="en",
+                options={},
+                status="diarized",
+                recorded_at=self.now - rng.random() * TWO_YEARS,
+            )
+            segment_rows, items = [], []
+            for seq, (text, vector, label, scores) in enumerate(rows):
+                segment_id = uuid.uuid4().hex
+                start = seq * SEGMENT_SECONDS
+                segment_rows.append(
+                    (segment_id, recording["id"], 0, seq, start, start + SEGMENT_SECONDS - 0.3, text,
+                     rng.choice(speakers), label, scores, "bench")
+                )  # fmt: skip
+                items.append((segment_id, text, vector))
+                if seq in positions:
+                    planted_ids.append((positions.index(seq), segment_id))
+            tx.executemany(
+                "INSERT INTO segments (id, recording_id, chunk_index, seq, start_s, end_s, text, voice_id, "
+                "emotion, emotion_scores, emotion_model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                segment_rows,
+            )
+            memory.add_vectors(tx, self.user_id, recording["id"], self.model, items)
+        self.count += SEGMENTS_PER_RECORDING
+        return [segment_id for _n, segment_id in sorted(planted_ids)]
+
+
+def measure_indexing(url: str, store, user_id: str, texts: list[str], celery) -> float:
+    """Segments per second through the real indexing task, from send to the last vector stored."""
+    import celeryconfig
+    from app.store import recordings
+
+    per_recording = 250
+    recording_ids = []
+    with store.tx() as tx:
+        for start in range(0, len(texts), per_recording):
+            recording = recordings.insert_recording(
+                tx,
+                user_id=user_id,
+                title="indexing",
+                original_filename=None,
+                content_sha256=secrets.token_hex(32),
+                size_bytes=0,
+                duration_seconds=1000.0,
+                audio_format="synthetic",
+                blob_id="none",
+                pcm_blob_id=None,
+                language="en",
+                options={},
+                status="diarized",
+                recorded_at=time.time(),
+            )
+            recording_ids.append(recording["id"])
+            tx.executemany(
+                "INSERT INTO segments (id, recording_id, chunk_index, seq, start_s, end_s, text) "
+                "VALUES (?, ?, 0, ?, ?, ?, ?)",
+                [
+                    (uuid.uuid4().hex, recording["id"], seq, seq * 4.0, seq * 4.0 + 3.7, text)
+                    for seq, text in enumerate(texts[start : start + per_recording])
+                ],
+            )
+    # Load the model in the worker first: throughput, not start-up, is the figure.
+    celery.send_task(celeryconfig.REINDEX_TASK, args=[recording_ids[0]])
+    deadline = time.monotonic() + 120
+    while _vectors(store, recording_ids[:1]) == 0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    done_before = _vectors(store, recording_ids)
+    started = time.perf_counter()
+    for recording_id in recording_ids[1:]:
+        celery.send_task(celeryconfig.REINDEX_TASK, args=[recording_id])
+    while _vectors(store, recording_ids) < len(texts):
+        time.sleep(0.1)
+    return (len(texts) - done_before) / (time.perf_counter() - started)
+
+
+def _vectors(store, recording_ids: list[str]) -> int:
+    marks = ", ".join("?" * len(recording_ids))
+    with store.tx() as tx:
+        return tx.one(
+            f"SELECT count(*) AS n FROM segment_vectors WHERE recording_id IN ({marks})", recording_ids
+        )["n"]
+
+
+def ask(session: requests.Session, url: str, query: str, index: str, filters: dict | None = None):
+    started = time.perf_counter()
+    response = session.post(
+        f"{url}/api/v1/search", json={"query": query, "top_k": 10, "index": index, "filters": filters or {}}
+    )
+    elapsed = (time.perf_counter() - started) * 1000
+    response.raise_for_status()
+    return elapsed, [hit["segment_id"] for hit in response.json()["results"]]
+
+
+def approximate_recall(store, user_id: str, queries: np.ndarray, approximate_from: int) -> float:
+    from workers.vector_index import Replica
+
+    index = Replica(store, queries.shape[1], approximate_from).user(user_id)
+    if index.approximate is None:
+        return float("nan")
+    found = 0
+    for query in queries:
+        exact = index.search(query, 10, None, approximate=False)
+        approx = index.search(query, 10, None, approximate=True)
+        floor = exact[-1][1] - 1e-5
+        found += sum(1 for _vid, score in approx if score >= floor)
+    return found / (10 * len(queries))
+
+
+def emotion_scores(classifier) -> tuple[float, float]:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    from workers.emotion import HELDOUT_SET, load_labelled
+
+    texts, labels = load_labelled(HELDOUT_SET)
+    predicted = [r.emotion for r in classifier.classify(texts)]
+    return accuracy_score(labels, predicted), f1_score(labels, predicted, average="macro")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument(
+        "--database-url", default="", help="PostgreSQL URL; default: a scratch SQLCipher file"
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13", help="flushed before the run")
+    parser.add_argument("--pool", type=int, default=20000, help="distinct filler sentences")
+    parser.add_argument("--repeats", type=int, default=5, help="times each question is asked per mode")
+    parser.add_argument("--approximate-from", type=int, default=5000)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+
+    workdir = Path(tempfile.mkdtemp(prefix="nemo-bench-search-"))
+    database_url = args.database_url
+    if database_url:
+        import psycopg
+
+        name = f"nemo_bench_{secrets.token_hex(4)}"
+        admin = psycopg.connect(database_url, autocommit=True)
+        admin.execute(f"CREATE DATABASE {name}")
+        database_url = database_url.rsplit("/", 1)[0] + f"/{name}"
+    env = {
+        "NEMO_INSTANCE_DIR": str(workdir / "instance"),
+        "REDIS_URL": args.redis_url,
+        "DATABASE_URL": database_url,
+        "NEMO_RATE_LIMIT": "1000000/minute",
+        "NEMO_WORKER_THREADS": str(args.threads),
+        "NEMO_SEARCH_APPROXIMATE_FROM": str(args.approximate_from),
+        "OMP_WAIT_POLICY": "PASSIVE",
+    }
+    os.environ.update(env)
+    import redis
+
+    redis.Redis.from_url(args.redis_url).flushdb()
+
+    from app import create_app
+    from app.store import users, voices
+    from workers.emotion import emotion_engine
+    from workers.pool import ModelPool
+
+    app = create_app()
+    store = app.extensions["nemo.store"]
+    config = app.extensions["nemo.config"]
+    with store.tx() as tx:
+        user = users.create_user(tx, "bench", secrets.token_urlsafe(16))
+        token, _ = users.create_token(tx, user["id"], "bench")
+        voice_ids = [voices.create_voice(tx, user["id"], name)["id"] for name in SPEAKERS]
+
+    pool = ModelPool(config.MODEL_BUDGET_BYTES)
+    classifier = emotion_engine(
+        pool, config.EMOTION_MODEL, config.EMBEDDING_MODEL, args.threads, config.INSTANCE_DIR / "models"
+    )
+    embedder = classifier.embedder
+    accuracy, macro_f1 = emotion_scores(classifier)
+    print(f"emotion on the held-out set: accuracy {accuracy:.3f}, macro-F1 {macro_f1:.3f}", flush=True)
+
+    pool_texts = filler_sentences(args.pool)
+    pool_vectors = cached_embeddings(embedder, pool_texts, "filler")
+    pool_scores = classifier.probabilities(pool_vectors)
+    fact_list = facts()
+    fact_vectors = embedder.embed([f.text for f in fact_list])
+    fact_scores = classifier.probabilities(fact_vectors)
+    question_vectors = embedder.embed([f.question for f in fact_list])
+
+    system = System(env, workdir)
+    # A SIGTERM (or Ctrl-C) still stops the workers and web server this run started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    rows = []
+    try:
+        url = system.start()
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {token}"
+        with app.app_context():
+            index_texts = filler_sentences(args.pool + 5000, seed=99)[-5000:]
+            indexing_rate = measure_indexing(url, store, user["id"], index_texts, app.extensions["celery"])
+        print(f"indexing: {indexing_rate:.0f} segments/s", flush=True)
+
+        writer = MemoryWriter(
+            store, user["id"], voice_ids, embedder.name, pool_texts, pool_vectors, pool_scores
+        )
+        writer.count = len(index_texts)
+        from app.emotions import EMOTIONS
+
+        planted = [
+            (
+                f.text,
+                fact_vectors[i],
+                EMOTIONS[int(fact_scores[i].argmax())],
+                json.dumps({e: round(float(p), 4) for e, p in zip(EMOTIONS, fact_scores[i], strict=True)}),
+            )
+            for i, f in enumerate(fact_list)
+        ]
+        answers: dict[int, str] = {}
+        fact_speaker: dict[int, str] = {}
+        chunk = 10
+        for n in range(0, len(planted), chunk):
+            ids = writer.add_recording(planted[n : n + chunk])
+            answers.update({n + k: segment_id for k, segment_id in enumerate(ids)})
+        with store.tx() as tx:
+            for k, segment_id in answers.items():
+                fact_speaker[k] = tx.one(
+                    "SELECT v.name FROM segments s JOIN voices v ON v.id = s.voice_id WHERE s.id = ?",
+                    (segment_id,),
+                )["name"]
+        for size in sizes:
+            started = time.perf_counter()
+            while writer.count < size:
+                writer.add_recording()
+            print(f"memory at {writer.count} segments (+{time.perf_counter() - started:.0f} s)", flush=True)
+            started = time.perf_counter()
+            ask(session, url, "warm up the replica", "exact")
+            catch_up = time.perf_counter() - started
+            row = {"size": writer.count, "catch_up_s": catch_up}
+            for mode in ("exact", "approximate"):
+                latencies = []
+                hits = {"named1": 0, "named5": 0, "paraphrase1": 0, "paraphrase5": 0}
+                for _ in range(args.repeats):
+                    for fact in fact_list:
+                        for kind, question in (("named", fact.question), ("paraphrase", fact.paraphrase)):
+                            elapsed, ranked = ask(session, url, question, mode)
+                            latencies.append(elapsed)
+                            hits[f"{kind}1"] += ranked[:1] == [answers[fact.index]]
+                            hits[f"{kind}5"] += answers[fact.index] in ranked[:5]
+                total = args.repeats * len(fact_list)
+                row[mode] = {
+                    "p50": percentile(latencies, 50),
+                    "p99": percentile(latencies, 99),
+                    **{key: value / total for key, value in hits.items()},
+                }
+            filtered = []
+            for fact in fact_list:
+                elapsed, ranked = ask(
+                    session, url, fact.question, "exact", {"speaker": fact_speaker[fact.index]}
+                )
+                filtered.append(elapsed)
+            row["filtered_p50"] = statistics.median(filtered)
+            probe_queries = np.vstack([question_vectors, pool_vectors[:200]])
+            row["ann_recall10"] = approximate_recall(store, user["id"], probe_queries, args.approximate_from)
+            row["rss"], row["hwm"] = memory_mib(system.procs["search"].pid)
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    finally:
+        system.stop()
+
+    backend = "PostgreSQL" if database_url else "SQLCipher"
+    print()
+    print(
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}, store {backend}"
+    )
+    print(f"Indexing (embedding + store writes, real `indexing` task): {indexing_rate:.0f} segments/s")
+    print(
+        f"Emotion ({classifier.name}) on the held-out set: accuracy {accuracy:.3f}, macro-F1 {macro_f1:.3f}"
+    )
+    print()
+    print(
+        "| segments | index | recall@1 named / paraphrase | recall@5 named / paraphrase | p50 ms | p99 ms "
+        "| p50 ms, speaker filter | approx recall@10 vs exact | search worker RSS (peak) MiB |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for row in rows:
+        for mode in ("exact", "approximate"):
+            m = row[mode]
+            print(
+                f"| {row['size']:,} | {mode} | {m['named1']:.3f} / {m['paraphrase1']:.3f} "
+                f"| {m['named5']:.3f} / {m['paraphrase5']:.3f} | {m['p50']:.1f} | {m['p99']:.1f} "
+                + (
+                    f"| {row['filtered_p50']:.1f} | - | {row['rss']:.0f} ({row['hwm']:.0f}) |"
+                    if mode == "exact"
+                    else f"| - | {row['ann_recall10']:.3f} | |"
+                )
+            )
+    if database_url:
+        admin.execute(f"DROP DATABASE IF EXISTS {database_url.rsplit('/', 1)[1]} WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    main()
