@@ -70,7 +70,7 @@ class Config:
     # exact (flat), approximate (IVF), or auto: approximate once a user has SEARCH_APPROXIMATE_FROM vectors.
     SEARCH_INDEX: str = field(default_factory=lambda: _env("NEMO_SEARCH_INDEX", "auto"))
     SEARCH_APPROXIMATE_FROM: int = field(
-        default_factory=lambda: int(_env("NEMO_SEARCH_APPROXIMATE_FROM", "200000"))
+        default_factory=lambda: int(_env("NEMO_SEARCH_APPROXIMATE_FROM", "50000"))
     )
     SEARCH_TIMEOUT_SECONDS: float = field(default_factory=lambda: float(_env("NEMO_SEARCH_TIMEOUT", "15")))
     ASR_COMPUTE_TYPE: str = field(default_factory=lambda: _env("NEMO_ASR_COMPUTE_TYPE", "int8"))

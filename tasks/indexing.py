@@ -58,6 +58,7 @@ def index_segments(recording_id: str) -> tuple[int, int]:
         removed += len(stale)
         if remaining == 0:
             break
+    store.optimize()
     return added, removed
 
 

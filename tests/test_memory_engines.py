@@ -47,7 +47,11 @@ def owner(store):
 
 def _store_state(store, user_id: str) -> dict[int, np.ndarray]:
     with store.tx() as tx:
-        rows = tx.all("SELECT vid, vector FROM segment_vectors WHERE user_id = ?", (user_id,))
+        rows = tx.all(
+            "SELECT v.vid, b.vector FROM segment_vectors v JOIN vector_blobs b ON b.vid = v.vid "
+            "WHERE v.user_id = ?",
+            (user_id,),
+        )
     return {row["vid"]: memory.decode_vectors([row["vector"]])[0] for row in rows}
 
 

@@ -24,7 +24,7 @@ BUCKETS = {"hour": 3600.0, "day": 86400.0, "week": 7 * 86400.0}
 def search():
     """`{query, top_k, filters: {speaker, emotion, recording_id, since, until, last_n_recordings}}`."""
     body = json_body()
-    with ext.store().tx() as tx:
+    with ext.store().tx(readonly=True) as tx:
         wanted = parse_search(tx, current_user.id, body)
     answer = rpc.call(
         celeryconfig.SEARCH_TASK,
@@ -64,7 +64,7 @@ def emotions_summary():
     bucket = args.pop("bucket", "day")
     if bucket not in BUCKETS:
         raise ApiError(400, "bad_field", f"bucket must be one of {', '.join(BUCKETS)}")
-    with ext.store().tx() as tx:
+    with ext.store().tx(readonly=True) as tx:
         filters = parse_filters(tx, current_user.id, args)
         summary = emotions.summary(tx, current_user.id, filters, BUCKETS[bucket])
     return jsonify({**summary, "bucket": bucket})

@@ -74,22 +74,44 @@ class Store:
                 conn.close()
 
     @contextmanager
-    def tx(self) -> Iterator[Tx]:
-        """Run a block in one transaction: all of it lands, or none of it."""
+    def tx(self, readonly: bool = False) -> Iterator[Tx]:
+        """Run a block in one transaction: all of it lands, or none of it.
+
+        `readonly` blocks (searches) take no write lock in SQLite: they neither queue behind writers nor,
+        by committing, set off a WAL checkpoint that would make the search wait for it."""
+        begin = "BEGIN"
+        if self.backend.name == "sqlcipher":
+            begin = "BEGIN DEFERRED" if readonly else "BEGIN IMMEDIATE"
+        elif readonly:
+            begin = "BEGIN READ ONLY"
         conn = self._connection()
         try:
-            conn.execute("BEGIN IMMEDIATE" if self.backend.name == "sqlcipher" else "BEGIN")
+            conn.execute(begin)
         except Exception:
             # A server restart or a forked copy: one fresh connection, then give up loudly.
             self._drop_connection()
             conn = self._connection()
-            conn.execute("BEGIN IMMEDIATE" if self.backend.name == "sqlcipher" else "BEGIN")
+            conn.execute(begin)
         try:
             yield Tx(conn, self.backend)
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+    def optimize(self) -> None:
+        """Refresh the query planner's statistics where they went stale. PostgreSQL's autovacuum does
+        this by itself; SQLite needs asking, or it guesses join orders that read whole tables."""
+        if self.backend.name == "sqlcipher":
+            conn = self._connection()
+            conn.execute("PRAGMA analysis_limit = 1000")
+            conn.execute("PRAGMA optimize = 0x10002")
+
+    def checkpoint(self) -> None:
+        """Fold SQLite's write-ahead log back into the database after a bulk load, so the first commits
+        after it do not each try to."""
+        if self.backend.name == "sqlcipher":
+            self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def ping(self) -> bool:
         with self.tx() as tx:

@@ -30,6 +30,8 @@ _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
 MAX_TERMS = 16
 # A word in more segments than this is too common to search by (ranking its matches would cost a scan).
 MAX_TERM_SEGMENTS = 2000
+# Ranked matches are checked against the store (live, the user's own, filters) this many at a time.
+CHECK_CHUNK = 100
 
 
 def query_terms(query: str) -> list[str]:
@@ -99,18 +101,23 @@ def keyword_matches(
             f"WHERE user_id = ? AND tsv @@ ({tsquery}) ORDER BY score DESC LIMIT ?"
         )
         ranked_params = [*terms, user_id, *terms, depth]
-    # Two steps, so no planner can choose to walk every segment of the user and probe the matches.
+    # Two steps, so no planner can choose to walk every segment of the user and probe the matches; the
+    # ranked matches are then checked a chunk at a time, best first, until `limit` of them pass.
     ranked_vids = [row["vid"] for row in tx.all(ranked, ranked_params)]
-    if not ranked_vids:
-        return []
-    allowed = {
-        row["vid"]
-        for row in tx.all(
-            "SELECT v.vid FROM segment_vectors v JOIN segments s ON s.id = v.segment_id AND s.text = v.text "
-            "JOIN recordings r ON r.id = s.recording_id "
-            f"WHERE v.vid IN ({', '.join('?' * len(ranked_vids))}) "
-            f"AND v.user_id = ? AND r.user_id = ?{where}",
-            (*ranked_vids, user_id, user_id, *params),
-        )
-    }
-    return [vid for vid in ranked_vids if vid in allowed][:limit]
+    found: list[int] = []
+    for start in range(0, len(ranked_vids), CHECK_CHUNK):
+        chunk = ranked_vids[start : start + CHECK_CHUNK]
+        allowed = {
+            row["vid"]
+            for row in tx.all(
+                "SELECT v.vid FROM segment_vectors v "
+                "JOIN segments s ON s.id = v.segment_id AND s.text = v.text "
+                "JOIN recordings r ON r.id = s.recording_id "
+                f"WHERE v.vid IN ({', '.join('?' * len(chunk))}) AND v.user_id = ? AND r.user_id = ?{where}",
+                (*chunk, user_id, user_id, *params),
+            )
+        }
+        found += [vid for vid in chunk if vid in allowed]
+        if len(found) >= limit:
+            break
+    return found[:limit]

@@ -71,13 +71,17 @@ def add_vectors(
     first = take_sequence(tx, len(items))
     now = time.time()
     rows = [
-        (first + i, segment_id, recording_id, user_id, model, text, encode_vector(vector), now)
-        for i, (segment_id, text, vector) in enumerate(items)
+        (first + i, segment_id, recording_id, user_id, model, text, now)
+        for i, (segment_id, text, _vector) in enumerate(items)
     ]
     tx.executemany(
-        "INSERT INTO segment_vectors (vid, segment_id, recording_id, user_id, model, text, vector, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO segment_vectors (vid, segment_id, recording_id, user_id, model, text, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         rows,
+    )
+    tx.executemany(
+        "INSERT INTO vector_blobs (vid, vector) VALUES (?, ?)",
+        [(first + i, encode_vector(vector)) for i, (_segment, _text, vector) in enumerate(items)],
     )
     fulltext.index_texts(tx, [(row[0], row[5]) for row in rows])
     return [row[0] for row in rows]
@@ -93,6 +97,7 @@ def remove_vectors(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
         [(first + i, row["vid"], row["user_id"]) for i, row in enumerate(rows)],
     )
     tx.executemany("DELETE FROM segment_vectors WHERE vid = ?", [(row["vid"],) for row in rows])
+    tx.executemany("DELETE FROM vector_blobs WHERE vid = ?", [(row["vid"],) for row in rows])
     fulltext.forget_texts(tx, [row["vid"] for row in rows])
 
 
@@ -129,8 +134,8 @@ def changes_since(tx: Tx, after: int, user_ids: Sequence[str] | None = None) -> 
         user_clause = f" AND user_id IN ({', '.join('?' * len(user_ids))})"
         user_params = list(user_ids)
     added = tx.all(
-        "SELECT vid, user_id, vector FROM segment_vectors "
-        f"WHERE vid > ? AND vid <= ?{user_clause} ORDER BY vid",
+        "SELECT v.vid, v.user_id, b.vector FROM segment_vectors v JOIN vector_blobs b ON b.vid = v.vid "
+        f"WHERE v.vid > ? AND v.vid <= ?{user_clause.replace('user_id', 'v.user_id')} ORDER BY v.vid",
         (after, upto, *user_params),
     )
     removed = tx.all(
@@ -152,8 +157,8 @@ def user_vectors(
     """A page of a user's vectors with after < vid <= upto, in vid order: how a replica loads a user
     without holding every row as Python objects at once."""
     rows = tx.all(
-        "SELECT vid, vector FROM segment_vectors WHERE user_id = ? AND vid > ? AND vid <= ? "
-        "ORDER BY vid LIMIT ?",
+        "SELECT v.vid, b.vector FROM segment_vectors v JOIN vector_blobs b ON b.vid = v.vid "
+        "WHERE v.user_id = ? AND v.vid > ? AND v.vid <= ? ORDER BY v.vid LIMIT ?",
         (user_id, after, upto, limit),
     )
     return (

@@ -169,6 +169,7 @@ MIGRATIONS.append(
             "INSERT INTO memory_sequence (name, value) VALUES ('vectors', 0)",
             # No foreign key to segments: a vector outlives its segment until the recording is re-indexed,
             # which records the removal below; searches join back to live segments, so it is never shown.
+            # The vectors themselves sit in their own table, so filtering and joining never read them.
             """CREATE TABLE segment_vectors (
                 vid BIGINT PRIMARY KEY,
                 segment_id TEXT NOT NULL,
@@ -176,10 +177,10 @@ MIGRATIONS.append(
                 user_id TEXT NOT NULL,
                 model TEXT NOT NULL,
                 text TEXT NOT NULL,
-                vector BYTEA NOT NULL,
                 created_at DOUBLE PRECISION NOT NULL
             )""",
-            "CREATE INDEX segment_vectors_segment ON segment_vectors(segment_id)",
+            "CREATE TABLE vector_blobs (vid BIGINT PRIMARY KEY, vector BYTEA NOT NULL)",
+            "CREATE INDEX segment_vectors_segment ON segment_vectors(segment_id, vid)",
             "CREATE INDEX segment_vectors_recording ON segment_vectors(recording_id)",
             "CREATE INDEX segment_vectors_user ON segment_vectors(user_id, vid)",
             """CREATE TABLE vector_removals (

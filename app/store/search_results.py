@@ -18,12 +18,13 @@ HIT_SELECT = (
 
 
 def candidate_vids(tx: Tx, user_id: str, filters: SegmentFilters) -> list[int]:
-    """Every vector id of the user's live segments that pass the filters."""
+    """Every vector id of the user's segments that pass the filters. Read from the segments' side through
+    the (segment, vid) index; a vector of words since edited may be among them, and `hydrate` drops it."""
     where, params = where_clause(filters, user_id)
     rows = tx.all(
-        "SELECT v.vid FROM segment_vectors v JOIN segments s ON s.id = v.segment_id AND s.text = v.text "
-        f"JOIN recordings r ON r.id = s.recording_id WHERE v.user_id = ? AND r.user_id = ?{where}",
-        (user_id, user_id, *params),
+        "SELECT v.vid FROM segments s JOIN recordings r ON r.id = s.recording_id "
+        f"JOIN segment_vectors v ON v.segment_id = s.id WHERE r.user_id = ?{where}",
+        (user_id, *params),
     )
     return [row["vid"] for row in rows]
 
@@ -74,13 +75,19 @@ def hydrate(
     if not ranked:
         return []
     where, params = where_clause(filters, user_id)
-    vids = [vid for vid, _score, _similarity in ranked]
-    rows = tx.all(
-        f"{HIT_SELECT} WHERE v.vid IN ({', '.join('?' * len(vids))}) "
-        f"AND v.user_id = ? AND r.user_id = ?{where}",
-        (*vids, user_id, user_id, *params),
-    )
-    by_vid = {row["vid"]: row for row in rows}
+    # Rows are read in rank order, a few more than wanted at a time, until top_k of them are live.
+    by_vid: dict[int, dict[str, Any]] = {}
+    step = max(top_k * 2, 20)
+    for start in range(0, len(ranked), step):
+        vids = [vid for vid, _score, _similarity in ranked[start : start + step]]
+        rows = tx.all(
+            f"{HIT_SELECT} WHERE v.vid IN ({', '.join('?' * len(vids))}) "
+            f"AND v.user_id = ? AND r.user_id = ?{where}",
+            (*vids, user_id, user_id, *params),
+        )
+        by_vid.update((row["vid"], row) for row in rows)
+        if len(by_vid) >= top_k:
+            break
     results = []
     for vid, score, similarity in ranked:
         row = by_vid.get(vid)

@@ -108,5 +108,10 @@ def user_for_token(tx: Tx, token: str) -> dict[str, Any] | None:
     )
     if row is None or row["disabled"]:
         return None
-    tx.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (time.time(), row["token_id"]))
+    # At most once a minute: a write on every request would serialise all requests on SQLite's lock.
+    now = time.time()
+    tx.execute(
+        "UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+        (now, row["token_id"], now - 60),
+    )
     return row
