@@ -342,6 +342,8 @@ def main() -> None:
         "NEMO_RATE_LIMIT": "1000000/minute",
         "NEMO_WORKER_THREADS": str(args.threads),
         "NEMO_SEARCH_APPROXIMATE_FROM": str(args.approximate_from),
+        # The first search after a bulk load waits for the replica to catch up (timed separately).
+        "NEMO_SEARCH_TIMEOUT": "600",
         "OMP_WAIT_POLICY": "PASSIVE",
     }
     os.environ.update(env)

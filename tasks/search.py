@@ -36,6 +36,17 @@ def replica(dim: int) -> Replica:
     return _replica
 
 
+def with_keyword_candidates(user_index, query_vector, vector_hits, keyword_ids) -> list[tuple[int, float]]:
+    """An approximate index misses the vectors that sit far from every cluster, and a distinctive moment
+    (the one a question is after) is often one of them. Keyword matches it missed are scored exactly and
+    ranked among its hits, so the vector half agrees with the keyword half about them."""
+    seen = {vid for vid, _score in vector_hits}
+    extra = user_index.rescore(query_vector, [vid for vid in keyword_ids if vid not in seen])
+    if not extra:
+        return vector_hits
+    return sorted([*vector_hits, *extra], key=lambda hit: -hit[1])
+
+
 def search(user_id: str, query: str, top_k: int, filters: SegmentFilters, index: str) -> dict:
     config = current_app.extensions["nemo.config"]
     store = current_app.extensions["nemo.store"]
@@ -53,8 +64,10 @@ def search(user_id: str, query: str, top_k: int, filters: SegmentFilters, index:
         allowed = None
         if not filters.empty:
             allowed = np.array(search_results.candidate_vids(tx, user_id, filters), dtype=np.int64)
-        vector_hits = user_index.search(query_vector, depth, allowed, approximate and mode != "exact")
+        vector_hits = user_index.search(query_vector, depth, allowed, approximate)
         keyword_ids = fulltext.keyword_matches(tx, query, user_id, where, params, KEYWORD_DEPTH + top_k)
+        if approximate and allowed is None:
+            vector_hits = with_keyword_candidates(user_index, query_vector, vector_hits, keyword_ids)
         results = search_results.hydrate(tx, user_id, fuse(vector_hits, keyword_ids), filters, top_k)
     return {
         "query": query,

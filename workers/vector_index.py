@@ -95,6 +95,17 @@ class UserIndex:
         self.built_at = self.size
         log.info("built an approximate index over %d vectors (%d probes)", self.size, self.probes)
 
+    def rescore(self, query: np.ndarray, vids: list[int]) -> list[tuple[int, float]]:
+        """Exact cosine of the given vids (those this replica holds) with the query."""
+        scored = []
+        for vid in vids:
+            try:
+                vector = self.exact.reconstruct(int(vid))
+            except RuntimeError:  # not (or no longer) in this replica
+                continue
+            scored.append((int(vid), float(vector @ np.asarray(query, dtype=np.float32).reshape(-1))))
+        return scored
+
     def search(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None, approximate: bool
     ) -> list[tuple[int, float]]:
@@ -132,29 +143,40 @@ class Replica:
         self._lock = threading.Lock()
 
     def catch_up(self) -> int:
-        """Apply every change committed since the last call; returns the sequence now applied."""
+        """Apply every change committed since the last call, a page at a time; returns the sequence now
+        applied. Every number up to `upto` belongs to a committed transaction (see app.store.memory), so
+        nothing below it can still appear later."""
         with self._lock:
             with self.store.tx(readonly=True) as tx:
-                if memory.current_sequence(tx) <= self.applied:
-                    return self.applied
-                changes = memory.changes_since(tx, self.applied, list(self.users))
-            self._apply(changes)
+                upto = memory.current_sequence(tx)
+            if upto <= self.applied:
+                return self.applied
+            users = list(self.users)
+            touched: set[str] = set()
+            after = self.applied
+            while True:
+                with self.store.tx(readonly=True) as tx:
+                    vids, owners, vectors = memory.added_since(tx, after, upto, users, LOAD_PAGE)
+                if not len(vids):
+                    break
+                owner_array = np.array(owners)
+                for user_id in set(owners):
+                    mask = owner_array == user_id
+                    self.users[user_id].add(vids[mask], vectors[mask])
+                    touched.add(user_id)
+                after = int(vids[-1])
+            with self.store.tx(readonly=True) as tx:
+                removed = memory.removed_since(tx, self.applied, upto, users)
+            by_user: dict[str, list[int]] = {}
+            for vid, user_id in removed:
+                by_user.setdefault(user_id, []).append(vid)
+            for user_id, gone in by_user.items():
+                self.users[user_id].remove(np.array(gone, dtype=np.int64))
+                touched.add(user_id)
+            for user_id in touched:
+                self.users[user_id].refresh_approximate(self.approximate_from)
+            self.applied = upto
             return self.applied
-
-    def _apply(self, changes: memory.Changes) -> None:
-        if len(changes.added_vids):
-            users = np.array(changes.added_users)
-            for user_id in set(changes.added_users):
-                mask = users == user_id
-                self.users[user_id].add(changes.added_vids[mask], changes.added_vectors[mask])
-        removed: dict[str, list[int]] = {}
-        for vid, user_id in changes.removed:
-            removed.setdefault(user_id, []).append(vid)
-        for user_id, vids in removed.items():
-            self.users[user_id].remove(np.array(vids, dtype=np.int64))
-        for user_id in {*changes.added_users, *removed}:
-            self.users[user_id].refresh_approximate(self.approximate_from)
-        self.applied = changes.upto
 
     def user(self, user_id: str) -> UserIndex:
         """The user's index, loaded from the store on first use and caught up with every change."""

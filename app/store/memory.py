@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -110,45 +109,36 @@ def forget_user(tx: Tx, user_id: str) -> None:
     remove_vectors(tx, tx.all("SELECT vid, user_id FROM segment_vectors WHERE user_id = ?", (user_id,)))
 
 
-@dataclass
-class Changes:
-    """What happened to the vectors in (after, upto]: added (vid, user, vector) and removed (vid, user)."""
-
-    upto: int
-    added_vids: np.ndarray
-    added_users: list[str]
-    added_vectors: np.ndarray
-    removed: list[tuple[int, str]]
-
-
-def changes_since(tx: Tx, after: int, user_ids: Sequence[str] | None = None) -> Changes:
-    """Adds and removals after sequence number `after`; only of `user_ids` when given (a replica loads
-    a user's vectors when that user first searches, and needs no one else's changes)."""
-    upto = current_sequence(tx)
-    if upto <= after:
-        return Changes(after, np.zeros(0, np.int64), [], np.zeros((0, 0), np.float32), [])
-    user_clause, user_params = "", []
-    if user_ids is not None:
-        if not user_ids:
-            return Changes(upto, np.zeros(0, np.int64), [], np.zeros((0, 0), np.float32), [])
-        user_clause = f" AND user_id IN ({', '.join('?' * len(user_ids))})"
-        user_params = list(user_ids)
-    added = tx.all(
+def added_since(
+    tx: Tx, after: int, upto: int, user_ids: Sequence[str], limit: int
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """A page (vid order) of the vectors of `user_ids` added in (after, upto]: (vids, owners, vectors).
+    A replica follows only the users it has loaded; the others load in full when they first search."""
+    if not user_ids:
+        return np.zeros(0, np.int64), [], np.zeros((0, 0), np.float32)
+    rows = tx.all(
         "SELECT v.vid, v.user_id, b.vector FROM segment_vectors v JOIN vector_blobs b ON b.vid = v.vid "
-        f"WHERE v.vid > ? AND v.vid <= ?{user_clause.replace('user_id', 'v.user_id')} ORDER BY v.vid",
-        (after, upto, *user_params),
+        f"WHERE v.vid > ? AND v.vid <= ? AND v.user_id IN ({', '.join('?' * len(user_ids))}) "
+        "ORDER BY v.vid LIMIT ?",
+        (after, upto, *user_ids, limit),
     )
-    removed = tx.all(
-        f"SELECT vid, user_id FROM vector_removals WHERE seq > ? AND seq <= ?{user_clause} ORDER BY seq",
-        (after, upto, *user_params),
+    return (
+        np.array([row["vid"] for row in rows], dtype=np.int64),
+        [row["user_id"] for row in rows],
+        decode_vectors([row["vector"] for row in rows]),
     )
-    return Changes(
-        upto,
-        np.array([row["vid"] for row in added], dtype=np.int64),
-        [row["user_id"] for row in added],
-        decode_vectors([row["vector"] for row in added]),
-        [(row["vid"], row["user_id"]) for row in removed],
+
+
+def removed_since(tx: Tx, after: int, upto: int, user_ids: Sequence[str]) -> list[tuple[int, str]]:
+    """(vid, owner) of the vectors of `user_ids` removed in (after, upto]."""
+    if not user_ids:
+        return []
+    rows = tx.all(
+        "SELECT vid, user_id FROM vector_removals WHERE seq > ? AND seq <= ? "
+        f"AND user_id IN ({', '.join('?' * len(user_ids))}) ORDER BY seq",
+        (after, upto, *user_ids),
     )
+    return [(row["vid"], row["user_id"]) for row in rows]
 
 
 def user_vectors(

@@ -159,8 +159,10 @@ MIGRATIONS.append(
             "ALTER TABLE segments ADD COLUMN emotion TEXT",
             "ALTER TABLE segments ADD COLUMN emotion_scores TEXT",
             "ALTER TABLE segments ADD COLUMN emotion_model TEXT",
-            "CREATE INDEX segments_emotion ON segments(emotion)",
-            "CREATE INDEX segments_voice ON segments(voice_id)",
+            # Covering indexes for the search filters: a filter reads index entries, never segment rows.
+            "CREATE INDEX segments_emotion ON segments(emotion, recording_id, id)",
+            "CREATE INDEX segments_voice ON segments(voice_id, recording_id, id)",
+            "CREATE INDEX segments_recording_time ON segments(recording_id, start_s, id)",
             "CREATE INDEX recordings_user_time ON recordings(user_id, recorded_at)",
             # One counter orders every change to the vectors: a writer takes it (and with it the row lock)
             # in its own transaction, so sequence numbers are handed out in commit order and an index replica
