@@ -8,20 +8,33 @@ to be stored. A worker that never answers gives a 503, never a hung request.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from typing import Any
+
+import redis
 
 from app import extensions as ext
 from app.errors import ApiError
 
 REPLY_PREFIX = "nemo:reply:"
 REPLY_TTL_SECONDS = 60
+WAIT_STEP_SECONDS = 10
 
 
 def call(task_name: str, args: list[Any], priority: int, timeout: float, what: str) -> Any:
     reply_key = f"{REPLY_PREFIX}{uuid.uuid4().hex}"
     ext.celery().send_task(task_name, args=[reply_key, *args], priority=priority, expires=timeout)
-    answer = ext.redis_client().blpop([reply_key], timeout=max(1, round(timeout)))
+    deadline = time.monotonic() + timeout
+    answer = None
+    try:
+        # In short waits: one BLPOP must end before the Redis client's socket timeout does.
+        while answer is None and (left := deadline - time.monotonic()) > 0:
+            answer = ext.redis_client().blpop(
+                [reply_key], timeout=max(1, min(round(left), WAIT_STEP_SECONDS))
+            )
+    except redis.RedisError as exc:
+        raise ApiError(503, "unavailable", f"{what} could not be reached ({type(exc).__name__})") from exc
     if answer is None:
         raise ApiError(
             503, "unavailable", f"{what} did not answer within {timeout:g} s; is its worker running?"

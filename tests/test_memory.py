@@ -407,3 +407,45 @@ def test_search_page_opens_the_transcript_at_the_moment(memory, live_server, chr
         assert len(driver.find_elements(By.CSS_SELECTOR, "#over-time tr")) == 3
     finally:
         next(driver_gen, None)
+
+
+def test_searches_while_indexing_runs_stay_consistent(client_module, memory, store):
+    """Edits keep re-indexing a segment while searches run: no result is ever a deleted or stale vector
+    (its text is always the segment's text at that moment's version), and no segment appears twice."""
+    import threading
+
+    user, recordings = memory
+    segment = recordings["holiday"]["segments"][-1]
+    versions = [
+        "The flight leaves on Saturday morning at eight.",
+        "The flight to Porto leaves on Sunday evening at nine.",
+    ]
+    stop = threading.Event()
+
+    def edit() -> None:
+        editor_client = client_module.application.test_client()  # a client per thread
+        n = 0
+        while not stop.is_set():
+            n += 1
+            editor_client.patch(
+                f"/api/v1/segments/{segment['id']}", json={"text": versions[n % 2]}, headers=user["auth"]
+            )
+            time.sleep(0.2)
+
+    editor = threading.Thread(target=edit)
+    editor.start()
+    try:
+        seen_edited = 0
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            hits = search(client_module, user, "when does the flight leave", top_k=10)["results"]
+            ids = [hit["segment_id"] for hit in hits]
+            assert len(ids) == len(set(ids))
+            for hit in hits:
+                if hit["segment_id"] == segment["id"]:
+                    assert hit["text"] in versions
+                    seen_edited += 1
+        assert seen_edited
+    finally:
+        stop.set()
+        editor.join()

@@ -38,15 +38,15 @@ def _speaker(row: dict[str, Any]) -> str | None:
 def _neighbours(tx: Tx, hit: dict[str, Any], before: int, after: int) -> tuple[list, list]:
     columns = "s.id, s.start_s, s.end_s, s.text, s.voice_id, vo.name AS voice_name, vo.number AS voice_number"
     source = "FROM segments s LEFT JOIN voices vo ON vo.id = s.voice_id WHERE s.recording_id = ?"
+    # Row-value comparisons walk the (recording_id, start_s, id) index from the hit outwards.
     earlier = tx.all(
-        f"SELECT {columns} {source} AND (s.start_s < ? OR (s.start_s = ? AND s.id < ?)) "
+        f"SELECT {columns} {source} AND (s.start_s, s.id) < (?, ?) "
         "ORDER BY s.start_s DESC, s.id DESC LIMIT ?",
-        (hit["recording_id"], hit["start_s"], hit["start_s"], hit["id"], before),
+        (hit["recording_id"], hit["start_s"], hit["id"], before),
     )
     later = tx.all(
-        f"SELECT {columns} {source} AND (s.start_s > ? OR (s.start_s = ? AND s.id > ?)) "
-        "ORDER BY s.start_s, s.id LIMIT ?",
-        (hit["recording_id"], hit["start_s"], hit["start_s"], hit["id"], after),
+        f"SELECT {columns} {source} AND (s.start_s, s.id) > (?, ?) ORDER BY s.start_s, s.id LIMIT ?",
+        (hit["recording_id"], hit["start_s"], hit["id"], after),
     )
 
     def brief(row: dict[str, Any]) -> dict[str, Any]:
