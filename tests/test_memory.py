@@ -381,8 +381,11 @@ def test_search_page_opens_the_transcript_at_the_moment(memory, live_server, chr
         # The emotion filter narrows the list to angry moments only.
         Select(driver.find_element(By.ID, "filter-emotion")).select_by_value("anger")
         driver.find_element(By.ID, "search-button").click()
-        wait.until(lambda d: "furious" in d.find_element(By.ID, "search-results").text.lower())
-        assert "budget" not in driver.find_element(By.ID, "search-results").text.lower()
+        # The filtered list replaces the unfiltered one: only the angry moment is left.
+        wait.until(lambda d: "budget" not in d.find_element(By.ID, "search-results").text.lower())
+        shown = driver.find_elements(By.CSS_SELECTOR, "#search-results li .emotion")
+        assert shown and {e.text.strip() for e in shown} == {"anger"}
+        assert "furious" in driver.find_element(By.ID, "search-results").text.lower()
         Select(driver.find_element(By.ID, "filter-emotion")).select_by_value("")
         driver.find_element(By.ID, "search-button").click()
         wait.until(
