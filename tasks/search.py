@@ -23,11 +23,6 @@ from workers.vector_index import Replica
 # not worth checking hundreds of them against the store.
 DEPTH = 200
 KEYWORD_DEPTH = 50
-# Filtered searches: how many passing vectors the vector half wants, and how far it looks for them before
-# reading the whole passing set from the store.
-FILTERED_WANT = 50
-FILTERED_FIRST_LOOK = 1000
-FILTERED_LAST_LOOK = 8000
 log = logging.getLogger(__name__)
 _replica: Replica | None = None
 
@@ -52,26 +47,6 @@ def with_keyword_candidates(user_index, query_vector, vector_hits, keyword_ids) 
     return sorted([*vector_hits, *extra], key=lambda hit: -hit[1])
 
 
-def filtered_vector_hits(tx, user_index, query_vector, user_id, filters, depth) -> list[tuple[int, float]]:
-    """The exact nearest vectors among those passing the filters.
-
-    First the nearest `m` of all are checked against the filters (cheap: `m` lookups): if at least
-    `want` of them pass, those are exactly the nearest passing ones, since every passing vector outside
-    the first `m` scores lower than all inside. Only a very selective filter falls through to reading
-    every passing vector id from the store.
-    """
-    want = min(depth, FILTERED_WANT)
-    m = FILTERED_FIRST_LOOK
-    while m <= FILTERED_LAST_LOOK and m < user_index.size:
-        nearest = user_index.search(query_vector, m, None, approximate=False)
-        passing = search_results.passing_vids(tx, user_id, filters, [vid for vid, _score in nearest])
-        if len(passing) >= want:
-            return [hit for hit in nearest if hit[0] in passing]
-        m *= 8
-    allowed = np.array(search_results.candidate_vids(tx, user_id, filters), dtype=np.int64)
-    return user_index.search(query_vector, depth, allowed, approximate=False)
-
-
 def search(user_id: str, query: str, top_k: int, filters: SegmentFilters, index: str) -> dict:
     config = current_app.extensions["nemo.config"]
     store = current_app.extensions["nemo.store"]
@@ -86,18 +61,18 @@ def search(user_id: str, query: str, top_k: int, filters: SegmentFilters, index:
     depth = max(DEPTH, top_k * 4)
     where, params = where_clause(filters, user_id)
     with store.tx(readonly=True) as tx:
-        if filters.empty:
-            vector_hits = user_index.search(query_vector, depth, None, approximate)
-        else:
-            vector_hits = filtered_vector_hits(tx, user_index, query_vector, user_id, filters, depth)
+        allowed = None
+        if not filters.empty:
+            allowed = np.array(search_results.candidate_vids(tx, user_id, filters), dtype=np.int64)
+        vector_hits = user_index.search(query_vector, depth, allowed, approximate)
         keyword_ids = fulltext.keyword_matches(tx, query, user_id, where, params, KEYWORD_DEPTH + top_k)
-        if approximate and filters.empty:
+        if approximate and allowed is None:
             vector_hits = with_keyword_candidates(user_index, query_vector, vector_hits, keyword_ids)
         results = search_results.hydrate(tx, user_id, fuse(vector_hits, keyword_ids), filters, top_k)
     return {
         "query": query,
         "results": results,
-        "index": "approximate" if approximate and filters.empty else "exact",
+        "index": "approximate" if approximate and allowed is None else "exact",
         "searched": user_index.size,
         "took_ms": round((time.perf_counter() - started) * 1000, 2),
     }

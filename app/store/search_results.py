@@ -9,7 +9,6 @@ from typing import Any
 from app.store.db import Tx
 from app.store.segment_filters import SegmentFilters, where_clause
 
-PASS_CHUNK = 1000
 HIT_SELECT = (
     "SELECT v.vid, s.id, s.recording_id, s.start_s, s.end_s, s.text, s.emotion, s.emotion_scores, "
     "s.voice_id, vo.name AS voice_name, vo.number AS voice_number, r.title, r.recorded_at "
@@ -28,22 +27,6 @@ def candidate_vids(tx: Tx, user_id: str, filters: SegmentFilters) -> list[int]:
         (user_id, *params),
     )
     return [row["vid"] for row in rows]
-
-
-def passing_vids(tx: Tx, user_id: str, filters: SegmentFilters, vids: Sequence[int]) -> set[int]:
-    """Which of these vector ids belong to the user's segments that pass the filters."""
-    where, params = where_clause(filters, user_id)
-    passing: set[int] = set()
-    for start in range(0, len(vids), PASS_CHUNK):
-        chunk = list(vids[start : start + PASS_CHUNK])
-        rows = tx.all(
-            "SELECT v.vid FROM segment_vectors v JOIN segments s ON s.id = v.segment_id "
-            f"JOIN recordings r ON r.id = s.recording_id WHERE v.vid IN ({', '.join('?' * len(chunk))}) "
-            f"AND r.user_id = ?{where}",
-            (*chunk, user_id, *params),
-        )
-        passing.update(row["vid"] for row in rows)
-    return passing
 
 
 def _speaker(row: dict[str, Any]) -> str | None:
