@@ -26,7 +26,7 @@ def wait_until(check, timeout: float, what: str):
             value = check()
             if value:
                 return value
-        except (requests.ConnectionError, redis.RedisError):
+        except (requests.RequestException, redis.RedisError):  # not up yet, or too busy starting to answer
             pass
         time.sleep(0.5)
     raise AssertionError(f"timed out waiting for {what}")
@@ -56,7 +56,7 @@ def test_up_runs_everything_and_stops_on_ctrl_c(environment, bob, speech_wav, tm
             120,
             "the system to report healthy",
         )
-        assert {w["hostname"].split("@")[0] for w in health["workers"]} == {"gpu", "cpu"}
+        assert {w["hostname"].split("@")[0] for w in health["workers"]} == {"gpu", "cpu", "search"}
         assert redis.Redis.from_url(redis_url).ping()  # the launcher started this Redis itself
         printed = (tmp_path / "up.log").read_text()
         assert f"http://127.0.0.1:{web_port}/" in printed and "nemoctl user create" in printed

@@ -164,7 +164,8 @@ def test_pipeline_diarizes_with_a_nemo_speaker_model(
         job = jobs.insert_job(tx, alice["id"], accepted["recording_id"], "diarize", "diarization")
     with nemo_app.app_context():
         diarize_recording.run(job["id"])
-    finished = client.get(f"/api/v1/jobs/{job['id']}", headers=alice["auth"]).get_json()
+    # Emotion and indexing follow in the CPU worker.
+    finished = wait_for_job(client, job["id"], alice["auth"])
     assert finished["state"] == "done" and finished["warning"] is None, finished
     recording = client.get(f"/api/v1/recordings/{accepted['recording_id']}", headers=alice["auth"]).get_json()
     assert recording["diarized"] and len({s["speaker"] for s in recording["segments"]}) == 1

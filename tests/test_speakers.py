@@ -284,7 +284,8 @@ def test_failed_diarization_keeps_the_transcript(environment, client_module, ali
         job = jobs.insert_job(tx, alice["id"], recording_id, "diarize", "diarization")
     with broken.app_context():
         diarize_recording.run(job["id"])
-    finished = client_module.get(f"/api/v1/jobs/{job['id']}", headers=alice["auth"]).get_json()
+    # The transcript goes on to emotion and indexing in the CPU worker, warning kept.
+    finished = wait_for_job(client_module, job["id"], alice["auth"])
     assert finished["state"] == "done" and "transcript is kept" in finished["warning"]
     recording = client_module.get(f"/api/v1/recordings/{recording_id}", headers=alice["auth"]).get_json()
     assert recording["diarized"] is False
