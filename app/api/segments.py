@@ -54,7 +54,8 @@ def correct_segment(segment_id: str):
             )
         if "text" in body:
             tx.execute(
-                "UPDATE segments SET text = ?, text_edited = 1, emotion = NULL WHERE id = ?",
+                "UPDATE segments SET text = ?, text_edited = 1, emotion = NULL, emotion_scores = NULL "
+                "WHERE id = ?",
                 (" ".join(text.split()), segment_id),
             )
         if body.keys() & {"speaker_id", "speaker"}:

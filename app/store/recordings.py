@@ -154,8 +154,9 @@ def rewrite_chunk(tx: Tx, recording_id: str, chunk_index: int, rows: list[dict[s
             tx.execute(
                 # A segment whose words changed (split at a speaker turn) needs its emotion again.
                 "UPDATE segments SET emotion = CASE WHEN text = ? THEN emotion ELSE NULL END, "
+                "emotion_scores = CASE WHEN text = ? THEN emotion_scores ELSE NULL END, "
                 "seq = ?, start_s = ?, end_s = ?, text = ?, words = ?, voice_id = ? WHERE id = ?",
-                (row["text"], *values, row["id"]),
+                (row["text"], row["text"], *values, row["id"]),
             )
         else:
             tx.execute(
