@@ -12,6 +12,9 @@ from typing import Any
 from app.store.backends import Backend
 from app.store.migrations import MIGRATIONS
 
+# Tables whose statistics decide the search plans.
+ANALYSED_TABLES = ("segments", "segment_vectors", "vector_blobs", "recordings", "voices")
+
 
 class Tx:
     """A cursor bound to one transaction; `?` placeholders work on both backends."""
@@ -100,12 +103,22 @@ class Store:
         conn.execute("COMMIT")
 
     def optimize(self) -> None:
-        """Refresh the query planner's statistics where they went stale. PostgreSQL's autovacuum does
-        this by itself; SQLite needs asking, or it guesses join orders that read whole tables."""
+        """Refresh the query planner's statistics where they went stale; without them both engines guess
+        join orders that read whole tables. SQLite needs asking; PostgreSQL's autovacuum would do it, but
+        it can be off (it is on some servers), so tables changed by a tenth since their last analysis are
+        analysed here too, the threshold autovacuum itself uses."""
+        conn = self._connection()
         if self.backend.name == "sqlcipher":
-            conn = self._connection()
             conn.execute("PRAGMA analysis_limit = 1000")
             conn.execute("PRAGMA optimize = 0x10002")
+            return
+        stale = conn.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE relname = ANY(%s) "
+            "AND n_mod_since_analyze > 50 + 0.1 * GREATEST(n_live_tup, 0)",
+            (list(ANALYSED_TABLES),),
+        ).fetchall()
+        for (table,) in stale:
+            conn.execute(f"ANALYZE {table}")
 
     def checkpoint(self) -> None:
         """Fold SQLite's write-ahead log back into the database after a bulk load, so the first commits
