@@ -60,7 +60,9 @@ def test_gpu_worker_killed_mid_recording(client, store, workers, environment, al
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    job = wait_for_job(client, accepted["job_id"], alice["auth"], timeout=180)
+    job = wait_for_job(
+        client, accepted["job_id"], alice["auth"], timeout=360
+    )  # recovery, then diarization, emotion, indexing
     assert job["state"] == "done", job
     assert chunk_state(store, accepted["recording_id"]) == (total, total)
 
