@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from workers.pool import ModelPool
+from workers.pool import ModelPool, model_size_bytes
 
 
 @dataclass
@@ -190,10 +190,6 @@ def _cuda_available() -> bool:
         return ctranslate2.get_cuda_device_count() > 0
     except Exception:  # noqa: BLE001 - no CUDA runtime means CPU
         return False
-
-
-def model_size_bytes(model_dir: Path) -> int:
-    return sum(p.stat().st_size for p in model_dir.iterdir() if p.is_file())
 
 
 def asr_engine(pool: ModelPool, model: str, device: str, compute_type: str, threads: int) -> AsrEngine:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from workers.pool import ModelPool
+from workers.pool import ModelPool, model_size_bytes
 
 # Long segments are cut by the model at this many word pieces; 256 covers about 30 s of speech.
 MAX_SEQ_LENGTH = 256
@@ -40,8 +41,10 @@ class TextEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+@lru_cache(maxsize=8)
 def model_dir(model: str) -> tuple[Path, str]:
-    """A manifest name (assembled and sha256-checked) or a sentence-transformers directory, and its name."""
+    """A manifest name (assembled and sha256-checked) or a sentence-transformers directory, and its name.
+    Cached per process: every search asks, and the answer does not change while the model is loaded."""
     if "/" in model:
         path = Path(model)
         if not (path / "config.json").exists():
@@ -54,5 +57,9 @@ def model_dir(model: str) -> tuple[Path, str]:
 
 def text_embedder(pool: ModelPool, model: str, threads: int) -> TextEmbedder:
     path, name = model_dir(model)
-    size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-    return pool.get(f"embed:{path}", size * 2, lambda: TextEmbedder(path, name, threads))
+    return pool.get(f"embed:{path}", _size(path) * 2, lambda: TextEmbedder(path, name, threads))
+
+
+@lru_cache(maxsize=8)
+def _size(path: Path) -> int:
+    return model_size_bytes(path)

@@ -19,7 +19,7 @@ import numpy as np
 from app.config import EMBEDDING_CLASSIFIER
 from app.emotions import EMOTIONS
 from workers.embed import TextEmbedder, text_embedder
-from workers.pool import ModelPool
+from workers.pool import ModelPool, model_size_bytes
 
 DATA_DIR = Path(__file__).with_name("emotion_data")
 TRAIN_SET = DATA_DIR / "train.tsv"
@@ -159,5 +159,6 @@ def emotion_engine(
     path = Path(model)
     if not (path / "config.json").exists():
         raise FileNotFoundError(f"{path} is not a transformers model directory")
-    size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-    return pool.get(f"emotion:{path}", size * 2, lambda: TransformersEmotionClassifier(path, threads))
+    return pool.get(
+        f"emotion:{path}", model_size_bytes(path) * 2, lambda: TransformersEmotionClassifier(path, threads)
+    )

@@ -9,6 +9,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -49,6 +50,12 @@ class ModelPool:
 
     def _used(self) -> int:
         return sum(size for _model, size in self._models.values())
+
+
+def model_size_bytes(model_dir: Path) -> int:
+    """Bytes of a model directory's files (subfolders included): what the pool budgets it at, give or take
+    the runtime's own overhead."""
+    return sum(p.stat().st_size for p in model_dir.rglob("*") if p.is_file())
 
 
 _pool: ModelPool | None = None
