@@ -142,6 +142,28 @@ def cached_embeddings(embedder, texts: list[str], label: str) -> np.ndarray:
     return vectors
 
 
+def synthetic_recording(tx, user_id: str, title: str, duration: float, recorded_at: float) -> dict:
+    """A recording row with no audio behind it: the benchmark writes its segments directly."""
+    from app.store import recordings
+
+    return recordings.insert_recording(
+        tx,
+        user_id=user_id,
+        title=title,
+        original_filename=None,
+        content_sha256=secrets.token_hex(32),
+        size_bytes=0,
+        duration_seconds=duration,
+        audio_format="synthetic",
+        blob_id="none",
+        pcm_blob_id=None,
+        language="en",
+        options={},
+        status="diarized",
+        recorded_at=recorded_at,
+    )
+
+
 class MemoryWriter:
     """Writes meetings straight into the store, with the store functions the indexing task uses."""
 
@@ -162,7 +184,7 @@ class MemoryWriter:
     def add_recording(self, planted: list[tuple[str, np.ndarray, str, str]] | None = None) -> list[str]:
         """One meeting of SEGMENTS_PER_RECORDING segments; `planted` (text, vector, label, scores) replace
         random filler positions. Returns the planted segments' ids."""
-        from app.store import memory, recordings
+        from app.store import memory
 
         rng = self.rng
         speakers = rng.sample(self.voice_ids, rng.randint(2, 5))
@@ -176,21 +198,12 @@ class MemoryWriter:
             rows[position] = item
         planted_ids = []
         with self.store.tx() as tx:
-            recording = recordings.insert_recording(
+            recording = synthetic_recording(
                 tx,
-                user_id=self.user_id,
-                title=f"Meeting {self.count // SEGMENTS_PER_RECORDING + 1}",
-                original_filename=None,
-                content_sha256=secrets.token_hex(32),
-                size_bytes=0,
-                duration_seconds=SEGMENTS_PER_RECORDING * SEGMENT_SECONDS,
-                audio_format="synthetic",
-                blob_id="none",
-                pcm_blob_id=None,
-                language="en",
-                options={},
-                status="diarized",
-                recorded_at=self.now - rng.random() * TWO_YEARS,
+                self.user_id,
+                f"Meeting {self.count // SEGMENTS_PER_RECORDING + 1}",
+                SEGMENTS_PER_RECORDING * SEGMENT_SECONDS,
+                self.now - rng.random() * TWO_YEARS,
             )
             segment_rows, items = [], []
             for seq, (text, vector, label, scores) in enumerate(rows):
@@ -216,28 +229,12 @@ class MemoryWriter:
 def measure_indexing(url: str, store, user_id: str, texts: list[str], celery) -> float:
     """Segments per second through the real indexing task, from send to the last vector stored."""
     import celeryconfig
-    from app.store import recordings
 
     per_recording = 250
     recording_ids = []
     with store.tx() as tx:
         for start in range(0, len(texts), per_recording):
-            recording = recordings.insert_recording(
-                tx,
-                user_id=user_id,
-                title="indexing",
-                original_filename=None,
-                content_sha256=secrets.token_hex(32),
-                size_bytes=0,
-                duration_seconds=1000.0,
-                audio_format="synthetic",
-                blob_id="none",
-                pcm_blob_id=None,
-                language="en",
-                options={},
-                status="diarized",
-                recorded_at=time.time(),
-            )
+            recording = synthetic_recording(tx, user_id, "indexing", 1000.0, time.time())
             recording_ids.append(recording["id"])
             tx.executemany(
                 "INSERT INTO segments (id, recording_id, chunk_index, seq, start_s, end_s, text) "
