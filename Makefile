@@ -4,6 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 NEMO_INSTALLED := $(VENV)/.installed-nemo
+# llama-cpp-python ships no Linux wheel on PyPI: it is built once from source (about 5 minutes on 2 cores,
+# for this CPU) and kept here, outside the clone. For a CUDA build set CMAKE_ARGS="-DGGML_CUDA=on" and
+# another WHEEL_CACHE.
+WHEEL_CACHE ?= $(HOME)/.cache/nemo-wheels
+LLAMA_CPP_VERSION := 0.3.36
 # The suite's PostgreSQL server (each run creates and drops its own database there).
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
@@ -12,7 +17,9 @@ TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	ls $(WHEEL_CACHE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl >/dev/null 2>&1 || \
+		$(BIN)/pip wheel --quiet --no-deps -w $(WHEEL_CACHE) llama-cpp-python==$(LLAMA_CPP_VERSION)
+	$(BIN)/pip install --quiet --find-links $(WHEEL_CACHE) -e '.[test]'
 	$(BIN)/pip install --quiet --no-deps Resemblyzer==0.1.4
 	touch $@
 

@@ -38,6 +38,9 @@ CLASSIFY_TASK = "tasks.emotion.classify_text"
 INDEX_TASK = "tasks.indexing.index_recording"
 REINDEX_TASK = "tasks.indexing.reindex_recording"
 SEARCH_TASK = "tasks.search.search_memory"
+CHAT_TASK = "tasks.chat.answer_chat"
+SUMMARY_TASK = "tasks.chat.summarize_recording"
+LIVE_CHUNK_TASK = "tasks.live.transcribe_live_chunk"
 TASK_NAMES = (
     PREPARE_TASK,
     CHUNKS_TASK,
@@ -50,6 +53,9 @@ TASK_NAMES = (
     INDEX_TASK,
     REINDEX_TASK,
     SEARCH_TASK,
+    CHAT_TASK,
+    SUMMARY_TASK,
+    LIVE_CHUNK_TASK,
 )
 
 task_queues = [Queue(name, routing_key=name) for name in QUEUES]
@@ -58,6 +64,8 @@ task_routes = {
     "tasks.audio.*": {"queue": "audio"},
     "tasks.transcription.*": {"queue": "transcription"},
     "tasks.chat.*": {"queue": "chat"},
+    # Live chunks share the GPU worker's transcription queue; their priority puts them ahead of batch work.
+    "tasks.live.*": {"queue": "transcription"},
     "tasks.emotion.*": {"queue": "emotion"},
     "tasks.indexing.*": {"queue": "indexing"},
     "tasks.search.*": {"queue": "search"},

@@ -283,6 +283,61 @@ def search(
         click.echo("no results")
 
 
+@main.command()
+@click.argument("message")
+@click.option("--no-memory", is_flag=True, help="Answer without searching your recordings.")
+@click.option("--max-tokens", type=int, default=256, show_default=True)
+@click.option("--temperature", type=float, default=0.2, show_default=True)
+@click.option("--conversation", "conversation_id", help="Continue this conversation (its id).")
+@server_option
+@token_option
+@json_option
+def chat(
+    message: str,
+    no_memory: bool,
+    max_tokens: int,
+    temperature: float,
+    conversation_id: str | None,
+    server: str,
+    token: str | None,
+    as_json: bool,
+) -> None:
+    """Ask the assistant; the answer streams as it is written, then its sources."""
+    client = _client(server, token)
+    body = {
+        "messages": [{"role": "user", "content": message}],
+        "use_memory": not no_memory,
+        "max_tokens": max_tokens,
+        "temperature": temperature,
+    }
+    if conversation_id:
+        body["conversation_id"] = conversation_id
+    final: dict = {}
+    with reported_api_errors():
+        accepted = client.ask(body)
+        for _id, event, data in client.events(f"/chat/{accepted['chat_id']}/events", ("done", "failed")):
+            if event == "token" and not as_json:
+                click.echo(data["text"], nl=False)
+            elif event == "restart" and not as_json:
+                click.echo("\n[the worker restarted; answering again]")
+            elif event in ("done", "failed"):
+                final = data
+    if as_json:
+        click.echo(json.dumps(final, indent=2))
+    elif final.get("state") == "failed":
+        raise click.ClickException(final.get("error") or "the answer failed")
+    else:
+        click.echo()
+        for cited in final.get("citations", []):
+            when = f"{_clock(cited['start'])}-{_clock(cited['end'])}"
+            who = f" {cited['speaker']}:" if cited["speaker"] else ""
+            click.echo(f"[{cited['n']}] {cited['recording_title']} [{when}]{who} {cited['text']}")
+            click.echo(f"     recording={cited['recording_id']} segment={cited['segment_id']}")
+        click.echo(f"conversation={final.get('conversation_id')}")
+    if final.get("state") == "failed":
+        sys.exit(1)
+
+
 def _clock(seconds: float) -> str:
     minutes, secs = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +89,29 @@ class NemoClient:
             "POST", "/search", json={"query": query, "top_k": top_k, "filters": filters or {}}
         )
 
+    def ask(self, body: dict[str, Any]) -> dict:
+        return self.request("POST", "/chat", json=body)
+
+    def events(
+        self, path: str, terminal: tuple[str, ...], last_event_id: str | None = None
+    ) -> Iterator[tuple[str | None, str, dict]]:
+        """Server-Sent Events of `path` as (id, event, data) until a terminal event, reconnecting with
+        Last-Event-ID whenever the connection drops (nothing is missed or repeated)."""
+        while True:
+            headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
+            try:
+                with self.session.get(
+                    f"{self.server}/api/v1{path}", headers=headers, stream=True, timeout=self.timeout
+                ) as response:
+                    self._checked(response)
+                    for event_id, event, data in parse_sse(response.iter_lines(decode_unicode=True)):
+                        last_event_id = event_id or last_event_id
+                        yield event_id, event, data
+                        if event in terminal:
+                            return
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+                time.sleep(1)
+
     def enroll(self, name: str, paths: list[Path]) -> dict:
         handles = [path.open("rb") for path in paths]
         try:
@@ -95,6 +120,22 @@ class NemoClient:
         finally:
             for handle in handles:
                 handle.close()
+
+
+def parse_sse(lines: Iterable[str]) -> Iterator[tuple[str | None, str, dict]]:
+    """(id, event, data) from the lines of an SSE response; comments and retry hints are skipped."""
+    event_id, event, data = None, "message", []
+    for line in lines:
+        if line == "":
+            if data:
+                yield event_id, event, json.loads("\n".join(data))
+            event_id, event, data = None, "message", []
+        elif line.startswith("id:"):
+            event_id = line[3:].strip()
+        elif line.startswith("event:"):
+            event = line[6:].strip()
+        elif line.startswith("data:"):
+            data.append(line[5:].strip())
 
 
 def file_sha256(path: Path) -> str:

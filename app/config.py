@@ -72,6 +72,18 @@ class Config:
     SEARCH_APPROXIMATE_FROM: int = field(
         default_factory=lambda: int(_env("NEMO_SEARCH_APPROXIMATE_FROM", "50000"))
     )
+    # The assistant: a manifest name (qwen2.5-0.5b-instruct, qwen2.5-1.5b-instruct) or a GGUF chat model path.
+    LLM_MODEL: str = field(default_factory=lambda: _env("NEMO_LLM_MODEL", "qwen2.5-0.5b-instruct"))
+    # Tokens of context: the prompt (conversation and memory excerpts) plus the answer must fit.
+    LLM_CONTEXT: int = field(default_factory=lambda: int(_env("NEMO_LLM_CONTEXT", "4096")))
+    # Layers offloaded to the GPU: `auto` is all of them when llama.cpp was built with CUDA, else none.
+    LLM_GPU_LAYERS: int | None = field(
+        default_factory=lambda: None if (v := _env("NEMO_LLM_GPU_LAYERS", "auto")) == "auto" else int(v)
+    )
+    # Memory excerpts put in front of a question.
+    CHAT_EXCERPTS: int = field(default_factory=lambda: int(_env("NEMO_CHAT_EXCERPTS", "6")))
+    # Summaries and action items for every processed recording (lowest priority on the GPU worker).
+    SUMMARIES: bool = field(default_factory=lambda: _env("NEMO_SUMMARIES", "1") == "1")
     SEARCH_TIMEOUT_SECONDS: float = field(default_factory=lambda: float(_env("NEMO_SEARCH_TIMEOUT", "15")))
     ASR_COMPUTE_TYPE: str = field(default_factory=lambda: _env("NEMO_ASR_COMPUTE_TYPE", "int8"))
     ASR_DEVICE: str = field(default_factory=lambda: _env("NEMO_ASR_DEVICE", "auto"))
@@ -101,6 +113,8 @@ class Config:
     def __post_init__(self) -> None:
         parse_rate(self.RATE_LIMIT)
         parse_rate(self.LOGIN_RATE_LIMIT)
+        if self.LLM_CONTEXT < 512:
+            raise ValueError("NEMO_LLM_CONTEXT must be at least 512 tokens")
         if self.SEARCH_INDEX not in ("auto", "exact", "approximate"):
             raise ValueError(
                 f"NEMO_SEARCH_INDEX must be auto, exact or approximate, not {self.SEARCH_INDEX!r}"

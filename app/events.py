@@ -19,13 +19,26 @@ def stream_key(job_id: str) -> str:
     return f"nemo:job:{job_id}:events"
 
 
+def chat_stream_key(chat_id: str) -> str:
+    """One answer's tokens, then its final event (answer, citations, usage, timings)."""
+    return f"nemo:chat:{chat_id}:events"
+
+
+def live_stream_key(stream_id: str) -> str:
+    """A live stream's partial transcripts, one event per chunk, then `closed`."""
+    return f"nemo:live:{stream_id}:events"
+
+
 def cancel_key(job_id: str) -> str:
     return f"nemo:job:{job_id}:cancel"
 
 
 def emit(client: redis.Redis, job_id: str, event: str, data: dict[str, Any], ttl_seconds: int) -> str:
+    return emit_to(client, stream_key(job_id), event, data, ttl_seconds)
+
+
+def emit_to(client: redis.Redis, key: str, event: str, data: dict[str, Any], ttl_seconds: int) -> str:
     """Append one event; the stream expires `ttl_seconds` after its last event."""
-    key = stream_key(job_id)
     pipe = client.pipeline()
     pipe.xadd(key, {"event": event, "data": json.dumps(data)}, maxlen=MAX_EVENTS_PER_JOB, approximate=True)
     pipe.expire(key, ttl_seconds)
@@ -34,10 +47,11 @@ def emit(client: redis.Redis, job_id: str, event: str, data: dict[str, Any], ttl
 
 
 def read(
-    client: redis.Redis, job_id: str, after: str = "0", block_ms: int | None = None, count: int = 100
+    client: redis.Redis, key: str, after: str = "0", block_ms: int | None = None, count: int = 100
 ) -> list[tuple[str, str, dict[str, Any]]]:
-    """Events after the given id, as (id, event, data); blocks up to `block_ms` when there are none yet."""
-    reply = client.xread({stream_key(job_id): after}, count=count, block=block_ms)
+    """Events of the stream `key` after the given id, as (id, event, data); blocks up to `block_ms` when
+    there are none yet."""
+    reply = client.xread({key: after}, count=count, block=block_ms)
     events = []
     for _key, entries in reply or []:
         for event_id, fields in entries:

@@ -79,3 +79,9 @@ def recording(recording_id: str):
         if recordings.get_recording(tx, recording_id, current_user.id) is None:
             abort(404)
     return render_template("recording.html", recording_id=recording_id)
+
+
+@pages.get("/chat")
+@login_required
+def chat():
+    return render_template("chat.html")

@@ -1,4 +1,5 @@
-"""The SSE relay: a job's Redis stream, forwarded to one HTTP client.
+"""The SSE relay: a Redis stream (a job's progress, an answer's tokens, a live stream's partial
+transcripts), forwarded to one HTTP client.
 
 Each event carries its stream id as the SSE `id:`, so a browser that reconnects sends Last-Event-ID and
 resumes exactly where it stopped. The relay ends after a terminal event.
@@ -28,19 +29,20 @@ def format_event(event_id: str | None, event: str, data: dict) -> str:
 
 def relay(
     client: redis.Redis,
-    job_id: str,
+    key: str,
     after: str,
     heartbeat_seconds: float,
     final_state: Callable[[], dict | None],
+    terminal: tuple[str, ...] = events.TERMINAL_EVENTS,
 ) -> Iterator[str]:
-    """Yield SSE frames until the job ends. `final_state` returns the job's terminal row when it has one,
-    covering a stream that expired before the client came."""
+    """Yield SSE frames of the stream `key` until a terminal event. `final_state` returns the terminal
+    row when there is one, covering a stream that expired before the client came."""
     yield "retry: 2000\n\n"
     while True:
-        batch = events.read(client, job_id, after=after, block_ms=int(heartbeat_seconds * 1000))
+        batch = events.read(client, key, after=after, block_ms=int(heartbeat_seconds * 1000))
         if not batch:
             finished = final_state()
-            if finished is not None and not client.exists(events.stream_key(job_id)):
+            if finished is not None and not client.exists(key):
                 yield format_event(None, finished["state"], finished)
                 return
             yield ": keep-alive\n\n"
@@ -48,5 +50,5 @@ def relay(
         for event_id, event, data in batch:
             yield format_event(event_id, event, data)
             after = event_id
-            if event in events.TERMINAL_EVENTS:
+            if event in terminal:
                 return

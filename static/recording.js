@@ -97,6 +97,29 @@
     opened = true;
   }
 
+  const SUMMARY_STATES = {
+    pending: "The summary is on its way (it is written after all other work).",
+    failed: "The summary could not be written.",
+  };
+
+  function renderSummary(rec) {
+    const state = rec.summary_state;
+    $("summary-text").textContent = state === "done" ? rec.summary :
+      SUMMARY_STATES[state] || "The summary is written once the recording is processed.";
+    $("summary-card").dataset.state = state || "";
+    $("action-items").replaceChildren(...(rec.action_items || []).map((item) =>
+      Object.assign(document.createElement("li"), { textContent: item })));
+    if (state === "done" && !rec.action_items.length) {
+      $("action-items").append(Object.assign(document.createElement("li"), { textContent: "none" }));
+    }
+    const jobRunning = rec.job && !["done", "failed", "cancelled"].includes(rec.job.state);
+    if (state === "pending" || (!state && jobRunning)) setTimeout(refreshSummary, 5000);
+  }
+
+  async function refreshSummary() {
+    try { renderSummary(await Nemo.api("/recordings/" + id)); } catch (err) { /* try again on reload */ }
+  }
+
   async function load() {
     try {
       const rec = await Nemo.api("/recordings/" + id);
@@ -105,6 +128,7 @@
         Nemo.clock(rec.duration) + " · " + rec.status + (rec.job && rec.job.warning ? " · " + rec.job.warning : "");
       renderSpeakers(rec.segments);
       renderTranscript(rec.segments);
+      renderSummary(rec);
       openAtMoment();
     } catch (err) {
       $("transcript").textContent = err.message;

@@ -12,8 +12,10 @@ celery_app = flask_app.extensions["celery"]
 
 # Registered on import: the shared tasks bind to the default app set by celery_init_app.
 import tasks.audio  # noqa: E402,F401
+import tasks.chat  # noqa: E402,F401
 import tasks.emotion  # noqa: E402,F401
 import tasks.indexing  # noqa: E402,F401
+import tasks.live  # noqa: E402,F401
 import tasks.search  # noqa: E402,F401
 import tasks.transcription  # noqa: E402,F401
 import workers.boot  # noqa: E402,F401  (signal handlers)

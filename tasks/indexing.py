@@ -77,8 +77,23 @@ def index_recording(self, job_id: str) -> None:
     except Exception as exc:  # noqa: BLE001 - the transcript stands; it is just not searchable yet
         log.exception("indexing of %s failed", ctx.job["recording_id"])
         ctx.done(warning=f"the recording could not be indexed for search ({type(exc).__name__}: {exc})")
+        queue_summary(self.app, ctx)
         return
     ctx.done()
+    queue_summary(self.app, ctx)
+
+
+def queue_summary(celery_app, ctx: JobContext) -> None:
+    """The summary comes after the job is done, at the lowest priority: it never holds up a transcript,
+    a chat answer or a live chunk."""
+    if not ctx.config.SUMMARIES or ctx.job["state"] != "done":
+        return
+    recording_id = ctx.job["recording_id"]
+    with ctx.store.tx() as tx:
+        recordings.update_recording(tx, recording_id, summary_state="pending")
+    celery_app.send_task(
+        celeryconfig.SUMMARY_TASK, args=[recording_id], priority=celeryconfig.PRIORITY_SUMMARY
+    )
 
 
 @shared_task(name=celeryconfig.REINDEX_TASK)

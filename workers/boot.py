@@ -14,11 +14,14 @@ from contextlib import suppress
 import redis
 from celery.signals import task_postrun, task_prerun, worker_ready, worker_shutdown
 
-from workers import leases
+from workers import leases, pool
 
 HEARTBEAT_SECONDS = 10
 HEARTBEAT_TTL = 30
 WORKER_KEY_PREFIX = "nemo:worker:"
+# The model pool of each worker process that has one, as `/health` reports it (loads, swaps, resident).
+POOL_KEY_PREFIX = "nemo:pool:"
+POOL_STATS_TTL = 7 * 24 * 3600
 log = logging.getLogger(__name__)
 _clients: dict[str, redis.Redis] = {}
 
@@ -108,3 +111,17 @@ def _take_lease(task_id, task, args, kwargs, **_extra) -> None:
 def _release_lease(task_id, task, **_extra) -> None:
     if task.name.startswith("tasks."):
         leases.release(_client(task.app.conf.broker_url), task_id)
+
+
+@task_postrun.connect
+def _publish_pool_stats(task, **_extra) -> None:
+    """After each task, the pool's counters as this worker's entry for `/health`: written by the process
+    that holds the models (a prefork child), which the heartbeat thread in the parent cannot see."""
+    current = pool.current_pool()
+    if current is None or not task.name.startswith("tasks."):
+        return
+    stats = {**current.stats.as_dict(), "budget_bytes": current.budget_bytes, "updated_at": time.time()}
+    with suppress(Exception):
+        _client(task.app.conf.broker_url).set(
+            POOL_KEY_PREFIX + task.request.hostname, json.dumps(stats), ex=POOL_STATS_TTL
+        )

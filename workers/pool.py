@@ -19,7 +19,26 @@ class PoolStats:
     evictions: int = 0
     load_seconds: float = 0.0
     last_load_seconds: float = 0.0
+    # A swap is a load that had to evict first: the price of sharing one worker between models. Its time
+    # covers freeing the old models and loading the new one.
+    swaps: int = 0
+    swap_seconds: float = 0.0
+    last_swap_seconds: float = 0.0
     resident: list[str] = field(default_factory=list)
+    resident_bytes: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "loads": self.loads,
+            "evictions": self.evictions,
+            "load_seconds": round(self.load_seconds, 3),
+            "last_load_seconds": round(self.last_load_seconds, 3),
+            "swaps": self.swaps,
+            "swap_seconds": round(self.swap_seconds, 3),
+            "last_swap_seconds": round(self.last_swap_seconds, 3),
+            "resident": list(self.resident),
+            "resident_bytes": self.resident_bytes,
+        }
 
 
 class ModelPool:
@@ -35,17 +54,29 @@ class ModelPool:
             if key in self._models:
                 self._models.move_to_end(key)
                 return self._models[key][0]
-            while self._models and self._used() + size_bytes > self.budget_bytes:
-                self._models.popitem(last=False)
-                self.stats.evictions += 1
             started = time.perf_counter()
+            evicted = 0
+            while self._models and self._used() + size_bytes > self.budget_bytes:
+                _key, (old, _size) = self._models.popitem(last=False)
+                close = getattr(old, "close", None)
+                if callable(close):
+                    close()
+                del old
+                evicted += 1
+            loading = time.perf_counter()
             model = loader()
-            elapsed = time.perf_counter() - started
+            finished = time.perf_counter()
             self._models[key] = (model, size_bytes)
             self.stats.loads += 1
-            self.stats.load_seconds += elapsed
-            self.stats.last_load_seconds = elapsed
+            self.stats.load_seconds += finished - loading
+            self.stats.last_load_seconds = finished - loading
+            if evicted:
+                self.stats.evictions += evicted
+                self.stats.swaps += 1
+                self.stats.swap_seconds += finished - started
+                self.stats.last_swap_seconds = finished - started
             self.stats.resident = list(self._models)
+            self.stats.resident_bytes = self._used()
             return model
 
     def _used(self) -> int:
@@ -66,4 +97,9 @@ def model_pool(budget_bytes: int) -> ModelPool:
     global _pool
     if _pool is None:
         _pool = ModelPool(budget_bytes)
+    return _pool
+
+
+def current_pool() -> ModelPool | None:
+    """The process's pool if a task has made one (for reporting; never creates it)."""
     return _pool

@@ -5,4 +5,15 @@ from flask import Blueprint
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Routes register on import.
-from app.api import admin, auth_views, health, jobs, memory, recordings, segments, speakers  # noqa: E402,F401
+from app.api import (  # noqa: E402,F401
+    admin,
+    auth_views,
+    chat,
+    health,
+    jobs,
+    live,
+    memory,
+    recordings,
+    segments,
+    speakers,
+)

@@ -53,6 +53,14 @@ def delete_user(user_id: str):
             for b in (r["blob_id"], r["pcm_blob_id"])
             if b
         ]
+        blob_ids += [
+            r["pcm_blob_id"]
+            for r in tx.all(
+                "SELECT c.pcm_blob_id FROM live_chunks c JOIN live_streams s ON s.id = c.stream_id "
+                "WHERE s.user_id = ?",
+                (user_id,),
+            )
+        ]
         memory.forget_user(tx, user_id)
         tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
         audit.record(

@@ -12,6 +12,7 @@ from app import extensions as ext
 from app.api import api
 
 WORKER_KEY_PATTERN = "nemo:worker:*"  # written by workers.boot
+POOL_KEY_PREFIX = "nemo:pool:"  # written by workers.boot after each task
 
 
 def workers_seen() -> list[dict]:
@@ -21,6 +22,9 @@ def workers_seen() -> list[dict]:
         raw = client.get(key)
         if raw:
             seen.append(json.loads(raw))
+    pools = client.mget([POOL_KEY_PREFIX + w["hostname"] for w in seen]) if seen else []
+    for worker, pool in zip(seen, pools, strict=True):
+        worker["model_pool"] = json.loads(pool) if pool else None
     return sorted(seen, key=lambda w: w["hostname"])
 
 
@@ -46,4 +50,11 @@ def health():
     }
     # Load balancers poll anonymously; worker hosts and pids are for signed-in users only.
     body["workers"] = workers if current_user.is_authenticated else len(workers)
+    if current_user.is_authenticated:
+        body["model_swaps"] = {
+            "swaps": sum(w["model_pool"]["swaps"] for w in workers if w["model_pool"]),
+            "swap_seconds": round(
+                sum(w["model_pool"]["swap_seconds"] for w in workers if w["model_pool"]), 3
+            ),
+        }
     return jsonify(body), 200 if ok else 503

@@ -56,7 +56,7 @@ def job_events(job_id: str):
             row = jobs.get_job(tx, job_id)
         return jobs.public_job(row) if row and row["state"] in jobs.TERMINAL else None
 
-    stream = relay(client, job_id, after, ext.config().SSE_HEARTBEAT_SECONDS, final_state)
+    stream = relay(client, events.stream_key(job_id), after, ext.config().SSE_HEARTBEAT_SECONDS, final_state)
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return Response(stream_with_context(stream), mimetype="text/event-stream", headers=headers)
 

@@ -36,6 +36,10 @@ def public_recording(row: dict, segments: list[dict] | None = None, job: dict | 
         "recorded_at": row["recorded_at"],
         "diarized": bool(row["diarized"]),
         "created_at": row["created_at"],
+        # pending (queued behind everything else), done, failed, or None before processing finished.
+        "summary_state": row["summary_state"],
+        "summary": row["summary"],
+        "action_items": json.loads(row["action_items"]) if row["action_items"] else [],
     }
     if job is not None:
         body["job"] = jobs.public_job(job)

@@ -203,4 +203,64 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        5,
+        "the assistant: answers with citations, live streams, recording summaries",
+        [
+            # One row per answer asked for. `messages` is the conversation as the client sent it; answers of
+            # one conversation share `conversation_id`, so a conversation is the answers in order.
+            """CREATE TABLE chats (
+                id TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                conversation_id TEXT NOT NULL,
+                messages TEXT NOT NULL,
+                use_memory INTEGER NOT NULL,
+                max_tokens INTEGER NOT NULL,
+                temperature DOUBLE PRECISION NOT NULL,
+                state TEXT NOT NULL,
+                answer TEXT,
+                citations TEXT NOT NULL DEFAULT '[]',
+                usage TEXT NOT NULL DEFAULT '{}',
+                timings TEXT NOT NULL DEFAULT '{}',
+                model TEXT,
+                error TEXT,
+                created_at DOUBLE PRECISION NOT NULL,
+                finished_at DOUBLE PRECISION
+            )""",
+            "CREATE INDEX chats_user_conversation ON chats(user_id, conversation_id, created_at)",
+            "CREATE INDEX chats_user_time ON chats(user_id, created_at)",
+            """CREATE TABLE live_streams (
+                id TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                title TEXT NOT NULL,
+                language TEXT,
+                state TEXT NOT NULL,
+                recording_id TEXT,
+                job_id TEXT,
+                created_at DOUBLE PRECISION NOT NULL,
+                closed_at DOUBLE PRECISION
+            )""",
+            "CREATE INDEX live_streams_user ON live_streams(user_id, created_at)",
+            # A chunk is its sequence number: posting the same audio again is a no-op, other audio under a
+            # used number is refused. The audio is 16 kHz PCM in the blob store, like a recording's.
+            """CREATE TABLE live_chunks (
+                stream_id TEXT NOT NULL REFERENCES live_streams(id) ON DELETE CASCADE,
+                seq INTEGER NOT NULL,
+                audio_sha256 TEXT NOT NULL,
+                pcm_blob_id TEXT NOT NULL,
+                duration_s DOUBLE PRECISION NOT NULL,
+                text TEXT,
+                received_at DOUBLE PRECISION NOT NULL,
+                transcribed_at DOUBLE PRECISION,
+                PRIMARY KEY (stream_id, seq)
+            )""",
+            "ALTER TABLE recordings ADD COLUMN summary TEXT",
+            "ALTER TABLE recordings ADD COLUMN action_items TEXT",
+            "ALTER TABLE recordings ADD COLUMN summary_state TEXT",
+            "ALTER TABLE recordings ADD COLUMN summary_model TEXT",
+        ],
+    )
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]

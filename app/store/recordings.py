@@ -12,7 +12,8 @@ from app.store.db import Tx
 
 RECORDING_COLUMNS = (
     "id, user_id, title, original_filename, content_sha256, size_bytes, duration_seconds, audio_format, "
-    "blob_id, pcm_blob_id, language, options, status, asr_model, diarized, recorded_at, created_at"
+    "blob_id, pcm_blob_id, language, options, status, asr_model, diarized, recorded_at, created_at, "
+    "summary, action_items, summary_state, summary_model"
 )
 
 
@@ -59,7 +60,10 @@ def list_recordings(
 
 
 def update_recording(tx: Tx, recording_id: str, **fields: Any) -> None:
-    allowed = {"status", "asr_model", "pcm_blob_id", "diarized"}
+    allowed = {
+        "status", "asr_model", "pcm_blob_id", "diarized",
+        "summary", "action_items", "summary_state", "summary_model",
+    }  # fmt: skip
     if not fields or set(fields) - allowed:
         raise ValueError(f"cannot update {sorted(set(fields) - allowed)}")
     assignments = ", ".join(f"{name} = ?" for name in fields)

@@ -1,0 +1,250 @@
+"""The `chat` queue (GPU worker): answers from memory, streamed token by token, and recording summaries.
+
+An answer runs at the highest priority, so it waits at most for the chunk the worker is busy with. Its
+tokens go onto the answer's Redis stream as they come; the generation never depends on anyone reading them,
+so a client that disconnects and comes back (Last-Event-ID) misses nothing. Summaries run at the lowest
+priority, after every other kind of work.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from typing import Any
+
+from celery import shared_task
+from flask import current_app
+
+import celeryconfig
+from app import events, rpc
+from app.errors import ApiError
+from app.store import chats, recordings, voices
+from app.time_phrases import find_window
+from workers import prompts
+from workers.llm import ContextTooLong, LlmEngine, llm_engine
+from workers.pool import model_pool
+
+log = logging.getLogger(__name__)
+SUMMARY_MAX_TOKENS = 300
+# Excerpts are dropped (the weakest first) until the prompt fits; at least this many are kept.
+MIN_EXCERPTS = 1
+
+
+def engine() -> LlmEngine:
+    config = current_app.extensions["nemo.config"]
+    return llm_engine(
+        model_pool(config.MODEL_BUDGET_BYTES),
+        config.LLM_MODEL,
+        config.LLM_CONTEXT,
+        config.WORKER_THREADS,
+        config.LLM_GPU_LAYERS,
+    )
+
+
+class AnswerStream:
+    """The answer's events on Redis: what the SSE relay forwards."""
+
+    def __init__(self, chat_id: str) -> None:
+        self.redis = current_app.extensions["nemo.redis"]
+        self.key = events.chat_stream_key(chat_id)
+        self.ttl = current_app.extensions["nemo.config"].EVENT_STREAM_TTL_SECONDS
+
+    def emit(self, event: str, data: dict[str, Any]) -> None:
+        events.emit_to(self.redis, self.key, event, data, self.ttl)
+
+    def has_events(self) -> bool:
+        return bool(self.redis.exists(self.key))
+
+
+def named_speaker(question: str, user_id: str) -> dict | None:
+    """An enrolled speaker the question names ("what did Sarah say ..."), the longest name first."""
+    store = current_app.extensions["nemo.store"]
+    with store.tx(readonly=True) as tx:
+        named = voices.list_voices(tx, user_id, named_only=True)
+    for voice in sorted(named, key=lambda v: -len(v["name"])):
+        if re.search(rf"\b{re.escape(voice['name'])}\b", question, re.IGNORECASE):
+            return voice
+    return None
+
+
+def recall(chat: dict, timezone: str | None) -> tuple[list[dict], dict]:
+    """Memory excerpts for the last question: the search of the memory, with a time phrase turned into a
+    window and a named speaker into a filter (dropped again if nobody by that name said anything that
+    matches: the name may be the topic, not the speaker)."""
+    config = current_app.extensions["nemo.config"]
+    question = next(m["content"] for m in reversed(chat["messages"]) if m["role"] == "user")
+    window, query = find_window(question, time.time(), timezone)
+    filters: dict[str, Any] = {}
+    if window is not None:
+        filters.update(since=window.since, until=window.until)
+    speaker = named_speaker(question, chat["user_id"])
+
+    def search(with_speaker: bool) -> dict:
+        wanted = {**filters, **({"voice_id": speaker["id"]} if with_speaker else {})}
+        return rpc.call(
+            celeryconfig.SEARCH_TASK,
+            [chat["user_id"], query, config.CHAT_EXCERPTS, wanted, "auto"],
+            priority=celeryconfig.PRIORITY_CHAT,
+            timeout=config.SEARCH_TIMEOUT_SECONDS,
+            what="memory search",
+        )
+
+    found = search(with_speaker=speaker is not None)
+    if speaker is not None and not found["results"]:
+        speaker = None
+        found = search(with_speaker=False)
+    info = {
+        "query": query,
+        "window": None
+        if window is None
+        else {"phrase": window.phrase, "since": window.since, "until": window.until},
+        "speaker": speaker["name"] if speaker else None,
+        "search_ms": found["took_ms"],
+    }
+    return found["results"], info
+
+
+def fitted(engine_: LlmEngine, chat: dict, hits: list[dict] | None) -> tuple[list[dict], list[dict] | None]:
+    """The prompt, cut to fit the context with the answer's tokens: the weakest excerpts go first, then the
+    oldest turns; the last question is never cut (if it alone does not fit, that is the caller's error)."""
+    turns = list(chat["messages"])
+    budget = engine_.context - chat["max_tokens"]
+    while True:
+        messages = prompts.build_messages(turns, hits)
+        if len(engine_.prompt_tokens(messages)) <= budget:
+            return messages, hits
+        if hits is not None and len(hits) > MIN_EXCERPTS:
+            hits = hits[:-1]
+        elif len([m for m in turns if m["role"] != "system"]) > 1:
+            first = next(i for i, m in enumerate(turns) if m["role"] != "system")
+            del turns[first]
+        else:
+            return messages, hits  # generate() raises ContextTooLong with the exact count
+
+
+@shared_task(name=celeryconfig.CHAT_TASK, ignore_result=True)
+def answer_chat(chat_id: str, timezone: str | None = None) -> None:
+    store = current_app.extensions["nemo.store"]
+    with store.tx() as tx:
+        chat = chats.get_chat(tx, chat_id)
+    if chat is None or chat["state"] in chats.TERMINAL:
+        return
+    stream = AnswerStream(chat_id)
+    picked_up = time.time()
+    if stream.has_events():
+        # A redelivery after a crash: the answer starts over, and listeners are told to drop what they have.
+        stream.emit("restart", {"reason": "the worker restarted; the answer is generated again"})
+    try:
+        llm = engine()
+        with store.tx() as tx:
+            if not chats.start(tx, chat_id, llm.name):
+                return
+        stream.emit("started", {"model": llm.name, "queued_s": round(picked_up - chat["created_at"], 3)})
+        hits, memory = None, None
+        if chat["use_memory"]:
+            try:
+                hits, memory = recall(chat, timezone)
+            except ApiError as exc:
+                # The assistant still answers; the final event says the memory was not consulted and why.
+                hits, memory = [], {"error": exc.message}
+            memory["excerpts"] = [prompts.citation(n, h, inferred=False) for n, h in enumerate(hits, 1)]
+            stream.emit("memory", memory)
+        messages, hits = fitted(llm, chat, hits)
+        generation = llm.generate(
+            messages,
+            chat["max_tokens"],
+            chat["temperature"],
+            on_token=lambda piece: stream.emit("token", {"text": piece}),
+        )
+    except ContextTooLong as exc:
+        fail(chat_id, stream, "context_exceeded", str(exc))
+        return
+    except Exception as exc:  # noqa: BLE001 - the asker is told; a retry would only fail the same way
+        log.exception("chat %s failed", chat_id)
+        fail(chat_id, stream, "generation_failed", f"{type(exc).__name__}: {exc}")
+        return
+    citations = prompts.citations_for(generation.text, hits or [])
+    usage = {
+        "prompt_tokens": generation.prompt_tokens,
+        "completion_tokens": generation.completion_tokens,
+        "total_tokens": generation.prompt_tokens + generation.completion_tokens,
+    }
+    timings = {
+        "queued_s": round(picked_up - chat["created_at"], 3),
+        "search_ms": memory.get("search_ms") if memory else None,
+        "first_token_s": None
+        if generation.first_token_seconds is None
+        else round(generation.first_token_seconds, 3),
+        "generation_s": round(generation.seconds, 3),
+        "tokens_per_second": round(generation.tokens_per_second, 2),
+        "total_s": round(time.time() - chat["created_at"], 3),
+    }
+    with store.tx() as tx:
+        chats.finish(tx, chat_id, generation.text, citations, usage, timings)
+        final = chats.public_chat(chats.get_chat(tx, chat_id))
+    stream.emit("done", {**final, "finish_reason": generation.finish_reason, "memory": memory})
+
+
+def fail(chat_id: str, stream: AnswerStream, code: str, message: str) -> None:
+    store = current_app.extensions["nemo.store"]
+    with store.tx() as tx:
+        chats.fail(tx, chat_id, message)
+        final = chats.public_chat(chats.get_chat(tx, chat_id))
+    stream.emit("failed", {**final, "code": code})
+
+
+def transcript_within(llm: LlmEngine, segments: list[dict]) -> tuple[str, bool]:
+    """As much of the transcript as fits the context beside the instructions and the summary; True when
+    it had to be cut (the summary then says it covers the beginning)."""
+    budget = llm.context - SUMMARY_MAX_TOKENS - 64
+    kept = list(segments)
+    cut = False
+    while kept:
+        text = prompts.transcript_text(kept)
+        if len(llm.prompt_tokens(prompts.summary_messages(text))) <= budget:
+            return text, cut
+        kept = kept[: max(1, int(len(kept) * 0.8))] if len(kept) > 1 else []
+        cut = True
+    return "", True
+
+
+@shared_task(name=celeryconfig.SUMMARY_TASK, ignore_result=True)
+def summarize_recording(recording_id: str) -> None:
+    """Summary and action items, stored on the recording. Idempotent: a rerun writes them again."""
+    store = current_app.extensions["nemo.store"]
+    with store.tx() as tx:
+        recording = recordings.get_recording(tx, recording_id)
+        segments = recordings.list_segments(tx, recording_id) if recording else []
+    if recording is None:
+        return
+    if not segments:
+        with store.tx() as tx:
+            recordings.update_recording(
+                tx, recording_id, summary_state="done", summary="No speech was found.", action_items="[]"
+            )
+        return
+    try:
+        llm = engine()
+        text, cut = transcript_within(llm, segments)
+        generation = llm.generate(
+            prompts.summary_messages(text), SUMMARY_MAX_TOKENS, 0.2, on_token=lambda _piece: None
+        )
+        summary, items = prompts.parse_summary(generation.text)
+        if cut:
+            summary = f"(Covers the beginning of the recording.) {summary}"
+        with store.tx() as tx:
+            recordings.update_recording(
+                tx,
+                recording_id,
+                summary=summary,
+                action_items=json.dumps(items),
+                summary_state="done",
+                summary_model=llm.name,
+            )
+    except Exception:
+        log.exception("summary of %s failed", recording_id)
+        with store.tx() as tx:
+            recordings.update_recording(tx, recording_id, summary_state="failed")
+        raise

@@ -1,0 +1,308 @@
+"""The assistant, end to end: real recordings through the real pipeline, questions answered by the real
+LLM in the GPU worker, tokens streamed over SSE by gunicorn, citations that point at the right moment,
+summaries, priorities on the shared GPU worker. Runs on both store backends (NEMO_TEST_STORE)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import requests
+
+from app.client import parse_sse
+from bench.corpus import synthesize, write_wav
+from tests.conftest import _make_user
+from tests.helpers import wait_for_job
+from tests.test_transcription import upload
+
+RECORDINGS = {
+    "budget": (
+        "flite:kal",
+        "2026-11-02T09:00:00Z",
+        [
+            "Please send the quarterly budget report to the finance team before Friday.",
+            "The printer on the third floor needs new toner cartridges.",
+        ],
+    ),
+    "holiday": (
+        "flite:slt",
+        "2026-11-10T18:30:00Z",
+        ["We finally booked our holiday in Portugal!", "The flight leaves on Saturday morning at eight."],
+    ),
+}
+
+
+def _speech(voice: str, lines: list[str], path, repeat: int = 1) -> None:
+    pause = np.zeros(int(0.7 * 16_000), dtype=np.float32)
+    parts = []
+    for line in lines:
+        parts += [synthesize(voice, line), pause]
+    write_wav(np.concatenate(parts * repeat), path)
+
+
+@pytest.fixture(scope="module")
+def client_module(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def memory(client_module, workers, store, tmp_path_factory):
+    user = _make_user(store, f"dana-{time.monotonic_ns()}")
+    folder = tmp_path_factory.mktemp("chat-memory")
+    accepted = {}
+    for name, (voice, recorded_at, lines) in RECORDINGS.items():
+        path = folder / f"{name}.wav"
+        _speech(voice, lines, path)
+        response = upload(client_module, path, user["auth"], title=name.title(), recorded_at=recorded_at)
+        assert response.status_code == 202, response.get_json()
+        accepted[name] = response.get_json()
+    recordings = {}
+    for name, job in accepted.items():
+        done = wait_for_job(client_module, job["job_id"], user["auth"], timeout=300)
+        assert done["state"] == "done", done
+        recordings[name] = client_module.get(
+            f"/api/v1/recordings/{job['recording_id']}", headers=user["auth"]
+        ).get_json()
+    return user, recordings
+
+
+def ask(url: str, user: dict, question: str, **body) -> dict:
+    payload = {"messages": [{"role": "user", "content": question}], "temperature": 0, **body}
+    response = requests.post(f"{url}/api/v1/chat", json=payload, headers=user["auth"], timeout=30)
+    assert response.status_code == 202, response.text
+    return response.json()
+
+
+def follow(url: str, user: dict, chat_id: str, last_event_id: str | None = None, stop_after_tokens=None):
+    """The answer's SSE events as (id, event, data), from the start or after `last_event_id`."""
+    headers = {**user["auth"], **({"Last-Event-ID": last_event_id} if last_event_id else {})}
+    got = []
+    with requests.get(
+        f"{url}/api/v1/chat/{chat_id}/events", headers=headers, stream=True, timeout=300
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["Content-Type"].startswith("text/event-stream")
+        for event in parse_sse(response.iter_lines(decode_unicode=True)):
+            got.append(event)
+            tokens = sum(1 for e in got if e[1] == "token")
+            if event[1] in ("done", "failed") or (stop_after_tokens and tokens >= stop_after_tokens):
+                break
+    return got
+
+
+def test_an_answer_from_memory_streams_and_cites_the_moment(live_server, memory):
+    user, recordings = memory
+    accepted = ask(live_server, user, "When is the quarterly budget report due?", max_tokens=96)
+    events = follow(live_server, user, accepted["chat_id"])
+    names = [e[1] for e in events]
+    assert names[0] == "started" and names[1] == "memory" and names[-1] == "done", names
+    final = events[-1][2]
+    tokens = [e[2]["text"] for e in events if e[1] == "token"]
+    assert len(tokens) >= 3 and "".join(tokens) == final["answer"]
+    assert "friday" in final["answer"].lower(), final["answer"]
+    budget = recordings["budget"]
+    moment = next(s for s in budget["segments"] if "budget" in s["text"].lower())
+    cited = {c["segment_id"]: c for c in final["citations"]}
+    assert moment["id"] in cited, (final["answer"], final["citations"])
+    citation = cited[moment["id"]]
+    assert citation["recording_id"] == budget["id"] and citation["recording_title"] == "Budget"
+    assert (citation["start"], citation["end"]) == (moment["start"], moment["end"])
+    assert final["usage"]["prompt_tokens"] > 50 and final["usage"]["completion_tokens"] == len(tokens)
+    assert final["timings"]["first_token_s"] > 0 and final["timings"]["tokens_per_second"] > 0
+    # Stored for the user, with the conversation it belongs to.
+    stored = requests.get(f"{live_server}/api/v1/chat/{accepted['chat_id']}", headers=user["auth"]).json()
+    assert stored["state"] == "done" and stored["answer"] == final["answer"]
+    conversation = requests.get(
+        f"{live_server}/api/v1/conversations/{accepted['conversation_id']}", headers=user["auth"]
+    ).json()
+    assert [a["chat_id"] for a in conversation["answers"]] == [accepted["chat_id"]]
+
+
+def test_a_time_phrase_narrows_the_memory(live_server, memory):
+    user, recordings = memory
+    # Both recordings are weeks old: "in the last 2 hours" leaves no excerpt, so nothing is cited.
+    accepted = ask(live_server, user, "What did we book in the last 2 hours?", max_tokens=48)
+    events = follow(live_server, user, accepted["chat_id"])
+    memory_event = next(e[2] for e in events if e[1] == "memory")
+    assert memory_event["window"]["phrase"] == "in the last 2 hours"
+    assert memory_event["excerpts"] == [] and events[-1][2]["citations"] == []
+    accepted = ask(live_server, user, "What did we book?", max_tokens=48)
+    events = follow(live_server, user, accepted["chat_id"])
+    excerpts = next(e[2] for e in events if e[1] == "memory")["excerpts"]
+    assert excerpts[0]["recording_id"] == recordings["holiday"]["id"]
+
+
+def test_a_client_that_disconnects_misses_nothing_on_reconnect(live_server, memory):
+    user, _recordings = memory
+    accepted = ask(live_server, user, "Write three sentences about the sea.", use_memory=False, max_tokens=80)
+    first = follow(live_server, user, accepted["chat_id"], stop_after_tokens=3)
+    assert [e[1] for e in first][-1] == "token"
+    rest = follow(live_server, user, accepted["chat_id"], last_event_id=first[-1][0])
+    ids = [e[0] for e in first + rest]
+    assert len(ids) == len(set(ids)) and ids == sorted(ids, key=lambda i: tuple(map(int, i.split("-"))))
+    final = rest[-1][2]
+    assert rest[-1][1] == "done" and final["citations"] == []
+    tokens = [e[2]["text"] for e in first + rest if e[1] == "token"]
+    assert "".join(tokens) == final["answer"] and len(final["answer"]) > 20
+
+
+def test_bad_chat_requests_change_nothing(client_module, memory, store, bob):
+    user, _recordings = memory
+    accepted = client_module.post(
+        "/api/v1/chat",
+        json={"messages": [{"role": "user", "content": "hello"}], "use_memory": False, "max_tokens": 8},
+        headers=user["auth"],
+    ).get_json()
+    with store.tx() as tx:
+        before = tx.one("SELECT count(*) AS n FROM chats")["n"]
+    question = [{"role": "user", "content": "hi"}]
+    cases = [
+        ({"messages": []}, 400, "bad_field"),
+        ({"messages": [{"role": "user", "content": "word " * 40_000}]}, 400, "context_exceeded"),
+        ({"messages": question, "max_tokens": 0}, 400, "bad_field"),
+        ({"messages": question, "max_tokens": 1_000_000}, 400, "bad_field"),
+        ({"messages": question, "temperature": 9}, 400, "bad_field"),
+        ({"messages": question, "temperature": -1}, 400, "bad_field"),
+        ({"messages": question, "conversation_id": "nope"}, 404, "not_found"),
+        ({"messages": question, "conversation_id": accepted["conversation_id"]}, 404, "not_found"),
+    ]
+    for body, status, code in cases:
+        headers = bob["auth"] if body.get("conversation_id") == accepted["conversation_id"] else user["auth"]
+        response = client_module.post("/api/v1/chat", json=body, headers=headers)
+        assert response.status_code == status, (body, response.get_json())
+        assert response.get_json()["error"]["code"] == code
+        assert response.get_json()["error"]["message"]
+    response = client_module.post("/api/v1/chat", data="messages", headers=user["auth"])
+    assert response.status_code == 415
+    # Another user's answer does not exist for bob.
+    for path in (f"/api/v1/chat/{accepted['chat_id']}", f"/api/v1/chat/{accepted['chat_id']}/events"):
+        assert client_module.get(path, headers=bob["auth"]).status_code == 404
+    with store.tx() as tx:
+        assert tx.one("SELECT count(*) AS n FROM chats")["n"] == before
+
+
+def test_every_processed_recording_gets_a_summary(client_module, memory):
+    user, recordings = memory
+    deadline = time.monotonic() + 300
+    while True:
+        budget = client_module.get(f"/api/v1/recordings/{recordings['budget']['id']}", headers=user["auth"])
+        budget = budget.get_json()
+        if budget["summary_state"] in ("done", "failed") or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert budget["summary_state"] == "done", budget["summary_state"]
+    words = {w.strip(".,").lower() for w in budget["summary"].split()}
+    assert words & {"budget", "report", "finance", "printer", "toner"}, budget["summary"]
+    assert isinstance(budget["action_items"], list)
+
+
+def test_health_reports_the_gpu_workers_model_pool(live_server, memory, alice):
+    health = requests.get(f"{live_server}/api/v1/health", headers=alice["auth"], timeout=10).json()
+    gpu = next(w for w in health["workers"] if w["hostname"].startswith("gpu@"))
+    pool = gpu["model_pool"]
+    assert pool["loads"] >= 2 and any(key.startswith("llm:") for key in pool["resident"])
+    assert {"swaps", "swap_seconds", "last_swap_seconds", "budget_bytes"} <= set(pool)
+    assert health["model_swaps"]["swaps"] == pool["swaps"] or len(health["workers"]) > 3
+    assert "chat" not in health["queues_without_worker"]
+
+
+def _chunk_events(url: str, user: dict, job_id: str) -> list[tuple[str, dict]]:
+    with requests.get(
+        f"{url}/api/v1/jobs/{job_id}/events", headers=user["auth"], stream=True, timeout=600
+    ) as r:
+        events = list(parse_sse(r.iter_lines(decode_unicode=True)))
+    return [(i, d) for i, e, d in events if e == "progress" and "transcribed" in (d.get("message") or "")]
+
+
+def _ms(event_id: str) -> int:
+    return int(event_id.split("-")[0])
+
+
+def test_a_question_jumps_ahead_of_a_long_transcription(live_server, client_module, workers, store, tmp_path):
+    """While a long recording is transcribed chunk by chunk, a chat question is answered after at most the
+    chunk that was running when it came, before the remaining ones; then the recording completes with
+    every chunk transcribed once."""
+    user = _make_user(store, f"erin-{time.monotonic_ns()}")
+    path = tmp_path / "long.wav"
+    lines = [
+        "The committee reviewed the harbour expansion plan in detail.",
+        "Funding for the new bridge was approved by a narrow vote.",
+        "Residents asked for more buses on the northern routes.",
+    ]
+    _speech("flite:kal", lines, path, repeat=40)  # about twelve minutes: two dozen chunks
+    response = upload(client_module, path, user["auth"], title="Council")
+    assert response.status_code == 202, response.get_json()
+    job = response.get_json()
+    # Wait until transcription is under way, with chunks still to go.
+    seen: list[str] = []
+    with requests.get(
+        f"{live_server}/api/v1/jobs/{job['job_id']}/events", headers=user["auth"], stream=True, timeout=300
+    ) as r:
+        for event_id, event, data in parse_sse(r.iter_lines(decode_unicode=True)):
+            if event == "progress" and "transcribed" in (data.get("message") or ""):
+                seen.append(event_id)
+                break
+    chat = ask(live_server, user, "Say hello in five words.", use_memory=False, max_tokens=16)
+    answer = follow(live_server, user, chat["chat_id"])
+    assert answer[-1][1] == "done"
+    answered_at = _ms(answer[-1][0])
+    finished = wait_for_job(client_module, job["job_id"], user["auth"], timeout=600)
+    assert finished["state"] == "done", finished
+    chunk_events = _chunk_events(live_server, user, job["job_id"])
+    before = [i for i, _d in chunk_events if _ms(i) <= answered_at]
+    after = [i for i, _d in chunk_events if _ms(i) > answered_at]
+    # At most the batch that was running when the question came finished in between; the rest waited.
+    assert len(before) - len(seen) <= 1, (len(before), len(seen), len(after))
+    assert len(after) >= 2, (len(before), len(after))
+    # No chunk lost or doubled: every planned chunk done, each has speech, and no two segments overlap.
+    rec = job["recording_id"]
+    with store.tx() as tx:
+        planned = tx.all("SELECT idx, done FROM chunks WHERE recording_id = ? ORDER BY idx", (rec,))
+        segments = tx.all(
+            "SELECT chunk_index, start_s, end_s, text FROM segments WHERE recording_id = ? ORDER BY start_s",
+            (rec,),
+        )
+    assert len(planned) >= 12 and all(c["done"] for c in planned)
+    assert {s["chunk_index"] for s in segments} == {c["idx"] for c in planned}
+    for earlier, later in zip(segments, segments[1:], strict=False):
+        assert later["start_s"] >= earlier["end_s"] - 0.5, (earlier, later)
+    text = " ".join(s["text"] for s in segments).lower()
+    assert 30 <= text.count("bridge") <= 41, text.count("bridge")
+
+
+@pytest.mark.browser
+def test_the_chat_page_streams_and_links_to_the_moment(live_server, memory, chromium_paths, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.test_browser import browser as make_browser
+
+    user, recordings = memory
+    driver_gen = make_browser.__wrapped__(chromium_paths, tmp_path)
+    driver = next(driver_gen)
+    try:
+        wait = WebDriverWait(driver, 240)
+        driver.get(f"{live_server}/chat")
+        driver.find_element(By.NAME, "username").send_keys(user["username"])
+        driver.find_element(By.NAME, "password").send_keys(user["password"])
+        driver.find_element(By.CSS_SELECTOR, "#login-form button").click()
+        wait.until(ec.presence_of_element_located((By.ID, "chat-form")))
+        driver.find_element(By.ID, "chat-input").send_keys("When is the quarterly budget report due?")
+        driver.find_element(By.ID, "chat-send").click()
+        turn = wait.until(
+            ec.presence_of_element_located((By.CSS_SELECTOR, ".chat-turn.assistant[data-state]"))
+        )
+        assert turn.get_attribute("data-state") == "done"
+        assert "friday" in turn.find_element(By.CLASS_NAME, "text").text.lower()
+        moment = next(s for s in recordings["budget"]["segments"] if "budget" in s["text"].lower())
+        links = turn.find_elements(By.CSS_SELECTOR, "a.citation-link")
+        target = next(a for a in links if a.get_attribute("data-segment-id") == moment["id"])
+        target.click()
+        wait.until(ec.url_contains(f"/recordings/{recordings['budget']['id']}"))
+        assert f"segment={moment['id']}" in driver.current_url
+        wait.until(lambda d: d.find_element(By.ID, "summary-card").get_attribute("data-state") == "done")
+        assert driver.find_element(By.ID, "summary-text").text.strip()
+    finally:
+        next(driver_gen, None)
