@@ -79,11 +79,12 @@ def percentile(values: list[float], q: float) -> float:
 
 
 class System:
-    """Web, search worker and CPU worker on a scratch instance; stopped together."""
+    """Web and the given workers on a scratch instance; stopped together."""
 
-    def __init__(self, env: dict[str, str], logs: Path) -> None:
+    def __init__(self, env: dict[str, str], logs: Path, kinds: tuple[str, ...] = ("search", "cpu")) -> None:
         self.env = {**os.environ, **env}
         self.logs = logs
+        self.kinds = kinds
         self.procs: dict[str, subprocess.Popen] = {}
         self.port = free_port()
 
@@ -94,8 +95,8 @@ class System:
         )
 
     def start(self) -> str:
-        self._start("search", [str(BIN / "nemoctl"), "worker", "search"])
-        self._start("cpu", [str(BIN / "nemoctl"), "worker", "cpu"])
+        for kind in self.kinds:
+            self._start(kind, [str(BIN / "nemoctl"), "worker", kind])
         self._start(
             "web",
             [
@@ -111,7 +112,8 @@ class System:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
-                if requests.get(f"{url}/api/v1/health", timeout=5).json().get("workers", 0) >= 2:
+                health = requests.get(f"{url}/api/v1/health", timeout=5).json()
+                if health.get("workers", 0) >= len(self.kinds):
                     return url
             except (requests.RequestException, ValueError):
                 pass

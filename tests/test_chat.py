@@ -4,6 +4,8 @@ summaries, priorities on the shared GPU worker. Runs on both store backends (NEM
 
 from __future__ import annotations
 
+import json
+import subprocess
 import time
 
 import numpy as np
@@ -117,6 +119,26 @@ def test_an_answer_from_memory_streams_and_cites_the_moment(live_server, memory)
         f"{live_server}/api/v1/conversations/{accepted['conversation_id']}", headers=user["auth"]
     ).json()
     assert [a["chat_id"] for a in conversation["answers"]] == [accepted["chat_id"]]
+
+
+def test_nemoctl_chat_streams_the_answer_then_its_sources(live_server, memory):
+    from tests.test_cli import NEMOCTL
+
+    user, recordings = memory
+    question = "When is the quarterly budget report due?"
+    command = [NEMOCTL, "chat", question, "--server", live_server, "--temperature", "0"]
+    env = {"NEMO_TOKEN": user["token"], "PATH": "/usr/bin:/bin"}
+    shown = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert shown.returncode == 0, shown.stderr
+    assert "friday" in shown.stdout.lower()
+    assert f"recording={recordings['budget']['id']}" in shown.stdout
+    as_json = subprocess.run([*command, "--json"], env=env, capture_output=True, text=True, timeout=300)
+    final = json.loads(as_json.stdout)
+    assert final["state"] == "done" and final["citations"][0]["recording_id"] == recordings["budget"]["id"]
+    refused = subprocess.run(
+        [*command, "--max-tokens", "0"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert refused.returncode != 0 and "max_tokens" in refused.stderr
 
 
 def test_a_time_phrase_narrows_the_memory(live_server, memory):
