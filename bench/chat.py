@@ -311,7 +311,10 @@ def main() -> None:
             time.sleep(3)  # let a chunk task start, so the next question lands mid-chunk
         live_backlog = live_latencies(api, max(5, args.live_chunks // 2), 2.0, "backlog")
         chunk_gaps = chunk_task_seconds(job_events)
-        api("DELETE", f"/jobs/{backlog['job_id']}")
+        backlog_state = api("GET", f"/jobs/{backlog['job_id']}")
+        print(f"backlog after the questions: {backlog_state['state']}, {backlog_state['progress']:.2f}")
+        if backlog_state["state"] not in ("done", "failed", "cancelled"):
+            api("DELETE", f"/jobs/{backlog['job_id']}")
         final_pool = pool_stats(api)
     finally:
         system.stop()

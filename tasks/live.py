@@ -14,6 +14,7 @@ from flask import current_app
 
 import celeryconfig
 from app import events
+from app.blobs import BlobError
 from app.store import live
 from workers.asr import asr_engine
 from workers.pool import model_pool
@@ -29,10 +30,15 @@ def transcribe_live_chunk(stream_id: str, seq: int) -> None:
     if stream is None or chunk is None:
         return  # deleted with its user meanwhile
     text = chunk["text"]
+    if text is None and stream["state"] == "closed":
+        return  # the stream became a recording, which is transcribed whole; its chunks' audio is gone
     if text is None:
-        raw = current_app.extensions["nemo.blobs"].read_range(
-            chunk["pcm_blob_id"], 0, int(chunk["duration_s"] * 16_000) * 2
-        )
+        try:
+            raw = current_app.extensions["nemo.blobs"].read_range(
+                chunk["pcm_blob_id"], 0, round(chunk["duration_s"] * 16_000) * 2
+            )
+        except BlobError:
+            return  # closed while this chunk waited: the recording has its audio
         audio = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
         engine = asr_engine(
             model_pool(config.MODEL_BUDGET_BYTES),

@@ -98,7 +98,8 @@ def test_the_prompt_numbers_excerpts_before_the_last_question():
     assert messages[0]["role"] == "system" and "[1]" in messages[0]["content"]
     assert messages[1:3] == conversation[:2]
     last = messages[-1]["content"]
-    assert "[1] (Rec 0" in last and "[2] (Rec 1" in last and last.index("[2]") < last.index("when is")
+    assert f"[1] {HITS[0]['text']}\n    (Rec 0, " in last and f"[2] {HITS[1]['text']}\n    (Rec 1, " in last
+    assert last.index("[2]") < last.index("when is")
     assert prompts.build_messages(conversation, None)[1:] == conversation
 
 

@@ -44,7 +44,7 @@ def excerpt_header(hit: dict[str, Any]) -> str:
 
 
 def memory_block(hits: list[dict[str, Any]]) -> str:
-    lines = [f"[{n}] ({excerpt_header(hit)}): {hit['text']}" for n, hit in enumerate(hits, 1)]
+    lines = [f"[{n}] {hit['text']}\n    ({excerpt_header(hit)})" for n, hit in enumerate(hits, 1)]
     return "Excerpts from my recordings:\n" + "\n".join(lines)
 
 
@@ -62,7 +62,9 @@ def build_messages(
     question = turns[-1]["content"]
     if hits:
         content = (
-            f"{memory_block(hits)}\n\nQuestion: {question}\nAnswer from the excerpts and cite them like [1]."
+            f"{memory_block(hits)}\n\nQuestion: {question}\n"
+            "Answer the question in one sentence of your own words, using only the excerpts, and end "
+            "with the number of the excerpt you used, like [1]."
         )
     else:
         content = f"No excerpt of my recordings matches this question.\n\nQuestion: {question}"

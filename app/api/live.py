@@ -122,9 +122,17 @@ def add_chunk(stream_id: str):
         if existing["audio_sha256"] != sha256:
             raise ApiError(409, "seq_conflict", f"chunk {seq} was already received with other audio")
         return jsonify({"stream_id": stream_id, "seq": seq, "duplicate": True}), 200
-    ext.celery().send_task(
-        celeryconfig.LIVE_CHUNK_TASK, args=[stream_id, seq], priority=celeryconfig.PRIORITY_LIVE
-    )
+    try:
+        ext.celery().send_task(
+            celeryconfig.LIVE_CHUNK_TASK, args=[stream_id, seq], priority=celeryconfig.PRIORITY_LIVE
+        )
+    except Exception as exc:
+        with ext.store().tx() as tx:
+            tx.execute("DELETE FROM live_chunks WHERE stream_id = ? AND seq = ?", (stream_id, seq))
+        ext.blobs().delete(blob_id)
+        raise ApiError(
+            503, "queue_unavailable", "the job queue is unavailable; the chunk was not kept"
+        ) from exc
     return jsonify({"stream_id": stream_id, "seq": seq, "duration": round(seconds, 3)}), 202
 
 
@@ -228,10 +236,23 @@ def close_stream(stream_id: str):
         ext.blobs().delete(blob_id)
     if not closed and current["state"] == "open":
         raise ApiError(409, "stream_busy", "chunks arrived while closing; close again")
+    if closed:
+        # The recording holds the audio now: the chunks' copies go (their partial transcripts stay), so
+        # deleting the recording deletes the audio.
+        for chunk in chunk_rows:
+            ext.blobs().delete(chunk["pcm_blob_id"])
     if job is not None:
-        ext.celery().send_task(
-            celeryconfig.PREPARE_TASK, args=[job["id"]], priority=celeryconfig.PRIORITY_BATCH
-        )
+        try:
+            ext.celery().send_task(
+                celeryconfig.PREPARE_TASK, args=[job["id"]], priority=celeryconfig.PRIORITY_BATCH
+            )
+        except Exception as exc:
+            # The audio is kept in the recording; its job says why it has not started.
+            with ext.store().tx() as tx:
+                jobs.update_job(tx, job["id"], state="failed", error="the job queue was unavailable")
+            raise ApiError(
+                503, "queue_unavailable", "the stream is closed and kept, but its job could not be queued"
+            ) from exc
     body = live.public_stream(final)
     if closed:
         events.emit_to(
