@@ -28,7 +28,6 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import argparse  # noqa: E402
-import io  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import secrets  # noqa: E402
@@ -36,14 +35,13 @@ import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
-import wave  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import requests  # noqa: E402
 
 from app.client import parse_sse  # noqa: E402
-from bench.corpus import synthesize, write_wav  # noqa: E402
+from bench.corpus import synthesize, utterance_wav, write_wav  # noqa: E402
 from bench.search import System, percentile  # noqa: E402
 
 QUESTIONS = [
@@ -76,18 +74,6 @@ def speech(voice: str, lines: list[str], seconds: float | None = None) -> np.nda
     if seconds is None:
         return one
     return np.tile(one, int(np.ceil(seconds * 16_000 / len(one))))[: int(seconds * 16_000)]
-
-
-def chunk_bytes(text: str, seconds: float = 2.0) -> bytes:
-    audio = synthesize("flite:slt", text)[: int(seconds * 16_000)]
-    audio = np.pad(audio, (0, int(seconds * 16_000) - len(audio)))
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as handle:
-        handle.setnchannels(1)
-        handle.setsampwidth(2)
-        handle.setframerate(16_000)
-        handle.writeframes((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
-    return buffer.getvalue()
 
 
 class Api:
@@ -193,7 +179,7 @@ def live_latencies(api: Api, count: int, pace: float, label: str) -> list[float]
     stream = api("POST", "/streams", json={"title": f"bench {label}"})
     listener = LiveListener(api, stream["stream_id"])
     time.sleep(0.5)
-    audio = [chunk_bytes(p) for p in LIVE_PHRASES]
+    audio = [utterance_wav("flite:slt", p, 2.0) for p in LIVE_PHRASES]
     posted: dict[int, float] = {}
     for seq in range(count):
         next_at = time.perf_counter() + pace

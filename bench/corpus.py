@@ -6,12 +6,14 @@ so who spoke when (RTTM) and what was said are known exactly.
 
 from __future__ import annotations
 
+import io
 import random
 import subprocess
 import tempfile
 import wave
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -77,12 +79,23 @@ def synthesize(voice: str, text: str) -> np.ndarray:
     return audio[loud[0] : loud[-1] + 1] if len(loud) else audio
 
 
-def write_wav(audio: np.ndarray, path: Path) -> None:
-    with wave.open(str(path), "wb") as handle:
+def write_wav(audio: np.ndarray, target: Path | BinaryIO) -> None:
+    """16-bit mono WAV to a path or an open binary file."""
+    with wave.open(target if hasattr(target, "write") else str(target), "wb") as handle:
         handle.setnchannels(1)
         handle.setsampwidth(2)
         handle.setframerate(SAMPLE_RATE)
         handle.writeframes((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
+
+
+def utterance_wav(voice: str, text: str, seconds: float) -> bytes:
+    """`text` spoken and cut or padded with silence to exactly `seconds`, as WAV bytes: a live-stream
+    chunk."""
+    samples = int(seconds * SAMPLE_RATE)
+    audio = synthesize(voice, text)[:samples]
+    buffer = io.BytesIO()
+    write_wav(np.pad(audio, (0, samples - len(audio))), buffer)
+    return buffer.getvalue()
 
 
 def conversation(

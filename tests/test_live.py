@@ -4,16 +4,13 @@ recording that goes through the whole pipeline and is found by search."""
 
 from __future__ import annotations
 
-import io
 import time
-import wave
 
-import numpy as np
 import pytest
 import requests
 
 from app.client import parse_sse
-from bench.corpus import synthesize
+from bench.corpus import utterance_wav
 from tests.conftest import _make_user
 from tests.helpers import wait_for_job
 
@@ -24,17 +21,8 @@ PHRASES = [
 ]
 
 
-def chunk_wav(text: str, seconds: float = 2.0, voice: str = "flite:slt") -> bytes:
-    """`text` spoken and padded with silence to exactly `seconds`."""
-    audio = synthesize(voice, text)[: int(seconds * 16_000)]
-    audio = np.pad(audio, (0, int(seconds * 16_000) - len(audio)))
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as handle:
-        handle.setnchannels(1)
-        handle.setsampwidth(2)
-        handle.setframerate(16_000)
-        handle.writeframes((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
-    return buffer.getvalue()
+def chunk_wav(text: str, seconds: float = 2.0) -> bytes:
+    return utterance_wav("flite:slt", text, seconds)
 
 
 def post_chunk(url: str, user: dict, stream_id: str, seq, audio: bytes, name: str = "chunk.wav"):
