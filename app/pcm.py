@@ -35,6 +35,11 @@ def decode_to_pcm16(source: Path, target: Path) -> float:
     return written / BYTES_PER_SAMPLE / SAMPLE_RATE
 
 
+def pcm16_to_float32(raw: bytes) -> np.ndarray:
+    """Little-endian int16 samples as float32 in [-1, 1], the form ASR engines take."""
+    return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
+
+
 def read_pcm16(path: Path, start_s: float = 0.0, end_s: float | None = None) -> np.ndarray:
     """A time range of a PCM file as float32 in [-1, 1], the form ASR engines take."""
     offset = int(start_s * SAMPLE_RATE) * BYTES_PER_SAMPLE

@@ -12,8 +12,10 @@ import re
 from collections.abc import Callable, Iterator
 
 import redis
+from flask import Response, current_app, request, stream_with_context
 
 from app import events
+from app import extensions as ext
 
 _STREAM_ID = re.compile(r"^\d+-\d+$")
 
@@ -52,3 +54,24 @@ def relay(
             after = event_id
             if event in terminal:
                 return
+
+
+def event_stream(
+    key: str,
+    final_state: Callable[[], dict | None],
+    terminal: tuple[str, ...] = events.TERMINAL_EVENTS,
+) -> Response:
+    """The HTTP response relaying the stream `key`, resumed after the request's Last-Event-ID (header, or
+    `last_event_id` in the query for clients that cannot set headers)."""
+    after = valid_resume_id(request.headers.get("Last-Event-ID") or request.args.get("last_event_id"))
+    app = current_app._get_current_object()
+
+    def final_in_context() -> dict | None:
+        with app.app_context():
+            return final_state()
+
+    stream = relay(
+        ext.redis_client(), key, after, ext.config().SSE_HEARTBEAT_SECONDS, final_in_context, terminal
+    )
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return Response(stream_with_context(stream), mimetype="text/event-stream", headers=headers)

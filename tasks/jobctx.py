@@ -12,8 +12,8 @@ from flask import current_app
 from app import events
 from app.blobs import BlobStore
 from app.config import Config
+from app.pcm import BYTES_PER_SAMPLE, SAMPLE_RATE, pcm16_to_float32
 from app.store import Store, jobs
-from workers.audio import BYTES_PER_SAMPLE, SAMPLE_RATE
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class JobContext:
         first = int(start_s * SAMPLE_RATE) * BYTES_PER_SAMPLE
         last = int(end_s * SAMPLE_RATE) * BYTES_PER_SAMPLE
         raw = self.blobs.read_range(pcm_blob_id, first, last)
-        return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
+        return pcm16_to_float32(raw)
 
     @property
     def finished(self) -> bool:

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 from celery import shared_task
 from flask import current_app
 
 import celeryconfig
 from app import events
 from app.blobs import BlobError
+from app.pcm import pcm16_to_float32
 from app.store import live
-from workers.asr import asr_engine
-from workers.pool import model_pool
+from workers.asr import configured_asr_engine
 
 
 @shared_task(name=celeryconfig.LIVE_CHUNK_TASK, ignore_result=True)
@@ -39,14 +38,8 @@ def transcribe_live_chunk(stream_id: str, seq: int) -> None:
             )
         except BlobError:
             return  # closed while this chunk waited: the recording has its audio
-        audio = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
-        engine = asr_engine(
-            model_pool(config.MODEL_BUDGET_BYTES),
-            config.ASR_MODEL,
-            config.ASR_DEVICE,
-            config.ASR_COMPUTE_TYPE,
-            config.WORKER_THREADS,
-        )
+        audio = pcm16_to_float32(raw)
+        engine = configured_asr_engine(config)
         segments = engine.transcribe_batch([audio], stream["language"])[0]
         text = " ".join(s.text.strip() for s in segments if s.text.strip())
         with store.tx() as tx:

@@ -15,8 +15,7 @@ import celeryconfig
 from app.store import chunks, jobs, recordings
 from tasks.diarization import diarize, enroll
 from tasks.jobctx import JobCancelled, JobContext
-from workers.asr import AsrEngine, asr_engine
-from workers.pool import model_pool
+from workers.asr import AsrEngine, configured_asr_engine
 
 # Job progress: 5% once audio is planned, up to 90% as chunks finish, the rest for the later stages.
 ASR_START, ASR_END = 0.05, 0.90
@@ -54,13 +53,7 @@ def transcribe_chunks(self, job_id: str, indices: list[int]) -> None:
             raise LookupError(f"chunks {indices} are not all in the plan")
         todo = [chunk for chunk in planned if not chunk["done"]]
         if todo:
-            engine = asr_engine(
-                model_pool(config.MODEL_BUDGET_BYTES),
-                config.ASR_MODEL,
-                config.ASR_DEVICE,
-                config.ASR_COMPUTE_TYPE,
-                config.WORKER_THREADS,
-            )
+            engine = configured_asr_engine(config)
             audios = [ctx.read_audio(recording["pcm_blob_id"], c["start_s"], c["end_s"]) for c in todo]
             language = recording["language"] or detect_language_once(ctx, engine, recording["id"], audios[0])
             results = engine.transcribe_batch(audios, language)

@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from workers.pool import ModelPool, model_size_bytes
+from workers.pool import ModelPool, model_pool, model_size_bytes
 
 
 @dataclass
@@ -211,4 +211,15 @@ def asr_engine(pool: ModelPool, model: str, device: str, compute_type: str, thre
         f"asr:{model_dir}",
         model_size_bytes(model_dir),
         lambda: FasterWhisperEngine(model_dir, name, device, compute_type, threads),
+    )
+
+
+def configured_asr_engine(config) -> AsrEngine:
+    """The engine the configuration names, in this process's pool: what batch and live chunks both use."""
+    return asr_engine(
+        model_pool(config.MODEL_BUDGET_BYTES),
+        config.ASR_MODEL,
+        config.ASR_DEVICE,
+        config.ASR_COMPUTE_TYPE,
+        config.WORKER_THREADS,
     )

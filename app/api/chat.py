@@ -3,7 +3,7 @@ stored answers and conversations."""
 
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify, request, stream_with_context
+from flask import jsonify
 from flask_login import current_user
 
 import celeryconfig
@@ -14,7 +14,7 @@ from app.api.auth_views import json_body
 from app.auth import login_required_api
 from app.chat_requests import parse_chat
 from app.errors import ApiError
-from app.sse import relay, valid_resume_id
+from app.sse import event_stream
 from app.store import chats
 
 CHAT_TERMINAL_EVENTS = ("done", "failed")
@@ -73,25 +73,14 @@ def chat_events(chat_id: str):
     """`token` events (one piece of text each), after `started` and `memory`; ends with `done` (answer,
     citations, usage, timings) or `failed`. Resumable with Last-Event-ID."""
     owned_chat(chat_id)
-    after = valid_resume_id(request.headers.get("Last-Event-ID") or request.args.get("last_event_id"))
-    app = current_app._get_current_object()
-    client, store = ext.redis_client(), ext.store()
+    store = ext.store()
 
     def final_state() -> dict | None:
-        with app.app_context(), store.tx(readonly=True) as tx:
+        with store.tx(readonly=True) as tx:
             row = chats.get_chat(tx, chat_id)
         return chats.public_chat(row) if row and row["state"] in chats.TERMINAL else None
 
-    stream = relay(
-        client,
-        events.chat_stream_key(chat_id),
-        after,
-        ext.config().SSE_HEARTBEAT_SECONDS,
-        final_state,
-        terminal=CHAT_TERMINAL_EVENTS,
-    )
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return Response(stream_with_context(stream), mimetype="text/event-stream", headers=headers)
+    return event_stream(events.chat_stream_key(chat_id), final_state, CHAT_TERMINAL_EVENTS)
 
 
 @api.get("/conversations")

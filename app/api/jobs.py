@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify, request, stream_with_context
+from flask import jsonify, request
 from flask_login import current_user
 
 from app import events
@@ -10,7 +10,7 @@ from app import extensions as ext
 from app.api import api
 from app.auth import login_required_api
 from app.errors import ApiError
-from app.sse import relay, valid_resume_id
+from app.sse import event_stream
 from app.store import jobs
 
 
@@ -47,18 +47,14 @@ def get_job(job_id: str):
 @login_required_api
 def job_events(job_id: str):
     owned_job(job_id)
-    after = valid_resume_id(request.headers.get("Last-Event-ID") or request.args.get("last_event_id"))
-    app = current_app._get_current_object()
-    client, store = ext.redis_client(), ext.store()
+    store = ext.store()
 
     def final_state() -> dict | None:
-        with app.app_context(), store.tx() as tx:
+        with store.tx() as tx:
             row = jobs.get_job(tx, job_id)
         return jobs.public_job(row) if row and row["state"] in jobs.TERMINAL else None
 
-    stream = relay(client, events.stream_key(job_id), after, ext.config().SSE_HEARTBEAT_SECONDS, final_state)
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return Response(stream_with_context(stream), mimetype="text/event-stream", headers=headers)
+    return event_stream(events.stream_key(job_id), final_state)
 
 
 @api.delete("/jobs/<job_id>")

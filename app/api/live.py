@@ -14,7 +14,7 @@ import wave
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Response, current_app, jsonify, request, stream_with_context
+from flask import jsonify, request
 from flask_login import current_user
 
 import celeryconfig
@@ -25,7 +25,7 @@ from app.audio_probe import AudioRejected, probe
 from app.auth import login_required_api
 from app.errors import ApiError
 from app.pcm import SAMPLE_RATE, decode_to_pcm16
-from app.sse import relay, valid_resume_id
+from app.sse import event_stream
 from app.store import jobs, live, recordings
 from app.uploads import REJECTION_STATUS, TITLE_MAX, save_upload
 
@@ -150,25 +150,14 @@ def stream_events(stream_id: str):
     """`partial` events (seq, text, offset), one per transcribed chunk, then `closed`."""
     with ext.store().tx(readonly=True) as tx:
         owned_stream(tx, stream_id)
-    after = valid_resume_id(request.headers.get("Last-Event-ID") or request.args.get("last_event_id"))
-    app = current_app._get_current_object()
     store = ext.store()
 
     def final_state() -> dict | None:
-        with app.app_context(), store.tx(readonly=True) as tx:
+        with store.tx(readonly=True) as tx:
             row = live.get_stream(tx, stream_id)
         return {**live.public_stream(row), "state": "closed"} if row and row["state"] == "closed" else None
 
-    stream = relay(
-        ext.redis_client(),
-        events.live_stream_key(stream_id),
-        after,
-        ext.config().SSE_HEARTBEAT_SECONDS,
-        final_state,
-        terminal=LIVE_TERMINAL_EVENTS,
-    )
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return Response(stream_with_context(stream), mimetype="text/event-stream", headers=headers)
+    return event_stream(events.live_stream_key(stream_id), final_state, LIVE_TERMINAL_EVENTS)
 
 
 def _assemble(chunk_rows: list[dict], target: Path) -> str:
