@@ -13,6 +13,14 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests.helpers import SPOKEN, word_error_rate
 
 
+def log_in(driver, wait: WebDriverWait, user: dict, ready_id: str) -> None:
+    """Fill in the login form the driver is on, then wait for the page it leads to (by an element id)."""
+    driver.find_element(By.NAME, "username").send_keys(user["username"])
+    driver.find_element(By.NAME, "password").send_keys(user["password"])
+    driver.find_element(By.CSS_SELECTOR, "#login-form button").click()
+    wait.until(ec.presence_of_element_located((By.ID, ready_id)))
+
+
 @pytest.fixture()
 def browser(chromium_paths, tmp_path):
     chromium, driver_path = chromium_paths
@@ -40,10 +48,7 @@ def test_upload_page_shows_progress_then_transcript(browser, live_server, bob, s
     wait = WebDriverWait(browser, 120)
     browser.get(f"{live_server}/")
     assert "/login" in browser.current_url
-    browser.find_element(By.NAME, "username").send_keys(bob["username"])
-    browser.find_element(By.NAME, "password").send_keys(bob["password"])
-    browser.find_element(By.CSS_SELECTOR, "#login-form button").click()
-    wait.until(ec.presence_of_element_located((By.ID, "upload-form")))
+    log_in(browser, wait, bob, "upload-form")
 
     browser.find_element(By.ID, "audio").send_keys(str(speech_wav))
     browser.find_element(By.ID, "title").send_keys("Browser upload")
@@ -106,10 +111,7 @@ def test_transcript_page_plays_from_a_segment_and_takes_corrections(browser, liv
     )
 
     browser.get(f"{live_server}/login")
-    browser.find_element(By.NAME, "username").send_keys(bob["username"])
-    browser.find_element(By.NAME, "password").send_keys(bob["password"])
-    browser.find_element(By.CSS_SELECTOR, "#login-form button").click()
-    wait.until(ec.presence_of_element_located((By.ID, "upload-form")))
+    log_in(browser, wait, bob, "upload-form")
     browser.get(f"{live_server}/recordings/{accepted['recording_id']}")
     rows = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#transcript .segment"))
     speakers = {r.find_element(By.CSS_SELECTOR, ".speaker").get_attribute("value") for r in rows}

@@ -300,6 +300,7 @@ def test_the_chat_page_streams_and_links_to_the_moment(live_server, memory, chro
     from selenium.webdriver.support.ui import WebDriverWait
 
     from tests.test_browser import browser as make_browser
+    from tests.test_browser import log_in
 
     user, recordings = memory
     driver_gen = make_browser.__wrapped__(chromium_paths, tmp_path)
@@ -307,10 +308,7 @@ def test_the_chat_page_streams_and_links_to_the_moment(live_server, memory, chro
     try:
         wait = WebDriverWait(driver, 240)
         driver.get(f"{live_server}/chat")
-        driver.find_element(By.NAME, "username").send_keys(user["username"])
-        driver.find_element(By.NAME, "password").send_keys(user["password"])
-        driver.find_element(By.CSS_SELECTOR, "#login-form button").click()
-        wait.until(ec.presence_of_element_located((By.ID, "chat-form")))
+        log_in(driver, wait, user, "chat-form")
         driver.find_element(By.ID, "chat-input").send_keys("When is the quarterly budget report due?")
         driver.find_element(By.ID, "chat-send").click()
         turn = wait.until(

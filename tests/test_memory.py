@@ -361,6 +361,7 @@ def test_search_page_opens_the_transcript_at_the_moment(memory, live_server, chr
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
     from tests.test_browser import browser as make_browser
+    from tests.test_browser import log_in
 
     user, recordings = memory
     driver_gen = make_browser.__wrapped__(chromium_paths, tmp_path)
@@ -368,10 +369,7 @@ def test_search_page_opens_the_transcript_at_the_moment(memory, live_server, chr
     try:
         wait = WebDriverWait(driver, 60)
         driver.get(f"{live_server}/search")
-        driver.find_element(By.NAME, "username").send_keys(user["username"])
-        driver.find_element(By.NAME, "password").send_keys(user["password"])
-        driver.find_element(By.CSS_SELECTOR, "#login-form button").click()
-        wait.until(ec.presence_of_element_located((By.ID, "search-form")))
+        log_in(driver, wait, user, "search-form")
         driver.find_element(By.ID, "search-query").send_keys("the report for the finance team")
         driver.find_element(By.ID, "search-button").click()
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#search-results li"))
