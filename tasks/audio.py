@@ -3,6 +3,7 @@ send one ASR task per chunk."""
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
@@ -11,8 +12,20 @@ from celery import shared_task
 import celeryconfig
 from app.store import chunks, recordings
 from tasks.jobctx import JobCancelled, JobContext
-from workers.audio import decode_to_pcm16
-from workers.vad import plan_chunks, speech_regions
+from workers import quality
+from workers.audio import decode_to_pcm16, read_pcm16
+from workers.vad import WINDOW_SECONDS, plan_chunks, speech_regions
+
+
+def measure_quality(pcm: Path, duration: float, speech: list[tuple[float, float]]) -> dict:
+    """The recording's audio quality, read window by window like the VAD."""
+    meter = quality.QualityMeter()
+    start = 0.0
+    while start < duration:
+        end = min(start + WINDOW_SECONDS, duration)
+        meter.add(read_pcm16(pcm, start, end), start, speech)
+        start = end
+    return meter.result()
 
 
 @shared_task(name="tasks.audio.prepare_recording", bind=True)
@@ -33,13 +46,23 @@ def prepare_recording(self, job_id: str) -> None:
                 duration = decode_to_pcm16(original, pcm)
                 original.unlink()
                 ctx.progress("audio", 0.03, f"decoded {duration:.1f} s of audio; finding speech")
-                plan = plan_chunks(speech_regions(pcm))
+                regions = speech_regions(pcm)
+                plan = plan_chunks(regions)
+                audio_quality = measure_quality(pcm, duration, regions)
                 pcm_blob = ctx.blobs.put_file(pcm)
             with ctx.store.tx() as tx:
-                chunks.save_plan(tx, recording["id"], plan)
-                recordings.update_recording(tx, recording["id"], pcm_blob_id=pcm_blob, status="transcribing")
+                chunks.save_plan(tx, recording["id"], plan, regions)
+                recordings.update_recording(
+                    tx,
+                    recording["id"],
+                    pcm_blob_id=pcm_blob,
+                    status="transcribing",
+                    audio_quality=json.dumps(audio_quality),
+                )
                 planned = chunks.list_chunks(tx, recording["id"])
-            speech = sum(end - start for start, end in plan)
+            for warning in quality.warnings(audio_quality):
+                ctx.warn(warning)
+            speech = sum(end - start for start, end in regions)
             message = f"{len(plan)} chunks, {speech:.0f} s of speech in {duration:.0f} s"
         else:
             message = f"{len(planned)} chunks already planned"

@@ -11,6 +11,7 @@ import numpy as np
 
 from app.store import chunks, recordings, voices
 from tasks.jobctx import JobContext
+from workers import naming
 from workers.audio import SAMPLE_RATE, decode_to_pcm16, read_pcm16
 from workers.diarize import SegmentVoice, cluster_voices, nearest, split_by_speaker
 from workers.pool import model_pool
@@ -87,10 +88,17 @@ def diarize(ctx: JobContext, recording: dict) -> None:
         tx.lock("recordings", recording["id"])
         voices.forget_recording(tx, recording["id"])
         known = voices.profiles(tx, recording["user_id"], embedder.name)
+        matched = naming.assign(
+            centroids,
+            np.stack([vector for _voice, vector in known]) if known else np.zeros((0, centroids.shape[1])),
+            [voice["name"] is not None for voice, _vector in known],
+            naming.calibration_for(embedder.name),
+        )
         voice_ids = []
-        for centroid, seconds in zip(centroids, cluster_seconds, strict=True):
-            voice, _score = voices.match(known, centroid)
-            if voice is None:
+        for centroid, seconds, match in zip(centroids, cluster_seconds, matched, strict=True):
+            if match is not None:
+                voice = known[match][0]
+            else:
                 voice = voices.create_voice(tx, recording["user_id"], None)
             # Kept for every voice: unnamed identities learn from it, and a user who names this speaker
             # can confirm it into a profile. Named profiles match only on samples and confirmations.
@@ -122,6 +130,7 @@ def diarize(ctx: JobContext, recording: dict) -> None:
                             "text": piece.text if len(pieces) > 1 else row["text"],
                             "words": piece.words,
                             "voice_id": voice_ids[piece.label],
+                            "audio_quality": row["audio_quality"],
                         }
                     )
             recordings.rewrite_chunk(tx, recording["id"], idx, new_rows)

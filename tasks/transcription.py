@@ -7,6 +7,7 @@ loses at most one batch. A chunk's rows are replaced as a whole, so a batch that
 
 from __future__ import annotations
 
+import json
 import logging
 
 from celery import shared_task
@@ -15,11 +16,27 @@ import celeryconfig
 from app.store import chunks, jobs, recordings
 from tasks.diarization import diarize, enroll
 from tasks.jobctx import JobCancelled, JobContext
-from workers.asr import AsrEngine, configured_asr_engine
+from workers.asr import SAMPLE_RATE, AsrEngine, Segment, configured_asr_engine
+from workers.quality import SILENCE_DB, segment_quality
+from workers.recover import complete_chunk
 
 # Job progress: 5% once audio is planned, up to 90% as chunks finish, the rest for the later stages.
 ASR_START, ASR_END = 0.05, 0.90
 log = logging.getLogger(__name__)
+# Below this share of the VAD's speech covered by words, the job carries a warning.
+COVERAGE_WARNING = 0.97
+# A recording's status once processing found nothing anybody said in it (silence, music, noise).
+NO_SPEECH = "no_speech"
+
+
+def _noise_floor(recording: dict) -> float:
+    quality = json.loads(recording["audio_quality"] or "{}")
+    return quality.get("noise_level_dbfs", SILENCE_DB)
+
+
+def _cut(audio, segment: Segment):
+    """A segment's audio inside its chunk's (times relative to the chunk)."""
+    return audio[int(max(0.0, segment.start) * SAMPLE_RATE) : int(segment.end * SAMPLE_RATE)]
 
 
 def detect_language_once(ctx: JobContext, engine: AsrEngine, recording_id: str, audio) -> str | None:
@@ -52,16 +69,42 @@ def transcribe_chunks(self, job_id: str, indices: list[int]) -> None:
         if any(chunk is None for chunk in planned):
             raise LookupError(f"chunks {indices} are not all in the plan")
         todo = [chunk for chunk in planned if not chunk["done"]]
+        audios, completed = [], []
         if todo:
             engine = configured_asr_engine(config)
             audios = [ctx.read_audio(recording["pcm_blob_id"], c["start_s"], c["end_s"]) for c in todo]
             language = recording["language"] or detect_language_once(ctx, engine, recording["id"], audios[0])
-            results = engine.transcribe_batch(audios, language)
+            batched = engine.transcribe_batch(audios, language)
+            for chunk, audio, segments in zip(todo, audios, batched, strict=True):
+                ctx.checkpoint()
+                speech = [(a - chunk["start_s"], b - chunk["start_s"]) for a, b in chunks.chunk_speech(chunk)]
+                completed.append(complete_chunk(engine, audio, speech, segments, language))
             ctx.checkpoint()
+        noise_floor = _noise_floor(recording)
         with ctx.store.tx() as tx:
-            for chunk, segments in zip(todo, results if todo else [], strict=True):
-                rows = [segment.shifted(chunk["start_s"]).as_row() for segment in segments]
+            for chunk, audio, outcome in zip(todo, audios, completed, strict=True):
+                rows = [
+                    {
+                        **segment.shifted(chunk["start_s"]).as_row(),
+                        "audio_quality": segment_quality(_cut(audio, segment), noise_floor),
+                    }
+                    for segment in outcome.segments
+                ]
                 recordings.replace_chunk_segments(tx, recording["id"], chunk["idx"], rows)
+                chunks.set_coverage(
+                    tx, recording["id"], chunk["idx"], outcome.speech_seconds, outcome.covered_seconds
+                )
+                if outcome.sequential_redecode or outcome.clips_decoded:
+                    log.info(
+                        "chunk %s of %s decoded again (sequential: %s, clips: %s): "
+                        "%.1f of %.1f s of speech covered",
+                        chunk["idx"],
+                        recording["id"],
+                        outcome.sequential_redecode,
+                        outcome.clips_decoded,
+                        outcome.covered_seconds,
+                        outcome.speech_seconds,
+                    )
             for idx in indices:
                 finished, total = chunks.mark_done(tx, recording["id"], idx)
             if todo and finished == total:
@@ -89,8 +132,20 @@ def finish_transcription(self, job_id: str) -> None:
     with ctx.store.tx() as tx:
         claimed = jobs.advance_stage(tx, job_id, "transcription", "diarization")
         if claimed:
-            recordings.update_recording(tx, ctx.job["recording_id"], status="transcribed")
+            speech, covered = chunks.coverage_totals(tx, ctx.job["recording_id"])
+            recordings.update_recording(
+                tx,
+                ctx.job["recording_id"],
+                status="transcribed",
+                speech_seconds=round(speech, 3),
+                covered_seconds=round(covered, 3),
+            )
     if claimed:
+        if speech > 0 and covered / speech < COVERAGE_WARNING:
+            ctx.warn(
+                f"speech coverage {covered / speech:.1%}: {speech - covered:.1f} s of the "
+                f"{speech:.1f} s of speech found have no words; some speech may be missing"
+            )
         ctx.progress("diarization", ASR_END, "transcript complete; telling speakers apart")
         self.app.send_task(celeryconfig.DIARIZE_TASK, args=[job_id], priority=celeryconfig.PRIORITY_BATCH)
 
@@ -126,6 +181,8 @@ def diarize_recording(self, job_id: str) -> None:
             "n"
         ]
     if not has_speech:
+        with ctx.store.tx() as tx:
+            recordings.update_recording(tx, recording["id"], status=NO_SPEECH)
         ctx.done(warning="no speech was found in this recording")
         return
     try:

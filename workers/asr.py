@@ -31,11 +31,15 @@ class Segment:
     text: str
     words: list[Word] = field(default_factory=list)
     avg_logprob: float | None = None
+    # Whisper's probability that the window holds no speech (None for engines that do not say).
+    no_speech_prob: float | None = None
 
     def shifted(self, offset: float) -> Segment:
         """The segment moved by `offset` seconds: chunk-relative times become recording times."""
         words = [Word(w.start + offset, w.end + offset, w.word, w.probability) for w in self.words]
-        return Segment(self.start + offset, self.end + offset, self.text, words, self.avg_logprob)
+        return Segment(
+            self.start + offset, self.end + offset, self.text, words, self.avg_logprob, self.no_speech_prob
+        )
 
     def as_row(self) -> dict:
         return {
@@ -79,6 +83,7 @@ def split_sentences(segment: Segment) -> list[Segment]:
             " ".join(w.word for w in words),
             words,
             segment.avg_logprob,
+            segment.no_speech_prob,
         )
         for n, words in enumerate(pieces)
     ]
@@ -160,7 +165,8 @@ class FasterWhisperEngine:
             middle = (seg.start + seg.end) / 2
             n = max([0] + [i for i, offset in enumerate(offsets) if offset <= middle])
             words = [Word(w.start, w.end, w.word.strip(), w.probability) for w in seg.words or []]
-            segment = Segment(seg.start, seg.end, text, words, seg.avg_logprob).shifted(-offsets[n])
+            segment = Segment(seg.start, seg.end, text, words, seg.avg_logprob, seg.no_speech_prob)
+            segment = segment.shifted(-offsets[n])
             results[n].extend(split_sentences(segment))
         return results
 
@@ -180,7 +186,7 @@ class FasterWhisperEngine:
             if not text:
                 continue
             words = [Word(w.start, w.end, w.word.strip(), w.probability) for w in seg.words or []]
-            yield Segment(seg.start, seg.end, text, words, seg.avg_logprob)
+            yield Segment(seg.start, seg.end, text, words, seg.avg_logprob, seg.no_speech_prob)
 
 
 def _cuda_available() -> bool:

@@ -40,12 +40,35 @@ def public_recording(row: dict, segments: list[dict] | None = None, job: dict | 
         "summary_state": row["summary_state"],
         "summary": row["summary"],
         "action_items": json.loads(row["action_items"]) if row["action_items"] else [],
+        "speech_coverage": speech_coverage(row),
+        "audio_quality": json.loads(row["audio_quality"]) if row["audio_quality"] else None,
+        # False once processing found nothing anybody said (silence, music, noise); None until it knows.
+        "speech_found": _speech_found(row),
     }
     if job is not None:
         body["job"] = jobs.public_job(job)
     if segments is not None:
         body["segments"] = segments
     return body
+
+
+def speech_coverage(row: dict) -> dict | None:
+    """Seconds of speech the VAD heard, seconds of it that words account for, and their ratio; None until
+    transcription has finished."""
+    if row["speech_seconds"] is None:
+        return None
+    speech, covered = row["speech_seconds"], row["covered_seconds"] or 0.0
+    return {
+        "speech_seconds": round(speech, 2),
+        "covered_seconds": round(covered, 2),
+        "ratio": round(covered / speech, 4) if speech > 0 else None,
+    }
+
+
+def _speech_found(row: dict) -> bool | None:
+    if row["status"] == "no_speech":
+        return False
+    return True if row["speech_seconds"] is not None and row["speech_seconds"] > 0 else None
 
 
 def owned_recording(tx, recording_id: str) -> dict:

@@ -263,4 +263,23 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        6,
+        "fidelity: speech coverage per chunk and recording, audio quality per recording and segment",
+        [
+            # The VAD's speech inside each chunk (JSON [[start, end], ...], recording seconds), and how much
+            # of it the chunk's words account for once every hole was decoded again.
+            "ALTER TABLE chunks ADD COLUMN speech TEXT",
+            "ALTER TABLE chunks ADD COLUMN speech_s DOUBLE PRECISION",
+            "ALTER TABLE chunks ADD COLUMN covered_s DOUBLE PRECISION",
+            "ALTER TABLE recordings ADD COLUMN speech_seconds DOUBLE PRECISION",
+            "ALTER TABLE recordings ADD COLUMN covered_seconds DOUBLE PRECISION",
+            # JSON: level, peak, clipping, SNR, speech ratio (see workers/quality.py).
+            "ALTER TABLE recordings ADD COLUMN audio_quality TEXT",
+            "ALTER TABLE segments ADD COLUMN audio_quality TEXT",
+        ],
+    )
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -13,7 +13,7 @@ from app.store.db import Tx
 RECORDING_COLUMNS = (
     "id, user_id, title, original_filename, content_sha256, size_bytes, duration_seconds, audio_format, "
     "blob_id, pcm_blob_id, language, options, status, asr_model, diarized, recorded_at, created_at, "
-    "summary, action_items, summary_state, summary_model"
+    "summary, action_items, summary_state, summary_model, speech_seconds, covered_seconds, audio_quality"
 )
 
 
@@ -63,6 +63,7 @@ def update_recording(tx: Tx, recording_id: str, **fields: Any) -> None:
     allowed = {
         "status", "asr_model", "pcm_blob_id", "diarized",
         "summary", "action_items", "summary_state", "summary_model",
+        "speech_seconds", "covered_seconds", "audio_quality",
     }  # fmt: skip
     if not fields or set(fields) - allowed:
         raise ValueError(f"cannot update {sorted(set(fields) - allowed)}")
@@ -77,7 +78,7 @@ def replace_chunk_segments(
     tx.execute("DELETE FROM segments WHERE recording_id = ? AND chunk_index = ?", (recording_id, chunk_index))
     tx.executemany(
         "INSERT INTO segments (id, recording_id, chunk_index, seq, start_s, end_s, text, words, "
-        "avg_logprob) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "avg_logprob, audio_quality) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 uuid.uuid4().hex,
@@ -89,6 +90,7 @@ def replace_chunk_segments(
                 seg["text"],
                 json.dumps(seg.get("words", [])),
                 seg.get("avg_logprob"),
+                json.dumps(seg["audio_quality"]) if seg.get("audio_quality") else None,
             )
             for seq, seg in enumerate(segments)
         ],
@@ -97,7 +99,8 @@ def replace_chunk_segments(
 
 SEGMENT_SELECT = (
     "SELECT s.id, s.chunk_index, s.seq, s.start_s, s.end_s, s.text, s.words, s.voice_id, s.speaker_locked, "
-    "s.text_edited, s.emotion, s.emotion_scores, v.name AS voice_name, v.number AS voice_number "
+    "s.text_edited, s.emotion, s.emotion_scores, s.audio_quality, v.name AS voice_name, "
+    "v.number AS voice_number "
     "FROM segments s "
     "LEFT JOIN voices v ON v.id = s.voice_id"
 )
@@ -116,6 +119,7 @@ def public_segment(row: dict[str, Any]) -> dict[str, Any]:
         "edited": bool(row["text_edited"] or row["speaker_locked"]),
         "emotion": row["emotion"],
         "emotion_scores": json.loads(row["emotion_scores"]) if row["emotion_scores"] else None,
+        "audio_quality": json.loads(row["audio_quality"]) if row["audio_quality"] else None,
     }
 
 
@@ -163,10 +167,12 @@ def rewrite_chunk(tx: Tx, recording_id: str, chunk_index: int, rows: list[dict[s
                 (row["text"], row["text"], *values, row["id"]),
             )
         else:
+            # A piece split off a segment carries the quality measured over the whole of it.
+            quality = row.get("audio_quality")
             tx.execute(
                 "INSERT INTO segments (id, recording_id, chunk_index, seq, start_s, end_s, text, words, "
-                "voice_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (uuid.uuid4().hex, recording_id, chunk_index, *values),
+                "voice_id, audio_quality) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (uuid.uuid4().hex, recording_id, chunk_index, *values, quality),
             )
 
 

@@ -17,10 +17,6 @@ import numpy as np
 from app.store.db import Tx
 
 NAME_MAX = 100
-# Cosine similarity from which a cluster of a recording is taken to be a known voice. Chosen on the
-# synthetic voices of bench/transcribe.py: the same voice scored 0.90-0.96 between utterances, different
-# voices at most 0.78 (see the README's benchmark section).
-MATCH_THRESHOLD = 0.83
 
 
 class VoiceError(ValueError):
@@ -131,20 +127,6 @@ def profiles(tx: Tx, user_id: str, model: str) -> list[tuple[dict[str, Any], np.
         mean = np.mean(vectors, axis=0)
         result.append((voice, mean / max(float(np.linalg.norm(mean)), 1e-9)))
     return result
-
-
-def match(
-    known: list[tuple[dict[str, Any], np.ndarray]], vector: np.ndarray
-) -> tuple[dict[str, Any] | None, float]:
-    """The best-matching known voice at or above the threshold, named voices preferred on a near tie."""
-    best, best_score = None, -1.0
-    for voice, mean in known:
-        score = float(mean @ vector) + (0.01 if voice["name"] else 0.0)
-        if score > best_score:
-            best, best_score = voice, score
-    if best is None or best_score < MATCH_THRESHOLD:
-        return None, best_score
-    return best, best_score
 
 
 def forget_recording(tx: Tx, recording_id: str) -> None:

@@ -1,0 +1,145 @@
+"""No speech lost: after a chunk's batched decode, decode again whatever speech no word accounts for.
+
+Steps, for one chunk (times relative to the chunk):
+
+1. The batched pass (one decode of the whole window, no seek loop) is checked against the VAD's speech.
+2. If it left a hole (an uncovered stretch of speech over ~1 s), the chunk is decoded again sequentially,
+   the way bare faster-whisper does it (seek loop, timestamp tokens, temperature fallback), and that result
+   replaces the batched one when it accounts for more of the speech. A batched pass that skipped a turn
+   also tends to align the next turn's words into the gap; the sequential decode gets their times right.
+3. Holes still left are cut out as clips (with a little context) and decoded on their own, first batched,
+   then sequentially for a clip that gave nothing; the words falling inside the hole are merged in time
+   order. This repeats for holes that shrank, until none is left or the decoder truly returns nothing.
+
+What stays uncovered is reported as the chunk's coverage, never hidden.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from workers import coverage
+from workers.asr import SAMPLE_RATE, AsrEngine, Segment, split_sentences
+
+# Context either side of a hole when it is decoded on its own: enough for Whisper to hear the onset.
+CLIP_CONTEXT_SECONDS = 0.5
+MAX_ROUNDS = 3
+# Whisper's own "this is not speech" test (faster-whisper's defaults): both must hold to drop a segment.
+NO_SPEECH_PROBABILITY = 0.6
+LOW_LOG_PROBABILITY = -1.0
+# Text that is only an annotation ("[Music]", "(upbeat music)", "♪♪") or punctuation carries no words.
+_ANNOTATION = re.compile(r"^\s*(\[[^\]]*\]|\([^)]*\)|\*[^*]*\*|[^\w]+)\s*$")
+
+
+@dataclass
+class CompletedChunk:
+    segments: list[Segment]
+    speech_seconds: float
+    covered_seconds: float
+    sequential_redecode: bool = False
+    clips_decoded: int = 0
+
+
+def is_speech(segment: Segment) -> bool:
+    """False for what Whisper emits over music or noise: annotations, bare punctuation, and segments its
+    own no-speech test rejects."""
+    if not segment.text.strip() or _ANNOTATION.match(segment.text):
+        return False
+    return not (
+        segment.no_speech_prob is not None
+        and segment.avg_logprob is not None
+        and segment.no_speech_prob > NO_SPEECH_PROBABILITY
+        and segment.avg_logprob < LOW_LOG_PROBABILITY
+    )
+
+
+def word_times(segments: list[Segment]) -> list[tuple[float, float]]:
+    """Each word's span; a segment without word timings counts as one word."""
+    spans: list[tuple[float, float]] = []
+    for segment in segments:
+        if segment.words:
+            spans.extend((w.start, w.end) for w in segment.words)
+        else:
+            spans.append((segment.start, segment.end))
+    return spans
+
+
+def _sequential(engine: AsrEngine, audio: np.ndarray, language: str | None) -> list[Segment]:
+    segments: list[Segment] = []
+    for segment in engine.transcribe(audio, language):
+        segments.extend(split_sentences(segment))
+    return [s for s in segments if is_speech(s)]
+
+
+def _inside(segments: list[Segment], offset: float, hole: coverage.Span) -> list[Segment]:
+    """The words of a clip's segments (clip starting at `offset`) whose middle falls inside the hole, as
+    segments in recording order."""
+    kept: list[Segment] = []
+    for segment in segments:
+        if not is_speech(segment):
+            continue
+        shifted = segment.shifted(offset)
+        words = [w for w in shifted.words if hole[0] <= (w.start + w.end) / 2 <= hole[1]]
+        if words:
+            text = " ".join(w.word for w in words)
+            kept.append(Segment(words[0].start, words[-1].end, text, words, shifted.avg_logprob))
+        elif not shifted.words and hole[0] <= (shifted.start + shifted.end) / 2 <= hole[1]:
+            kept.append(shifted)
+    return kept
+
+
+def complete_chunk(
+    engine: AsrEngine,
+    audio: np.ndarray,
+    speech: list[coverage.Span],
+    segments: list[Segment],
+    language: str | None,
+) -> CompletedChunk:
+    """The chunk's segments with every hole in the speech decoded again (see the module docstring)."""
+    duration = len(audio) / SAMPLE_RATE
+    speech = coverage.clip_spans(speech, 0.0, duration)
+    result = sorted((s for s in segments if is_speech(s)), key=lambda s: s.start)
+    outcome = CompletedChunk(result, coverage.seconds(speech), 0.0)
+
+    if coverage.holes(speech, word_times(result)):
+        sequential = _sequential(engine, audio, language)
+        if coverage.covered(speech, word_times(sequential)) > coverage.covered(speech, word_times(result)):
+            result = sequential
+            outcome.sequential_redecode = True
+
+    given_up: set[tuple[float, float]] = set()
+    for _round in range(MAX_ROUNDS):
+        gaps = [g for g in coverage.holes(speech, word_times(result)) if _key(g) not in given_up]
+        if not gaps:
+            break
+        bounds = [
+            (max(0.0, a - CLIP_CONTEXT_SECONDS), min(duration, b + CLIP_CONTEXT_SECONDS)) for a, b in gaps
+        ]
+        clips = [audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)] for a, b in bounds]
+        decoded = engine.transcribe_batch(clips, language)
+        outcome.clips_decoded += len(clips)
+        found_any = False
+        for gap, (clip_start, _end), clip, clip_segments in zip(gaps, bounds, clips, decoded, strict=True):
+            found = _inside(clip_segments, clip_start, gap)
+            if not found:
+                found = _inside(_sequential(engine, clip, language), clip_start, gap)
+                outcome.clips_decoded += 1
+            if found:
+                result.extend(found)
+                found_any = True
+            else:
+                given_up.add(_key(gap))
+        result.sort(key=lambda s: s.start)
+        if not found_any:
+            break
+
+    outcome.segments = result
+    outcome.covered_seconds = coverage.covered(speech, word_times(result))
+    return outcome
+
+
+def _key(span: coverage.Span) -> tuple[float, float]:
+    return (round(span[0], 2), round(span[1], 2))
