@@ -4,10 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 NEMO_INSTALLED := $(VENV)/.installed-nemo
-# llama-cpp-python ships no Linux wheel on PyPI: it is built once from source (about 5 minutes on 2 cores,
-# for this CPU) and kept here, outside the clone. For a CUDA build set CMAKE_ARGS="-DGGML_CUDA=on" and
-# another WHEEL_CACHE.
-WHEEL_CACHE ?= $(HOME)/.cache/nemo-wheels
+# llama-cpp-python ships no Linux wheel on PyPI: it is built once from source (about 5 minutes on 2 cores)
+# and kept here, outside the clone. The build is portable x86-64 with AVX2, not -march=native: a native
+# build on a CPU that reports AMX uses AMX tile instructions, and where the hypervisor does not enable AMX
+# (as on these machines) every prompt of more than one token dies with a general protection fault. For a
+# CUDA build set LLAMA_CMAKE_ARGS="-DGGML_CUDA=on" and another WHEEL_CACHE.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+WHEEL_CACHE ?= $(HOME)/.cache/nemo-wheels/avx2
 LLAMA_CPP_VERSION := 0.3.36
 # The suite's PostgreSQL server (each run creates and drops its own database there).
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
@@ -18,7 +21,8 @@ $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	ls $(WHEEL_CACHE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl >/dev/null 2>&1 || \
-		$(BIN)/pip wheel --quiet --no-deps -w $(WHEEL_CACHE) llama-cpp-python==$(LLAMA_CPP_VERSION)
+		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip wheel --quiet --no-deps --no-cache-dir -w $(WHEEL_CACHE) \
+			llama-cpp-python==$(LLAMA_CPP_VERSION)
 	$(BIN)/pip install --quiet --find-links $(WHEEL_CACHE) -e '.[test]'
 	$(BIN)/pip install --quiet --no-deps Resemblyzer==0.1.4
 	touch $@

@@ -43,6 +43,10 @@ def parse_timestamp(text: str, field: str) -> float:
     return moment.timestamp()
 
 
+# mix: one mixture, speakers told apart by voice; speakers: each channel of a call is one side of it.
+CHANNEL_MODES = ("mix", "speakers")
+
+
 def _optional_int(form: dict[str, str], name: str) -> int | None:
     raw = (form.get(name) or "").strip()
     if not raw:
@@ -61,9 +65,13 @@ def parse_options(form: dict[str, str], filename: str) -> dict[str, Any]:
     if language and (len(language) > 8 or not language.replace("-", "").isalpha()):
         raise ApiError(400, "bad_field", "language must be a language code such as 'en'")
     recorded_at = form.get("recorded_at")
+    channels = (form.get("channels") or "mix").strip()
+    if channels not in CHANNEL_MODES:
+        raise ApiError(400, "bad_field", f"channels must be one of {', '.join(CHANNEL_MODES)}")
     return {
         "title": title,
         "language": language,
+        "channels": channels,
         **parse_speaker_counts(form),
         "recorded_at": parse_timestamp(recorded_at, "recorded_at") if recorded_at else None,
     }
@@ -126,7 +134,7 @@ def accept_recording(upload: FileStorage | None, form: dict[str, str], user_id: 
                 blob_id=blob_id,
                 pcm_blob_id=None,
                 language=options["language"],
-                options={k: options[k] for k in ("speakers", "max_speakers")},
+                options={k: options[k] for k in ("speakers", "max_speakers", "channels")},
                 recorded_at=recorded_at or datetime.now(UTC).timestamp(),
             )
             job = jobs.insert_job(tx, user_id, recording["id"], "transcribe", "queued")

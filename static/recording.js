@@ -43,7 +43,35 @@
     if (!seen.size) list.append(el("li", { textContent: "No speakers were told apart in this recording." }));
   }
 
-  function renderTranscript(segments) {
+  // Why a transcript may be poor: how much of the speech has words, and how the audio sounds.
+  function renderFidelity(rec) {
+    const parts = [];
+    const cov = rec.speech_coverage;
+    if (cov && cov.ratio !== null) {
+      parts.push("Speech coverage " + (cov.ratio * 100).toFixed(1) + "% (" + cov.covered_seconds.toFixed(1) +
+        " of " + cov.speech_seconds.toFixed(1) + " s of speech have words)");
+    }
+    const q = rec.audio_quality;
+    if (q && q.speech_level_dbfs !== null) {
+      parts.push("speech at " + q.speech_level_dbfs.toFixed(0) + " dBFS, peak " + q.peak_dbfs.toFixed(0) +
+        " dBFS, SNR " + q.snr_db.toFixed(0) + " dB, clipping " + (q.clipping_ratio * 100).toFixed(2) +
+        "%, speech " + Math.round(q.speech_ratio * 100) + "% of the audio");
+    }
+    $("recording-fidelity").textContent = parts.join(" · ");
+  }
+
+  // A short flag on a line whose audio was quiet, noisy or clipped: its words deserve less trust.
+  function qualityFlag(q) {
+    if (!q || q.speech_level_dbfs === null) return "";
+    const flags = [];
+    if (q.speech_level_dbfs < -35) flags.push("quiet");
+    if (q.snr_db !== null && q.snr_db < 15) flags.push("noisy");
+    if (q.clipping_ratio > 0.001) flags.push("clipped");
+    return flags.join(", ");
+  }
+
+  function renderTranscript(rec) {
+    const segments = rec.segments;
     const container = $("transcript");
     container.replaceChildren();
     const names = new Set();
@@ -73,13 +101,19 @@
       speaker.addEventListener("change", () => { if (speaker.value.trim()) save({ speaker: speaker.value }); });
       const emotion = el("span", { className: "emotion", textContent: seg.emotion || "",
         title: seg.emotion_scores ? Object.entries(seg.emotion_scores).map(([k, v]) => k + " " + v).join(", ") : "" });
-      const row = el("div", { className: "segment" + (seg.edited ? " edited" : "") }, time, speaker, text, emotion, status);
+      const q = seg.audio_quality;
+      const flag = el("span", { className: "quality", textContent: qualityFlag(q),
+        title: q && q.speech_level_dbfs !== null ? "level " + q.speech_level_dbfs + " dBFS, SNR " + q.snr_db + " dB" : "" });
+      const row = el("div", { className: "segment" + (seg.edited ? " edited" : "") }, time, speaker, text, emotion, flag, status);
       row.dataset.segmentId = seg.id;
       row.dataset.start = seg.start;
       container.append(row);
     }
     $("speaker-names").replaceChildren(...[...names].map((n) => el("option", { value: n })));
-    if (!segments.length) container.textContent = "No speech was found in this recording.";
+    if (!segments.length) {
+      container.textContent = rec.speech_found === false ? "No speech was found in this recording." :
+        "The transcript appears here once the recording is processed.";
+    }
   }
 
   // A search result links here with ?segment=<id>&t=<seconds>: show that moment and cue the audio there.
@@ -127,7 +161,8 @@
       $("recording-meta").textContent = new Date(rec.recorded_at * 1000).toLocaleString() + " · " +
         Nemo.clock(rec.duration) + " · " + rec.status + (rec.job && rec.job.warning ? " · " + rec.job.warning : "");
       renderSpeakers(rec.segments);
-      renderTranscript(rec.segments);
+      renderFidelity(rec);
+      renderTranscript(rec);
       renderSummary(rec);
       openAtMoment();
     } catch (err) {

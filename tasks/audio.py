@@ -14,7 +14,21 @@ from app.store import chunks, recordings
 from tasks.jobctx import JobCancelled, JobContext
 from workers import quality
 from workers.audio import decode_to_pcm16, read_pcm16
+from workers.channels import channel_levels, channel_turns
 from workers.vad import WINDOW_SECONDS, plan_chunks, speech_regions
+
+
+def call_turns(ctx: JobContext, original: Path) -> list | None:
+    """Who talked when by channel, for `channels=speakers`; a recording with one channel is told apart by
+    voice instead, and the job says so."""
+    levels = channel_levels(original)
+    if levels.shape[0] < 2:
+        ctx.warn(
+            "channels=speakers needs one channel per speaker; this recording has one, "
+            "so speakers were told apart by voice"
+        )
+        return None
+    return [list(turn) for turn in channel_turns(levels)]
 
 
 def measure_quality(pcm: Path, duration: float, speech: list[tuple[float, float]]) -> dict:
@@ -38,12 +52,14 @@ def prepare_recording(self, job_id: str) -> None:
         with ctx.store.tx() as tx:
             recording = recordings.get_recording(tx, ctx.job["recording_id"])
             planned = chunks.list_chunks(tx, recording["id"])
+        options = json.loads(recording["options"] or "{}")
         if not planned or recording["pcm_blob_id"] is None:
             # Decoding and VAD stream through a scratch file: memory stays flat however long the recording.
             with tempfile.TemporaryDirectory(dir=ctx.spool_dir()) as tmp:
                 original, pcm = Path(tmp) / "original", Path(tmp) / "pcm"
                 ctx.blobs.read_to_file(recording["blob_id"], original)
                 duration = decode_to_pcm16(original, pcm)
+                turns = call_turns(ctx, original) if options.get("channels") == "speakers" else None
                 original.unlink()
                 ctx.progress("audio", 0.03, f"decoded {duration:.1f} s of audio; finding speech")
                 regions = speech_regions(pcm)
@@ -58,6 +74,7 @@ def prepare_recording(self, job_id: str) -> None:
                     pcm_blob_id=pcm_blob,
                     status="transcribing",
                     audio_quality=json.dumps(audio_quality),
+                    channel_turns=None if turns is None else json.dumps(turns),
                 )
                 planned = chunks.list_chunks(tx, recording["id"])
             for warning in quality.warnings(audio_quality):

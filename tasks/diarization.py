@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,8 @@ from app.store import chunks, recordings, voices
 from tasks.jobctx import JobContext
 from workers import naming
 from workers.audio import SAMPLE_RATE, decode_to_pcm16, read_pcm16
-from workers.diarize import SegmentVoice, cluster_voices, nearest, split_by_speaker
+from workers.channels import word_channel
+from workers.diarize import Piece, SegmentVoice, cluster_voices, nearest, split_at_labels, split_by_speaker
 from workers.pool import model_pool
 from workers.speakers import SpeakerEmbedder, load_embedder
 
@@ -54,6 +56,42 @@ def embed_chunk(
     return voices_of_rows
 
 
+def by_voice(wholes: np.ndarray, durations: np.ndarray, options: dict) -> np.ndarray:
+    """Centroids of the voices heard, clustered on the segments long enough to carry a voice."""
+    long_enough = durations >= MIN_CLUSTER_SECONDS
+    if long_enough.any():
+        wholes, durations = wholes[long_enough], durations[long_enough]
+    return cluster_voices(wholes, durations, options.get("speakers"), options.get("max_speakers"))
+
+
+def by_channel(
+    segment_voices: list[SegmentVoice], turns: list
+) -> tuple[np.ndarray, Callable[[SegmentVoice], list[Piece]]]:
+    """Speakers from a call's channels: every word takes the channel talking during it; each channel's
+    voice (for naming) is the mean of its segments' vectors."""
+    channels = sorted({t[2] for t in turns})
+    index = {channel: n for n, channel in enumerate(channels)}
+
+    def labels(sv: SegmentVoice) -> list[int]:
+        spans = [(w["start"], w["end"]) for w in sv.words] or [(sv.start, sv.end)]
+        return [index[word_channel(turns, a, b)] for a, b in spans]
+
+    sums = np.zeros((len(channels), segment_voices[0].whole.shape[0]))
+    for sv in segment_voices:
+        counts = np.bincount(labels(sv), minlength=len(channels))
+        sums[int(np.argmax(counts))] += sv.whole * (sv.end - sv.start)
+    # A channel whose words all sit in segments led by the other still needs a vector: it gets a unit one
+    # that matches nobody.
+    empty = ~sums.any(axis=1)
+    sums[empty, 0] = 1e-6
+    centroids = sums / np.linalg.norm(sums, axis=1, keepdims=True)
+
+    def pieces_of(sv: SegmentVoice) -> list[Piece]:
+        return split_at_labels(sv, labels(sv))
+
+    return centroids, pieces_of
+
+
 def diarize(ctx: JobContext, recording: dict) -> None:
     embedder = speaker_embedder(ctx)
     options = json.loads(recording["options"] or "{}")
@@ -73,14 +111,15 @@ def diarize(ctx: JobContext, recording: dict) -> None:
     segment_voices = [sv for _idx, _rows, svs in per_chunk for sv in svs]
     durations = np.array([sv.end - sv.start for sv in segment_voices])
     wholes = np.stack([sv.whole for sv in segment_voices])
-    long_enough = durations >= MIN_CLUSTER_SECONDS
-    if long_enough.any():
-        wholes_for_clustering, durations_for_clustering = wholes[long_enough], durations[long_enough]
+    turns = json.loads(recording["channel_turns"] or "[]") if options.get("channels") == "speakers" else []
+    if turns:
+        centroids, pieces_of = by_channel(segment_voices, turns)
     else:
-        wholes_for_clustering, durations_for_clustering = wholes, durations
-    centroids = cluster_voices(
-        wholes_for_clustering, durations_for_clustering, options.get("speakers"), options.get("max_speakers")
-    )
+        centroids = by_voice(wholes, durations, options)
+
+        def pieces_of(sv: SegmentVoice) -> list[Piece]:
+            return split_by_speaker(sv, centroids)
+
     cluster_seconds = np.bincount(nearest(wholes, centroids), weights=durations, minlength=len(centroids))
 
     ctx.checkpoint()
@@ -120,7 +159,7 @@ def diarize(ctx: JobContext, recording: dict) -> None:
                         )
                     )
                     continue
-                pieces = split_by_speaker(sv, centroids)
+                pieces = pieces_of(sv)
                 for n, piece in enumerate(pieces):
                     new_rows.append(
                         {

@@ -28,3 +28,25 @@ def test_der_counts_confusion_miss_and_false_alarm_outside_the_collar():
     assert result["false_alarm"] == pytest.approx(1 / 20, abs=0.002)
     # With a collar, the 10 s boundary's error partly stops counting.
     assert diarization_error(ref, hyp, collar=0.25)["der"] < result["der"]
+
+
+def test_der_counts_overlapped_speech_for_every_speaker():
+    # 2 s where a and b talk at once; a hypothesis with one speaker at a time misses one of them there.
+    ref = [(0, 6, "a"), (4, 10, "b")]
+    hyp = [(0, 3, "x"), (3, 10, "y")]
+    result = diarization_error(ref, hyp, collar=0.0)
+    assert result["missed"] == pytest.approx(2 / 12, abs=0.002)  # 4-6 s: only one of the two is heard
+    assert result["confusion"] == pytest.approx(1 / 12, abs=0.002)  # 3-4 s: a talks, labelled as b
+    assert result["false_alarm"] == 0
+
+
+def test_normalised_words_spell_numbers_and_spellings_one_way():
+    from bench.metrics import normalise
+
+    assert normalise("We offered 40,000 a year.") == "we offered forty thousand a year"
+    assert (
+        normalise("Meet at 10:30 on the 3rd; costs up 5%.")
+        == "meet at ten thirty on the third costs up five percent"
+    )
+    assert normalise("The colour, okay? Mm-hmm.") == normalise("the color OK mhm")
+    assert word_errors("forty thousand", "40,000") == (0, 2)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
@@ -65,6 +67,10 @@ def test_upload_page_shows_progress_then_transcript(browser, live_server, bob, s
     browser.find_element(By.ID, "transcript-link").click()
     wait.until(lambda d: d.find_element(By.ID, "recording-title").text == "Browser upload")
     assert len(browser.find_elements(By.CSS_SELECTOR, "#transcript .segment")) == len(segments)
+    fidelity = browser.find_element(By.ID, "recording-fidelity").text
+    assert re.search(r"Speech coverage (99\.\d|100\.0)% \(", fidelity), fidelity
+    assert "dBFS" in fidelity and "SNR" in fidelity, fidelity
+    browser.save_screenshot(str(speech_wav.with_name("transcript-page.png")))
 
     # A file that is not audio: the page shows the server's message.
     browser.get(f"{live_server}/")

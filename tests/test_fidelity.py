@@ -196,3 +196,70 @@ def test_an_enrolled_name_goes_to_one_speaker_only(app, store, client, workers, 
     other_labels = {label for label, t in zip(labels, turns, strict=True) if t.voice != "espeak:en-us"}
     assert "Alice" not in other_labels, labels
     assert alice_labels == {"Alice"}, labels
+
+
+def stereo_call(
+    path, turns: list[Turn], voice_channel: dict[str, int], bleed_db: float = -25.0
+) -> list[Turn]:
+    """The turns as a two-channel call: each voice on its own channel, the other side's voice leaking in
+    `bleed_db` lower, as on a phone recorder."""
+    import wave
+
+    mono = path.with_suffix(".mono.wav")
+    conversation(turns, mono)
+    with wave.open(str(mono)) as handle:
+        total = handle.getnframes()
+    bleed = 10 ** (bleed_db / 20)
+    channels = np.zeros((2, total), dtype=np.float32)
+    from bench.corpus import synthesize as speak
+
+    for turn in turns:
+        audio = speak(turn.voice, turn.text)
+        first = int(round(turn.start * SAMPLE_RATE))
+        own = voice_channel[turn.voice]
+        channels[own, first : first + len(audio)] += audio
+        channels[1 - own, first : first + len(audio)] += bleed * audio
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(2)
+        handle.setsampwidth(2)
+        handle.setframerate(SAMPLE_RATE)
+        handle.writeframes((np.clip(channels.T, -1, 1) * 32767).astype("<i2").tobytes())
+    return turns
+
+
+def test_a_stereo_call_is_diarized_by_channel(client, workers, alice, tmp_path):
+    """Two voices Resemblyzer scores alike (espeak-ng en-us and en-gb+m3), one per channel of a call:
+    `channels=speakers` gives every turn its side of the call."""
+    sides = {"espeak:en-us": 0, "espeak:en-gb+m3": 1}
+    lines = [
+        "Hello, I am calling about the invoice you sent last week.",
+        "Yes, I have it here in front of me now.",
+        "The amount looks higher than what we agreed on the phone.",
+        "Let me check, there may be a delivery charge on it.",
+        "Could you send a corrected copy by tomorrow morning?",
+        "Of course, I will email it before nine.",
+    ]
+    turns = [Turn(list(sides)[n % 2], line) for n, line in enumerate(lines)]
+    path = tmp_path / "call.wav"
+    stereo_call(path, turns, sides)
+    accepted = upload(client, path, alice["auth"], channels="speakers").get_json()
+    job = wait_for_job(client, accepted["job_id"], alice["auth"], timeout=300)
+    assert job["state"] == "done", job
+    segments = client.get(f"/api/v1/recordings/{accepted['recording_id']}", headers=alice["auth"]).get_json()[
+        "segments"
+    ]
+    labels = speakers_by_turn(segments, turns)
+    by_side = [
+        {label for label, t in zip(labels, turns, strict=True) if sides[t.voice] == side} for side in (0, 1)
+    ]
+    assert len(by_side[0]) == 1 and len(by_side[1]) == 1 and by_side[0] != by_side[1], labels
+    for segment in segments:  # no segment spans both sides
+        touched = {
+            t.voice for t in turns if min(segment["end"], t.end) - max(segment["start"], t.start) > 0.3
+        }
+        assert len(touched) <= 1, segment
+
+
+def test_an_unknown_channel_mode_is_refused(client, alice, speech_wav):
+    response = upload(client, speech_wav, alice["auth"], channels="left")
+    assert response.status_code == 400 and "channels" in response.get_json()["error"]["message"]

@@ -177,3 +177,21 @@ def test_quality_of_clean_quiet_noisy_and_clipped_audio():
         (clean + rng.normal(0, 0.1, len(t)))[16000:48000], noisy["noise_level_dbfs"]
     )
     assert abs(one["snr_db"] - noisy["snr_db"]) < 1.5
+
+
+def test_channel_turns_follow_the_loudest_side_and_ignore_bleed():
+    from workers.channels import FRAME_SECONDS, channel_turns, word_channel
+
+    frames = int(4 / FRAME_SECONDS)
+    levels = np.full((2, frames), -90.0)
+    t = np.arange(frames) * FRAME_SECONDS
+    left, right = (t < 1.5), (t >= 2.0) & (t < 3.5)
+    levels[0, left], levels[1, left] = -20, -45  # the left side talks, bleeding into the right at -25 dB
+    levels[1, right], levels[0, right] = -22, -47
+    levels[0, (t >= 0.6) & (t < 0.8)] = -80  # a short pause inside the left turn is bridged
+    levels[1, (t >= 0.6) & (t < 0.8)] = -80
+    turns = channel_turns(levels)
+    assert [(round(a, 2), round(b, 2), c) for a, b, c in turns] == [(0.0, 1.5, 0), (2.0, 3.5, 1)]
+    assert word_channel(turns, 0.2, 0.5) == 0 and word_channel(turns, 2.5, 2.9) == 1
+    assert word_channel(turns, 1.6, 1.8) == 0  # between turns: the nearest
+    assert channel_turns(levels[:1]) == []  # mono: nothing to read

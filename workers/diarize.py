@@ -146,6 +146,13 @@ def split_by_speaker(segment: SegmentVoice, centroids: np.ndarray) -> list[Piece
     word_labels = [
         int(window_labels[np.argmin(np.abs(centres - (w["start"] + w["end"]) / 2))]) for w in segment.words
     ]
+    return split_at_labels(segment, word_labels)
+
+
+def split_at_labels(segment: SegmentVoice, word_labels: list[int]) -> list[Piece]:
+    """The segment as one piece per run of equal word labels, after folding stray short runs."""
+    if not segment.words:
+        return [Piece(segment.start, segment.end, segment.words, word_labels[0] if word_labels else 0)]
     word_labels = _smooth(word_labels, segment.words)
     pieces: list[Piece] = []
     for word, label in zip(segment.words, word_labels, strict=True):

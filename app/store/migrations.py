@@ -278,6 +278,8 @@ MIGRATIONS.append(
             # JSON: level, peak, clipping, SNR, speech ratio (see workers/quality.py).
             "ALTER TABLE recordings ADD COLUMN audio_quality TEXT",
             "ALTER TABLE segments ADD COLUMN audio_quality TEXT",
+            # With `channels=speakers`: JSON [[start, end, channel], ...], who talked when on a call.
+            "ALTER TABLE recordings ADD COLUMN channel_turns TEXT",
         ],
     )
 )

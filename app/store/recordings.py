@@ -13,7 +13,8 @@ from app.store.db import Tx
 RECORDING_COLUMNS = (
     "id, user_id, title, original_filename, content_sha256, size_bytes, duration_seconds, audio_format, "
     "blob_id, pcm_blob_id, language, options, status, asr_model, diarized, recorded_at, created_at, "
-    "summary, action_items, summary_state, summary_model, speech_seconds, covered_seconds, audio_quality"
+    "summary, action_items, summary_state, summary_model, speech_seconds, covered_seconds, audio_quality, "
+    "channel_turns"
 )
 
 
@@ -63,7 +64,7 @@ def update_recording(tx: Tx, recording_id: str, **fields: Any) -> None:
     allowed = {
         "status", "asr_model", "pcm_blob_id", "diarized",
         "summary", "action_items", "summary_state", "summary_model",
-        "speech_seconds", "covered_seconds", "audio_quality",
+        "speech_seconds", "covered_seconds", "audio_quality", "channel_turns",
     }  # fmt: skip
     if not fields or set(fields) - allowed:
         raise ValueError(f"cannot update {sorted(set(fields) - allowed)}")
