@@ -33,13 +33,15 @@ $(NEMO_INSTALLED): $(INSTALLED)
 	$(BIN)/pip install --quiet 'nemo_toolkit[asr]==3.0.0'
 	touch $@
 
-# The realistic corpus of the benches (bench/realistic.py): Kokoro's packages, and its English voice packs
-# from the npm package kokoro-js, kept beside the other bench downloads.
+# The benches' realistic corpus (bench/realistic.py: Kokoro's packages, its English voice packs from the
+# npm package kokoro-js) and real recordings (bench/real.py: pyannote.audio's wheel, for its sample call).
 BENCH_CACHE ?= $(HOME)/.cache/nemo-bench
 bench-deps: $(INSTALLED)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	mkdir -p $(BENCH_CACHE)
 	test -f $(BENCH_CACHE)/kokoro-js-1.2.1.tgz || (cd $(BENCH_CACHE) && npm pack --silent kokoro-js@1.2.1)
+	test -f $(BENCH_CACHE)/pyannote_audio-4.0.7-py3-none-any.whl || \
+		$(BIN)/pip download --quiet --no-deps -d $(BENCH_CACHE) pyannote.audio==4.0.7
 
 models: $(INSTALLED)
 	$(BIN)/nemoctl models --verify

@@ -108,16 +108,16 @@ class MeetingSpec:
 
 
 MEETINGS = [
-    MeetingSpec("two-women-clean", "us-female", 2, 24, 20, 0.25, 0.2, 0.2, False, 1),
-    MeetingSpec("two-men-noisy", "us-male", 2, 24, 12, 0.4, 0.3, 0.25, False, 2),
-    MeetingSpec("three-women-quiet-one", "us-female", 3, 30, 15, 0.35, 0.25, 0.25, True, 3),
-    MeetingSpec("three-uk-men", "uk-male", 3, 30, 18, 0.3, 0.25, 0.2, False, 4),
-    MeetingSpec("four-uk-women", "uk-female", 4, 36, 15, 0.45, 0.3, 0.25, False, 5),
-    MeetingSpec("four-us-men-quiet-one", "us-male", 4, 36, 14, 0.4, 0.25, 0.2, True, 6),
-    MeetingSpec("five-women-reverb", "us-female", 5, 40, 16, 0.6, 0.25, 0.2, False, 7),
-    MeetingSpec("six-men", "us-male", 6, 44, 18, 0.35, 0.2, 0.2, False, 8),
-    MeetingSpec("two-women-very-noisy", "uk-female", 2, 20, 10, 0.3, 0.3, 0.3, False, 9),
-    MeetingSpec("three-men-long", "uk-male", 3, 120, 15, 0.35, 0.25, 0.2, True, 10),
+    MeetingSpec("two-women-clean", "us-female", 2, 16, 20, 0.25, 0.2, 0.2, False, 1),
+    MeetingSpec("two-men-noisy", "us-male", 2, 16, 12, 0.4, 0.3, 0.25, False, 2),
+    MeetingSpec("three-women-quiet-one", "us-female", 3, 20, 15, 0.35, 0.25, 0.25, True, 3),
+    MeetingSpec("three-uk-men", "uk-male", 3, 20, 18, 0.3, 0.25, 0.2, False, 4),
+    MeetingSpec("four-uk-women", "uk-female", 4, 24, 15, 0.45, 0.3, 0.25, False, 5),
+    MeetingSpec("four-us-men-quiet-one", "us-male", 4, 24, 14, 0.4, 0.25, 0.2, True, 6),
+    MeetingSpec("five-women-reverb", "us-female", 5, 28, 16, 0.6, 0.25, 0.2, False, 7),
+    MeetingSpec("six-men", "us-male", 6, 30, 18, 0.35, 0.2, 0.2, False, 8),
+    MeetingSpec("two-women-very-noisy", "uk-female", 2, 14, 10, 0.3, 0.3, 0.3, False, 9),
+    MeetingSpec("three-men-long", "uk-male", 3, 60, 15, 0.35, 0.25, 0.2, True, 10),
 ]
 ENROLL_TEXTS = [
     "Good morning, this is a sample of my voice, recorded for the speaker enrollment.",

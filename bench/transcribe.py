@@ -10,9 +10,10 @@ on the same machine, with the same ASR model the server uses:
 Corpora: `robots` (flite and espeak-ng voices, clean, one at a time), `dropped` (two robot voices
 alternating quickly: the recordings on which a batched decode loses turns), `realistic` (Kokoro neural
 voices that sound alike, noise, reverb, overlaps, backchannels, a quiet far-away speaker: bench/realistic.py,
-needs `make bench-deps`). For each it prints WER (numbers and spellings normalised alike) of the pipeline and
-of bare faster-whisper on the same files (same model, int8, same threads, beam 5, word timestamps, language
-given, model kept loaded), DER with the speaker count given (overlap counted; no collar and 0.25 s),
+needs `make bench-deps`), `real` (pyannote.audio's sample: a real 30 s phone call with reference RTTM and
+transcript, bench/real.py). For each it prints WER (numbers and spellings normalised alike) of the pipeline
+and of bare faster-whisper on the same files (same model, int8, same threads, beam 5, word timestamps,
+language given, model kept loaded), DER with the speaker count given (overlap counted; no collar and 0.25 s),
 enrolled-naming accuracy (share of enrolled speakers' words under their name; words of others under no
 enrolled name) and names given to two people, the lowest speech coverage of any file, wall time and the
 ratio to bare, and the peak resident memory of each worker's processes.
@@ -68,6 +69,7 @@ class Item:
     turns: list[Turn]  # may overlap
     speakers: int
     enrolled: dict[str, str]  # reference speaker -> enrolled name
+    text: str | None = None  # what was said, where it is known apart from the turns (a real recording)
 
 
 class Api:
@@ -157,6 +159,14 @@ def realistic_corpus(api: Api, workdir: Path, build_dir: Path, only: list[str] |
     return items
 
 
+def real_corpus(workdir: Path) -> list[Item]:
+    from bench.real import pyannote_sample
+
+    sample = pyannote_sample(workdir)
+    turns = [Turn(speaker, "", start, end) for start, end, speaker in sample.turns]
+    return [Item(sample.wav, turns, sample.speakers, {}, sample.text)]
+
+
 def long_recording(workdir: Path, corpus: list[Item], minutes: float) -> Item:
     """Files of a corpus end to end until `minutes` of audio (ground truth shifted accordingly)."""
     import wave
@@ -178,8 +188,10 @@ def long_recording(workdir: Path, corpus: list[Item], minutes: float) -> Item:
     return Item(path, turns, len({t.voice for t in turns}), enrolled)
 
 
-def reference_text(turns: list[Turn]) -> str:
-    return " ".join(t.text for t in sorted(turns, key=lambda t: t.start))
+def reference_text(item: Item) -> str:
+    if item.text is not None:
+        return item.text
+    return " ".join(t.text for t in sorted(item.turns, key=lambda t: t.start))
 
 
 def naming(segments: list[dict], item: Item) -> tuple[int, int, int]:
@@ -207,7 +219,7 @@ def naming(segments: list[dict], item: Item) -> tuple[int, int, int]:
 
 
 def score(segments: list[dict], item: Item, coverage: dict | None) -> dict:
-    errors, total = word_errors(reference_text(item.turns), " ".join(s["text"] for s in segments))
+    errors, total = word_errors(reference_text(item), " ".join(s["text"] for s in segments))
     reference = [(t.start, t.end, t.voice) for t in item.turns]
     hypothesis = [(s["start"], s["end"], s["speaker"] or "?") for s in segments]
     named_right, named, shared_names = naming(segments, item)
@@ -324,6 +336,8 @@ def main() -> None:
                 cases.append(("robots", robots_corpus(api, workdir, args.conversations, args.turns)))
             elif name == "dropped":
                 cases.append(("dropped", dropped_corpus(workdir, range(args.dropped))))
+            elif name == "real":
+                cases.append(("real", real_corpus(workdir)))
             elif name == "realistic":
                 cases.append(("realistic", realistic_corpus(api, workdir, args.realistic_dir, args.meetings)))
             else:
@@ -345,7 +359,7 @@ def main() -> None:
                 ([], []) if skip else bare_whisper([i.path for i in items], args.model, args.threads)
             )
             bare_errors = sum(
-                word_errors(reference_text(i.turns), t)[0] for i, t in zip(items, bare_texts, strict=True)
+                word_errors(reference_text(i), t)[0] for i, t in zip(items, bare_texts, strict=True)
             )
             rows.append(
                 (label, len(items), audio_seconds, sum(ours), sum(bare_times) or None, bare_errors, scores)
