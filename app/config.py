@@ -60,8 +60,9 @@ class Config:
     )
     # A manifest name (whisper-tiny.en, whisper-base), a CTranslate2 Whisper directory, or a NeMo .nemo file.
     ASR_MODEL: str = field(default_factory=lambda: _env("NEMO_ASR_MODEL", "whisper-tiny.en"))
-    # `resemblyzer`, or a path to a NeMo speaker model (.nemo, e.g. TitaNet).
-    SPEAKER_MODEL: str = field(default_factory=lambda: _env("NEMO_SPEAKER_MODEL", "resemblyzer"))
+    # `campplus` (CAM++, the best measured on the realistic corpus), `resemblyzer`, or a path to a NeMo
+    # speaker model (.nemo, e.g. TitaNet).
+    SPEAKER_MODEL: str = field(default_factory=lambda: _env("NEMO_SPEAKER_MODEL", "campplus"))
     # Sentence embeddings for search: a manifest name or a sentence-transformers directory.
     EMBEDDING_MODEL: str = field(default_factory=lambda: _env("NEMO_EMBEDDING_MODEL", "all-minilm-l6-v2"))
     # `embedding-classifier` (trained on the shipped labelled set) or a transformers classification model

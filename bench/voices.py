@@ -66,16 +66,34 @@ def main() -> None:
     print("| model | same voice (5th pct / median) | different, same group (median / 95th / max) "
           "| different, other group (95th) | EER | threshold at EER |")  # fmt: skip
     print("|---|---|---|---|---|---|")
+    segment_lines = []
     for model in args.models:
         embedder = load_embedder(model, "cpu")
         profile = {
             v: unit(np.mean([embedder.embed_windows(a).whole for a in enroll_audio[v]], axis=0))
             for _g, v in voices
         }
-        meeting = {
-            v: unit(np.mean([embedder.embed_windows(a).whole for a in meeting_audio[v]], axis=0))
+        sentences = {v: [embedder.embed_windows(a).whole for a in meeting_audio[v]] for _g, v in voices}
+        meeting = {v: unit(np.mean(sentences[v], axis=0)) for _g, v in voices}
+        # Sentence against sentence, both in the room: what clustering without a speaker count separates.
+        pair_same = [
+            float(x @ y)
             for _g, v in voices
-        }
+            for i, x in enumerate(sentences[v])
+            for y in sentences[v][i + 1 :]
+        ]
+        pair_close = [
+            float(x @ y)
+            for ga, a in voices
+            for gb, b in voices
+            if a < b and ga == gb
+            for x in sentences[a]
+            for y in sentences[b]
+        ]
+        segment_lines.append(
+            f"| {model} | {np.percentile(pair_same, 10):.3f} / {np.median(pair_same):.3f} "
+            f"| {np.median(pair_close):.3f} / {np.percentile(pair_close, 90):.3f} |"
+        )
         same, close, far = [], [], []
         for group_a, a in voices:
             for group_b, b in voices:
@@ -88,6 +106,12 @@ def main() -> None:
             f"| {np.median(close):.3f} / {np.percentile(close, 95):.3f} / {close.max():.3f} "
             f"| {np.percentile(far, 95):.3f} | {eer:.3f} | {threshold:.3f} |"
         )
+    print()
+    print(
+        "| model | sentence pairs, same voice (10th pct / median) | same group, other voice (median / 90th) |"
+    )
+    print("|---|---|---|")
+    print("\n".join(segment_lines))
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@
     const q = rec.audio_quality;
     if (q && q.speech_level_dbfs !== null) {
       parts.push("speech at " + q.speech_level_dbfs.toFixed(0) + " dBFS, peak " + q.peak_dbfs.toFixed(0) +
-        " dBFS, SNR " + q.snr_db.toFixed(0) + " dB, clipping " + (q.clipping_ratio * 100).toFixed(2) +
+        " dBFS, SNR " + (q.snr_db >= 60 ? "over 60" : q.snr_db.toFixed(0)) + " dB, clipping " + (q.clipping_ratio * 100).toFixed(2) +
         "%, speech " + Math.round(q.speech_ratio * 100) + "% of the audio");
     }
     $("recording-fidelity").textContent = parts.join(" · ");

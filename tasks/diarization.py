@@ -13,7 +13,7 @@ import numpy as np
 from app.store import chunks, recordings, voices
 from tasks.jobctx import JobContext
 from workers import naming
-from workers.audio import SAMPLE_RATE, decode_to_pcm16, read_pcm16
+from workers.audio import decode_to_pcm16, read_pcm16
 from workers.channels import word_channel
 from workers.diarize import Piece, SegmentVoice, cluster_voices, nearest, split_at_labels, split_by_speaker
 from workers.pool import model_pool
@@ -21,7 +21,6 @@ from workers.speakers import SpeakerEmbedder, load_embedder
 
 # Segments shorter than this carry too little voice to cluster on; they are labelled, not clustered.
 MIN_CLUSTER_SECONDS = 1.0
-MIN_PIECE_SAMPLES = SAMPLE_RATE // 2
 EMBEDDER_BYTES = 20 * 1024 * 1024
 PROGRESS_START, PROGRESS_END = 0.90, 0.93
 
@@ -36,32 +35,40 @@ def speaker_embedder(ctx: JobContext) -> SpeakerEmbedder:
 def embed_chunk(
     embedder: SpeakerEmbedder, audio: np.ndarray, offset: float, rows: list[dict]
 ) -> list[SegmentVoice]:
+    """Voice windows over the whole chunk in one pass (equal windows batch well, and a segment shorter than
+    a window still gets a full window of voice), then each segment takes the windows that overlap it; its
+    whole-segment vector is their mean, weighted by how much of each window lies inside the segment."""
+    windows = embedder.embed_windows(audio)
+    spans = np.array([(offset + a, offset + b) for a, b in windows.spans]).reshape(-1, 2)
     voices_of_rows = []
     for row in rows:
-        first = int((row["start_s"] - offset) * SAMPLE_RATE)
-        last = int((row["end_s"] - offset) * SAMPLE_RATE)
-        if last - first < MIN_PIECE_SAMPLES:
-            # A one-word segment can last no time at all: hear the voice around it instead.
-            middle = (first + last) // 2
-            first, last = middle - MIN_PIECE_SAMPLES // 2, middle + MIN_PIECE_SAMPLES // 2
-        first, last = max(0, first), min(len(audio), max(last, first + 1))
-        piece_start = offset + first / SAMPLE_RATE
-        windows = embedder.embed_windows(audio[first:last])
-        spans = [(piece_start + a, piece_start + b) for a, b in windows.spans]
+        start, end = row["start_s"], row["end_s"]
+        inside = np.minimum(spans[:, 1], end) - np.maximum(spans[:, 0], start)
+        chosen = np.flatnonzero(inside > 0)
+        if not len(chosen):  # a segment of no duration: the window nearest to it
+            chosen = np.array([int(np.argmin(np.abs(spans.mean(axis=1) - (start + end) / 2)))])
+        weights = np.maximum(inside[chosen], 1e-3)[:, None]
+        whole = (windows.vectors[chosen] * weights).sum(axis=0)
         voices_of_rows.append(
             SegmentVoice(
-                row["start_s"], row["end_s"], json.loads(row["words"]), windows.whole, windows.vectors, spans
+                start,
+                end,
+                json.loads(row["words"]),
+                whole / max(float(np.linalg.norm(whole)), 1e-9),
+                windows.vectors[chosen],
+                [tuple(span) for span in spans[chosen]],
             )
         )
     return voices_of_rows
 
 
-def by_voice(wholes: np.ndarray, durations: np.ndarray, options: dict) -> np.ndarray:
+def by_voice(wholes: np.ndarray, durations: np.ndarray, options: dict, model: str) -> np.ndarray:
     """Centroids of the voices heard, clustered on the segments long enough to carry a voice."""
     long_enough = durations >= MIN_CLUSTER_SECONDS
     if long_enough.any():
         wholes, durations = wholes[long_enough], durations[long_enough]
-    return cluster_voices(wholes, durations, options.get("speakers"), options.get("max_speakers"))
+    distance = naming.calibration_for(model).cluster_distance
+    return cluster_voices(wholes, durations, options.get("speakers"), options.get("max_speakers"), distance)
 
 
 def by_channel(
@@ -115,7 +122,7 @@ def diarize(ctx: JobContext, recording: dict) -> None:
     if turns:
         centroids, pieces_of = by_channel(segment_voices, turns)
     else:
-        centroids = by_voice(wholes, durations, options)
+        centroids = by_voice(wholes, durations, options, embedder.name)
 
         def pieces_of(sv: SegmentVoice) -> list[Piece]:
             return split_by_speaker(sv, centroids)

@@ -51,12 +51,14 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-9)
 
 
-def _agglomerate(vectors: np.ndarray, n_clusters: int | None) -> np.ndarray:
+def _agglomerate(
+    vectors: np.ndarray, n_clusters: int | None, distance: float = ESTIMATE_DISTANCE
+) -> np.ndarray:
     from sklearn.cluster import AgglomerativeClustering
 
     model = AgglomerativeClustering(
         n_clusters=n_clusters,
-        distance_threshold=None if n_clusters else ESTIMATE_DISTANCE,
+        distance_threshold=None if n_clusters else distance,
         metric="cosine",
         linkage="average",
     )
@@ -68,8 +70,10 @@ def cluster_voices(
     durations: np.ndarray,
     num_speakers: int | None = None,
     max_speakers: int | None = None,
+    estimate_distance: float = ESTIMATE_DISTANCE,
 ) -> np.ndarray:
-    """Centroids (k, dim) of the voices among unit vectors: k given, at most `max_speakers`, or estimated."""
+    """Centroids (k, dim) of the voices among unit vectors: k given, at most `max_speakers`, or estimated
+    (groups closer than `estimate_distance`, a cosine distance that depends on the embedding model)."""
     if len(vectors) == 0:
         return np.zeros((0, vectors.shape[-1] if vectors.ndim == 2 else 0))
     order = np.argsort(-durations)[:MAX_CLUSTERED]
@@ -80,7 +84,7 @@ def cluster_voices(
         k = min(num_speakers, len(sample))
         labels = _agglomerate(sample, k)
     else:
-        labels = _agglomerate(sample, None)
+        labels = _agglomerate(sample, None, estimate_distance)
         cap = min(max_speakers or MAX_ESTIMATED_SPEAKERS, len(sample))
         if labels.max() + 1 > cap:
             labels = _agglomerate(sample, cap)

