@@ -24,6 +24,15 @@ from tests.test_speakers import enroll, speakers_by_turn
 from tests.test_transcription import upload
 
 
+def processed(client, path, auth: dict, timeout: float = 300, **fields) -> tuple[dict, dict]:
+    """Upload through the API, wait for the job, and return (the finished job, the recording)."""
+    accepted = upload(client, path, auth, **fields).get_json()
+    job = wait_for_job(client, accepted["job_id"], auth, timeout=timeout)
+    assert job["state"] == "done", job
+    recording = client.get(f"/api/v1/recordings/{accepted['recording_id']}", headers=auth).get_json()
+    return job, recording
+
+
 @pytest.fixture(scope="module")
 def dropped_turns(tmp_path_factory) -> tuple:
     path = tmp_path_factory.mktemp("dropped") / "dropped-turns.wav"
@@ -56,10 +65,7 @@ def test_the_fixture_reproduces_turns_lost_by_the_batched_decode(dropped_turns, 
 
 def test_every_turn_is_kept_in_order_at_the_right_time(client, workers, alice, dropped_turns):
     path, turns = dropped_turns
-    accepted = upload(client, path, alice["auth"], speakers="2", language="en").get_json()
-    job = wait_for_job(client, accepted["job_id"], alice["auth"], timeout=300)
-    assert job["state"] == "done", job
-    recording = client.get(f"/api/v1/recordings/{accepted['recording_id']}", headers=alice["auth"]).get_json()
+    job, recording = processed(client, path, alice["auth"], speakers="2", language="en")
     words = [w for s in recording["segments"] for w in s["words"]]
     starts = [w["start"] for w in words]
     assert starts == sorted(starts), "words are stored in time order"
@@ -96,11 +102,8 @@ def no_speech_audio(kind: str, seconds: float = 12.0) -> np.ndarray:
 def test_no_speech_gives_an_empty_transcript_never_invented_text(client, workers, alice, tmp_path, kind):
     path = tmp_path / f"{kind}.wav"
     write_wav(no_speech_audio(kind), path)
-    accepted = upload(client, path, alice["auth"]).get_json()
-    job = wait_for_job(client, accepted["job_id"], alice["auth"])
-    assert job["state"] == "done", job
+    job, recording = processed(client, path, alice["auth"])
     assert "no speech" in job["warning"], job
-    recording = client.get(f"/api/v1/recordings/{accepted['recording_id']}", headers=alice["auth"]).get_json()
     assert recording["segments"] == [], recording["segments"]
     assert recording["speech_found"] is False and recording["status"] == "no_speech"
 
@@ -113,13 +116,7 @@ def test_audio_quality_is_measured_and_a_quiet_recording_is_flagged(client, work
     )
     results = {}
     for path in (loud, quiet):
-        accepted = upload(client, path, alice["auth"]).get_json()
-        job = wait_for_job(client, accepted["job_id"], alice["auth"])
-        assert job["state"] == "done", job
-        recording = client.get(
-            f"/api/v1/recordings/{accepted['recording_id']}", headers=alice["auth"]
-        ).get_json()
-        results[path.stem] = (job, recording)
+        results[path.stem] = processed(client, path, alice["auth"])
     loud_job, loud_rec = results["loud"]
     quiet_job, quiet_rec = results["quiet"]
     assert -30 < loud_rec["audio_quality"]["speech_level_dbfs"] < -5, loud_rec["audio_quality"]
@@ -151,10 +148,7 @@ def test_telephone_audio_at_8_khz_is_transcribed_as_well_as_bare_whisper(client,
          "-ar", "8000", "-ac", "1", str(phone)],
         check=True,
     )  # fmt: skip
-    accepted = upload(client, phone, alice["auth"], language="en").get_json()
-    job = wait_for_job(client, accepted["job_id"], alice["auth"])
-    assert job["state"] == "done", job
-    recording = client.get(f"/api/v1/recordings/{accepted['recording_id']}", headers=alice["auth"]).get_json()
+    _job, recording = processed(client, phone, alice["auth"], language="en")
     heard = " ".join(s["text"] for s in recording["segments"])
     whisper = WhisperModel(
         str(ensure_model("whisper-tiny.en")), device="cpu", compute_type="int8", cpu_threads=2
@@ -185,12 +179,7 @@ def test_an_enrolled_name_goes_to_one_speaker_only(app, store, client, workers, 
         ],
         path,
     )
-    accepted = upload(client, path, user["auth"], speakers="2").get_json()
-    job = wait_for_job(client, accepted["job_id"], user["auth"], timeout=300)
-    assert job["state"] == "done", job
-    segments = client.get(f"/api/v1/recordings/{accepted['recording_id']}", headers=user["auth"]).get_json()[
-        "segments"
-    ]
+    segments = processed(client, path, user["auth"], speakers="2")[1]["segments"]
     labels = speakers_by_turn(segments, turns)
     alice_labels = {label for label, t in zip(labels, turns, strict=True) if t.voice == "espeak:en-us"}
     other_labels = {label for label, t in zip(labels, turns, strict=True) if t.voice != "espeak:en-us"}
@@ -242,12 +231,7 @@ def test_a_stereo_call_is_diarized_by_channel(client, workers, alice, tmp_path):
     turns = [Turn(list(sides)[n % 2], line) for n, line in enumerate(lines)]
     path = tmp_path / "call.wav"
     stereo_call(path, turns, sides)
-    accepted = upload(client, path, alice["auth"], channels="speakers").get_json()
-    job = wait_for_job(client, accepted["job_id"], alice["auth"], timeout=300)
-    assert job["state"] == "done", job
-    segments = client.get(f"/api/v1/recordings/{accepted['recording_id']}", headers=alice["auth"]).get_json()[
-        "segments"
-    ]
+    segments = processed(client, path, alice["auth"], channels="speakers")[1]["segments"]
     labels = speakers_by_turn(segments, turns)
     by_side = [
         {label for label, t in zip(labels, turns, strict=True) if sides[t.voice] == side} for side in (0, 1)

@@ -356,6 +356,7 @@ def test_nemoctl_search(live_server, memory):
 
 @pytest.mark.browser
 def test_search_page_opens_the_transcript_at_the_moment(memory, live_server, chromium_paths, tmp_path):
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -367,7 +368,9 @@ def test_search_page_opens_the_transcript_at_the_moment(memory, live_server, chr
     driver_gen = make_browser.__wrapped__(chromium_paths, tmp_path)
     driver = next(driver_gen)
     try:
-        wait = WebDriverWait(driver, 60)
+        # The result list is re-rendered on every search: an element read while it is replaced goes stale,
+        # and the wait simply looks again.
+        wait = WebDriverWait(driver, 60, ignored_exceptions=(StaleElementReferenceException,))
         driver.get(f"{live_server}/search")
         log_in(driver, wait, user, "search-form")
         driver.find_element(By.ID, "search-query").send_keys("the report for the finance team")
