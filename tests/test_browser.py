@@ -51,6 +51,14 @@ def test_upload_page_shows_progress_then_transcript(browser, live_server, bob, s
     browser.get(f"{live_server}/")
     assert "/login" in browser.current_url
     log_in(browser, wait, bob, "upload-form")
+    # A call's channels can be chosen as its speakers; a plain recording keeps the mix.
+    channels = browser.find_element(By.ID, "channels")
+    assert channels.get_attribute("value") == "mix"
+    assert {o.get_attribute("value") for o in channels.find_elements(By.TAG_NAME, "option")} == {
+        "mix",
+        "speakers",
+    }
+    browser.save_screenshot(str(speech_wav.with_name("upload-page.png")))
 
     browser.find_element(By.ID, "audio").send_keys(str(speech_wav))
     browser.find_element(By.ID, "title").send_keys("Browser upload")
