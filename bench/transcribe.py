@@ -317,7 +317,7 @@ def main() -> None:
     )
     parser.add_argument("--threads", type=int, default=int(os.environ.get("NEMO_WORKER_THREADS", "2")))
     parser.add_argument(
-        "--corpus", default="robots,dropped", help="comma-separated: robots, dropped, realistic"
+        "--corpus", default="robots,dropped", help="comma-separated: robots, dropped, real, realistic"
     )
     parser.add_argument("--conversations", type=int, default=6, help="robot conversations")
     parser.add_argument("--turns", type=int, default=14, help="turns per robot conversation")

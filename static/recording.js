@@ -60,16 +60,6 @@
     $("recording-fidelity").textContent = parts.join(" · ");
   }
 
-  // A short flag on a line whose audio was quiet, noisy or clipped: its words deserve less trust.
-  function qualityFlag(q) {
-    if (!q || q.speech_level_dbfs === null) return "";
-    const flags = [];
-    if (q.speech_level_dbfs < -35) flags.push("quiet");
-    if (q.snr_db !== null && q.snr_db < 15) flags.push("noisy");
-    if (q.clipping_ratio > 0.001) flags.push("clipped");
-    return flags.join(", ");
-  }
-
   function renderTranscript(rec) {
     const segments = rec.segments;
     const container = $("transcript");
@@ -102,7 +92,8 @@
       const emotion = el("span", { className: "emotion", textContent: seg.emotion || "",
         title: seg.emotion_scores ? Object.entries(seg.emotion_scores).map(([k, v]) => k + " " + v).join(", ") : "" });
       const q = seg.audio_quality;
-      const flag = el("span", { className: "quality", textContent: qualityFlag(q),
+      // The server flags a line whose audio was quiet, noisy or clipped: its words deserve less trust.
+      const flag = el("span", { className: "quality", textContent: q && q.flags ? q.flags.join(", ") : "",
         title: q && q.speech_level_dbfs !== null ? "level " + q.speech_level_dbfs + " dBFS, SNR " + q.snr_db + " dB" : "" });
       const row = el("div", { className: "segment" + (seg.edited ? " edited" : "") }, time, speaker, text, emotion, flag, status);
       row.dataset.segmentId = seg.id;

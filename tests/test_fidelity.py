@@ -129,6 +129,8 @@ def test_audio_quality_is_measured_and_a_quiet_recording_is_flagged(client, work
     for segment in loud_rec["segments"]:
         assert segment["audio_quality"]["speech_level_dbfs"] is not None
     assert "friday" in " ".join(s["text"] for s in quiet_rec["segments"]).lower()
+    assert all("quiet" in s["audio_quality"]["flags"] for s in quiet_rec["segments"])
+    assert not any("quiet" in s["audio_quality"]["flags"] for s in loud_rec["segments"])
 
 
 def test_telephone_audio_at_8_khz_is_transcribed_as_well_as_bare_whisper(client, workers, alice, tmp_path):

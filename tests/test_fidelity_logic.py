@@ -177,6 +177,8 @@ def test_quality_of_clean_quiet_noisy_and_clipped_audio():
         (clean + rng.normal(0, 0.1, len(t)))[16000:48000], noisy["noise_level_dbfs"]
     )
     assert abs(one["snr_db"] - noisy["snr_db"]) < 1.5
+    assert one["flags"] == ["noisy"] and quality.flags(good) == []
+    assert quality.flags(clipped) == ["clipped"] and "quiet" in quality.flags(quiet)
 
 
 def test_channel_turns_follow_the_loudest_side_and_ignore_bleed():

@@ -34,8 +34,14 @@ def channel_levels(source: Path) -> np.ndarray:
     with av.open(str(source), metadata_errors="ignore") as container:
         stream = container.streams.audio[0]
         resampler = av.AudioResampler(format="fltp", layout=stream.layout.name, rate=SAMPLE_RATE)
-        decoded = (r for f in container.decode(stream) for r in resampler.resample(f))
-        for resampled in [*decoded, *resampler.resample(None)]:
+
+        def resampled_frames():
+            """Frame by frame, then what the resampler still holds: the recording is never in memory."""
+            for decoded in container.decode(stream):
+                yield from resampler.resample(decoded)
+            yield from resampler.resample(None)
+
+        for resampled in resampled_frames():
             samples = resampled.to_ndarray().astype(np.float64)
             carry = samples if carry is None else np.concatenate([carry, samples], axis=1)
             usable = carry.shape[1] // frame * frame

@@ -96,28 +96,46 @@ class QualityMeter:
 
 
 def segment_quality(audio: np.ndarray, noise_floor_db: float) -> dict:
-    """Level, peak, clipping and SNR (against the recording's noise floor) of one segment's audio."""
+    """Level, peak, clipping and SNR (against the recording's noise floor) of one segment's audio, and its
+    flags (see `flags`), so the pages show the server's verdict instead of judging the figures again."""
     if not len(audio):
-        return {"speech_level_dbfs": None, "peak_dbfs": None, "clipping_ratio": 0.0, "snr_db": None}
+        return {
+            "speech_level_dbfs": None,
+            "peak_dbfs": None,
+            "clipping_ratio": 0.0,
+            "snr_db": None,
+            "flags": [],
+        }
     power = float(np.mean(audio.astype(np.float64) ** 2))
     level = _db(power)
     magnitude = np.abs(audio)
-    return {
+    figures = {
         "speech_level_dbfs": round(level, 1),
         "peak_dbfs": round(_db(float(magnitude.max()) ** 2), 1),
         "clipping_ratio": round(int(np.count_nonzero(magnitude >= CLIP_LEVEL)) / len(audio), 6),
         "snr_db": round(min(MAX_SNR_DB, level - noise_floor_db), 1),
     }
+    return {**figures, "flags": flags(figures)}
+
+
+def flags(quality: dict) -> list[str]:
+    """ "quiet", "clipped" and/or "noisy": the one place these limits are applied."""
+    found = []
+    level, snr = quality.get("speech_level_dbfs"), quality.get("snr_db")
+    if level is not None and level < QUIET_DBFS:
+        found.append("quiet")
+    if quality.get("clipping_ratio", 0.0) > CLIPPED_RATIO:
+        found.append("clipped")
+    if snr is not None and snr < NOISY_SNR_DB:
+        found.append("noisy")
+    return found
 
 
 def warnings(quality: dict) -> list[str]:
     """What a user should hear about a recording's audio before trusting its transcript."""
-    found = []
-    level, snr = quality.get("speech_level_dbfs"), quality.get("snr_db")
-    if level is not None and level < QUIET_DBFS:
-        found.append(f"very quiet: speech at {level:.0f} dBFS")
-    if quality.get("clipping_ratio", 0.0) > CLIPPED_RATIO:
-        found.append(f"clipped: {quality['clipping_ratio']:.1%} of samples at full scale")
-    if snr is not None and snr < NOISY_SNR_DB:
-        found.append(f"noisy (SNR {snr:.0f} dB): expect more errors")
-    return found
+    messages = {
+        "quiet": lambda: f"very quiet: speech at {quality['speech_level_dbfs']:.0f} dBFS",
+        "clipped": lambda: f"clipped: {quality['clipping_ratio']:.1%} of samples at full scale",
+        "noisy": lambda: f"noisy (SNR {quality['snr_db']:.0f} dB): expect more errors",
+    }
+    return [messages[flag]() for flag in flags(quality)]
