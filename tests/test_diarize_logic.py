@@ -27,6 +27,19 @@ def test_cluster_counts():
     assert all(len(set(labels[i : i + 5])) == 1 for i in (0, 5, 10))
 
 
+def test_spectral_clustering_finds_the_voices_given_or_estimated():
+    vectors = np.vstack([noisy(v, 6) for v in (0, 1, 2)])
+    durations = np.ones(len(vectors)) * 3
+    for count in (3, None):
+        centroids = cluster_voices(vectors, durations, num_speakers=count, method="spectral")
+        assert len(centroids) == 3
+        labels = nearest(vectors, centroids)
+        assert all(len(set(labels[i : i + 6])) == 1 for i in (0, 6, 12)), labels
+        assert len({labels[0], labels[6], labels[12]}) == 3
+    # Too few segments for a graph: the agglomerative path answers.
+    assert len(cluster_voices(vectors[::3], durations[::3], num_speakers=3, method="spectral")) == 3
+
+
 def words_at(times: list[float]) -> list[dict]:
     return [{"start": t, "end": t + 0.4, "word": f"w{n}", "probability": 1.0} for n, t in enumerate(times)]
 

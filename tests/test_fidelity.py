@@ -249,3 +249,63 @@ def test_a_stereo_call_is_diarized_by_channel(client, workers, alice, tmp_path):
 def test_an_unknown_channel_mode_is_refused(client, alice, speech_wav):
     response = upload(client, speech_wav, alice["auth"], channels="left")
     assert response.status_code == 400 and "channels" in response.get_json()["error"]["message"]
+
+
+def test_overlapped_turn_changes_give_two_speakers_at_once(client, workers, alice, tmp_path):
+    """Each turn starts about a second before the last one ends: the recording's speaker turns hold both
+    voices there (the transcript's words carry one speaker each), score better against the ground truth
+    than the segments do, and the RTTM export says the same as the API."""
+    from bench.metrics import diarization_error
+
+    voices = ["flite:kal", "espeak:en-us+f4"]
+    lines = [
+        "I think the budget for the warehouse needs another look before we sign anything.",
+        "We could move the launch to March if the supplier confirms the new dates.",
+        "The customer interviews were clear that onboarding takes far too long.",
+        "Let us ask the finance team to send the updated numbers by Friday.",
+        "Hiring two more engineers would cut the backlog in half by the summer.",
+        "Our cloud costs went up again because nobody turned off the test servers.",
+    ]
+    path = tmp_path / "overlapping.wav"
+    turns = conversation(
+        [Turn(voices[n % 2], line) for n, line in enumerate(lines)], path, pause=(-1.2, -0.8), seed=3
+    )
+    _job, recording = processed(client, path, alice["auth"], speakers="2", language="en")
+    reference = [(t.start, t.end, t.voice) for t in turns]
+    hypothesis = [(t["start"], t["end"], t["speaker"]) for t in recording["speaker_turns"]]
+    by_words = [(s["start"], s["end"], s["speaker"]) for s in recording["segments"]]
+    der = diarization_error(reference, hypothesis, collar=0.0)["der"]
+    der_words = diarization_error(reference, by_words, collar=0.0)["der"]
+    assert der <= 0.12 and der < der_words, (der, der_words, hypothesis)
+
+    both_heard = 0
+    for before, after in zip(turns, turns[1:], strict=False):
+        middle = (after.start + before.end) / 2  # inside the overlap
+        talking = {t["speaker"] for t in recording["speaker_turns"] if t["start"] <= middle <= t["end"]}
+        both_heard += len(talking) == 2
+    assert both_heard >= len(turns) - 2, recording["speaker_turns"]
+
+    response = client.get(f"/api/v1/recordings/{recording['id']}/export?format=rttm", headers=alice["auth"])
+    assert response.status_code == 200
+    exported = [line.split() for line in response.get_data(as_text=True).splitlines()]
+    assert len(exported) == len(hypothesis) and all(line[0] == "SPEAKER" for line in exported)
+    for line, (start, end, speaker) in zip(exported, hypothesis, strict=True):
+        assert abs(float(line[3]) - start) < 0.002 and abs(float(line[4]) - (end - start)) < 0.002
+        assert line[7] == speaker.replace(" ", "_")
+
+    # Naming one speaker with the other's name (they were one person after all) moves the first one's
+    # turns with their segments.
+    first_id = recording["speaker_turns"][0]["speaker_id"]
+    second_id = next(t["speaker_id"] for t in recording["speaker_turns"] if t["speaker_id"] != first_id)
+    for voice_id in (second_id, first_id):
+        renamed = client.patch(
+            f"/api/v1/recordings/{recording['id']}/speakers/{voice_id}",
+            json={"name": "Priya", "add_to_profile": False},
+            headers=alice["auth"],
+        )
+        assert renamed.status_code == 200, renamed.get_json()
+    after = client.get(f"/api/v1/recordings/{recording['id']}", headers=alice["auth"]).get_json()
+    assert [(t["start"], t["end"]) for t in after["speaker_turns"]] == [
+        (t["start"], t["end"]) for t in recording["speaker_turns"]
+    ]
+    assert {(t["speaker"], t["speaker_id"]) for t in after["speaker_turns"]} == {("Priya", second_id)}

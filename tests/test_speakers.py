@@ -119,6 +119,12 @@ def test_exports_carry_speakers_and_times(client_module, alice, two_voices):
     ) == 2
     txt = client_module.get(base + "txt", headers=alice["auth"]).get_data(as_text=True)
     assert re.search(r"^\[00:00:0\d\] Kal: ", txt, re.M)
+    rttm = client_module.get(base + "rttm", headers=alice["auth"]).get_data(as_text=True).splitlines()
+    assert rttm and all(
+        re.fullmatch(rf"SPEAKER {recording_id} 1 \d+\.\d{{3}} \d+\.\d{{3}} <NA> <NA> \S+ <NA> <NA>", line)
+        for line in rttm
+    ), rttm
+    assert {line.split()[7] for line in rttm} == {s["speaker"].replace(" ", "_") for s in data["segments"]}
     bad = client_module.get(base + "docx", headers=alice["auth"])
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "bad_format"
 

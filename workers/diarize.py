@@ -18,6 +18,12 @@ ESTIMATE_DISTANCE = 0.22
 MAX_ESTIMATED_SPEAKERS = 8
 # Agglomerative clustering is quadratic in memory: cluster at most this many segments, assign the rest.
 MAX_CLUSTERED = 2000
+CLUSTERING_METHODS = ("agglomerative", "spectral")
+# Spectral clustering keeps, per row, this share of the affinities (at least SPECTRAL_MIN_NEIGHBOURS),
+# and is not used on fewer than SPECTRAL_MIN_ITEMS segments (its eigen-gap needs a graph to read).
+SPECTRAL_KEEP = 0.1
+SPECTRAL_MIN_NEIGHBOURS = 6
+SPECTRAL_MIN_ITEMS = 10
 # A run of at most this many words lasting under MIN_TURN_SECONDS is noise at a boundary, not a turn.
 MIN_TURN_WORDS = 2
 MIN_TURN_SECONDS = 0.8
@@ -65,22 +71,52 @@ def _agglomerate(
     return model.fit_predict(vectors)
 
 
+def _spectral(vectors: np.ndarray, n_clusters: int | None, max_clusters: int) -> np.ndarray:
+    """Spectral clustering as 3D-Speaker does it for CAM++ (senko's default): cosine affinities pruned to
+    each row's nearest neighbours, the unnormalised Laplacian's first eigenvectors, k-means on them; the
+    count, when not given, at the largest gap between the Laplacian's eigenvalues."""
+    from sklearn.cluster import KMeans
+
+    affinity = vectors @ vectors.T
+    keep = max(SPECTRAL_MIN_NEIGHBOURS, int(np.ceil(SPECTRAL_KEEP * len(vectors))))
+    pruned = np.zeros_like(affinity)
+    for row in range(len(affinity)):
+        nearest_ones = np.argsort(-affinity[row])[:keep]
+        pruned[row, nearest_ones] = affinity[row, nearest_ones]
+    symmetric = 0.5 * (pruned + pruned.T)
+    np.fill_diagonal(symmetric, 0.0)
+    laplacian = np.diag(np.abs(symmetric).sum(axis=1)) - symmetric
+    eigenvalues, eigenvectors = np.linalg.eigh(laplacian)
+    if not n_clusters:
+        gaps = np.diff(eigenvalues[: max_clusters + 1])
+        n_clusters = int(np.argmax(gaps)) + 1
+    return KMeans(n_clusters=n_clusters, random_state=0, n_init=10).fit_predict(eigenvectors[:, :n_clusters])
+
+
 def cluster_voices(
     vectors: np.ndarray,
     durations: np.ndarray,
     num_speakers: int | None = None,
     max_speakers: int | None = None,
     estimate_distance: float = ESTIMATE_DISTANCE,
+    method: str = "agglomerative",
 ) -> np.ndarray:
     """Centroids (k, dim) of the voices among unit vectors: k given, at most `max_speakers`, or estimated
-    (groups closer than `estimate_distance`, a cosine distance that depends on the embedding model)."""
+    (groups closer than `estimate_distance`, a cosine distance that depends on the embedding model).
+    `method` is `agglomerative` or `spectral` (which needs SPECTRAL_MIN_ITEMS vectors; fewer are
+    clustered agglomeratively)."""
+    if method not in CLUSTERING_METHODS:
+        raise ValueError(f"unknown clustering method {method!r}")
     if len(vectors) == 0:
         return np.zeros((0, vectors.shape[-1] if vectors.ndim == 2 else 0))
     order = np.argsort(-durations)[:MAX_CLUSTERED]
     sample = vectors[order]
     if len(sample) == 1:
         return _unit(sample.copy())
-    if num_speakers:
+    if method == "spectral" and len(sample) >= SPECTRAL_MIN_ITEMS:
+        cap = min(max_speakers or MAX_ESTIMATED_SPEAKERS, len(sample) - 1)
+        labels = _spectral(sample, min(num_speakers, len(sample)) if num_speakers else None, cap)
+    elif num_speakers:
         k = min(num_speakers, len(sample))
         labels = _agglomerate(sample, k)
     else:
@@ -88,6 +124,7 @@ def cluster_voices(
         cap = min(max_speakers or MAX_ESTIMATED_SPEAKERS, len(sample))
         if labels.max() + 1 > cap:
             labels = _agglomerate(sample, cap)
+    labels = np.unique(labels, return_inverse=True)[1]  # no empty cluster
     weights = durations[order]
     centroids = np.stack(
         [(sample[labels == k] * weights[labels == k, None]).sum(axis=0) for k in range(labels.max() + 1)]

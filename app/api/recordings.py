@@ -22,7 +22,9 @@ from app.uploads import accept_recording, parse_speaker_counts
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def public_recording(row: dict, segments: list[dict] | None = None, job: dict | None = None) -> dict:
+def public_recording(
+    row: dict, segments: list[dict] | None = None, job: dict | None = None, turns: list[dict] | None = None
+) -> dict:
     body = {
         "id": row["id"],
         "title": row["title"],
@@ -49,6 +51,8 @@ def public_recording(row: dict, segments: list[dict] | None = None, job: dict | 
         body["job"] = jobs.public_job(job)
     if segments is not None:
         body["segments"] = segments
+        # Who talks when, two people at once where they overlap (diarization's own output, as RTTM gives it).
+        body["speaker_turns"] = turns
     return body
 
 
@@ -111,7 +115,8 @@ def get_recording(recording_id: str):
             f"SELECT {jobs.JOB_COLUMNS} FROM jobs WHERE recording_id = ? ORDER BY created_at DESC LIMIT 1",
             (recording_id,),
         )
-    return jsonify(public_recording(row, segments, job))
+        turns = recordings.speaker_turns(tx, row)
+    return jsonify(public_recording(row, segments, job, turns))
 
 
 @api.delete("/recordings/<recording_id>")
@@ -135,7 +140,9 @@ def export_recording(recording_id: str):
         raise ApiError(400, "bad_format", f"format must be one of {', '.join(sorted(exports.FORMATS))}")
     with ext.store().tx() as tx:
         row = owned_recording(tx, recording_id)
-        body = public_recording(row, recordings.list_segments(tx, recording_id))
+        body = public_recording(
+            row, recordings.list_segments(tx, recording_id), turns=recordings.speaker_turns(tx, row)
+        )
     mimetype, suffix = exports.FORMATS[fmt]
     filename = secure_filename(row["title"]) or "transcript"
     response = Response(exports.render(fmt, body), mimetype=mimetype)

@@ -284,4 +284,15 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        7,
+        "speaker turns: who talks when, overlap included",
+        [
+            # JSON [[start, end, voice_id], ...] in recording seconds; turns of two voices may overlap.
+            "ALTER TABLE recordings ADD COLUMN speaker_turns TEXT",
+        ],
+    )
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -14,7 +14,7 @@ RECORDING_COLUMNS = (
     "id, user_id, title, original_filename, content_sha256, size_bytes, duration_seconds, audio_format, "
     "blob_id, pcm_blob_id, language, options, status, asr_model, diarized, recorded_at, created_at, "
     "summary, action_items, summary_state, summary_model, speech_seconds, covered_seconds, audio_quality, "
-    "channel_turns"
+    "channel_turns, speaker_turns"
 )
 
 
@@ -64,7 +64,7 @@ def update_recording(tx: Tx, recording_id: str, **fields: Any) -> None:
     allowed = {
         "status", "asr_model", "pcm_blob_id", "diarized",
         "summary", "action_items", "summary_state", "summary_model",
-        "speech_seconds", "covered_seconds", "audio_quality", "channel_turns",
+        "speech_seconds", "covered_seconds", "audio_quality", "channel_turns", "speaker_turns",
     }  # fmt: skip
     if not fields or set(fields) - allowed:
         raise ValueError(f"cannot update {sorted(set(fields) - allowed)}")
@@ -122,6 +122,31 @@ def public_segment(row: dict[str, Any]) -> dict[str, Any]:
         "emotion_scores": json.loads(row["emotion_scores"]) if row["emotion_scores"] else None,
         "audio_quality": json.loads(row["audio_quality"]) if row["audio_quality"] else None,
     }
+
+
+def speaker_turns(tx: Tx, recording: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """Who talks when (overlap included), each voice under its name today; None before diarization. A
+    voice since deleted or merged away is an unnamed speaker (null)."""
+    if not recording["speaker_turns"]:
+        return None
+    turns = json.loads(recording["speaker_turns"])
+    ids = sorted({voice_id for _start, _end, voice_id in turns})
+    names = {}
+    if ids:
+        rows = tx.all(
+            f"SELECT id, name, number FROM voices WHERE user_id = ? AND id IN ({', '.join('?' * len(ids))})",
+            [recording["user_id"], *ids],
+        )
+        names = {r["id"]: r["name"] or f"Speaker {r['number']}" for r in rows}
+    return [
+        {
+            "start": round(start, 3),
+            "end": round(end, 3),
+            "speaker": names.get(voice_id),
+            "speaker_id": voice_id if voice_id in names else None,
+        }
+        for start, end, voice_id in turns
+    ]
 
 
 def list_segments(tx: Tx, recording_id: str) -> list[dict[str, Any]]:

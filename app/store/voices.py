@@ -158,6 +158,7 @@ def rename_in_recording(
             "UPDATE voice_embeddings SET voice_id = ? WHERE recording_id = ? AND voice_id = ?",
             (target["id"], recording_id, voice["id"]),
         )
+        _move_turns(tx, recording_id, voice["id"], target["id"])
     if confirm:
         tx.execute(
             "UPDATE voice_embeddings SET kind = 'enrollment' WHERE recording_id = ? AND voice_id = ?",
@@ -165,6 +166,18 @@ def rename_in_recording(
         )
     drop_orphans(tx)
     return target
+
+
+def _move_turns(tx: Tx, recording_id: str, from_voice: str, to_voice: str) -> None:
+    """The recording's speaker turns follow its segments to the voice they now belong to."""
+    row = tx.one("SELECT speaker_turns FROM recordings WHERE id = ?", (recording_id,))
+    if not row or not row["speaker_turns"]:
+        return
+    turns = [
+        [start, end, to_voice if voice_id == from_voice else voice_id]
+        for start, end, voice_id in json.loads(row["speaker_turns"])
+    ]
+    tx.execute("UPDATE recordings SET speaker_turns = ? WHERE id = ?", (json.dumps(turns), recording_id))
 
 
 def drop_orphans(tx: Tx) -> None:
