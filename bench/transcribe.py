@@ -379,9 +379,9 @@ def main() -> None:
             bare_times, bare_texts = (
                 ([], []) if skip else bare_whisper([i.path for i in items], args.model, args.threads)
             )
-            bare_errors = sum(
-                word_errors(reference_text(i), t)[0] for i, t in zip(items, bare_texts, strict=not skip)
-            )
+            for item_score, item, text in zip(scores, items, bare_texts, strict=False):
+                item_score["bare_word_errors"] = word_errors(reference_text(item), text)[0]
+            bare_errors = sum(s.get("bare_word_errors", 0) for s in scores)
             rows.append(
                 (label, len(items), audio_seconds, sum(ours), sum(bare_times) or None, bare_errors, scores)
             )
@@ -422,14 +422,16 @@ def main() -> None:
         by_words = statistics.mean(s["der_words"] for s in scores)
         print(f"| {label} | {parts[0]:.3f} | {parts[1]:.3f} | {parts[2]:.3f} | {by_words:.3f} |")
     print()
-    print("| file | DER | missed | false alarm | confusion | DER of the segments |")
-    print("|---|---|---|---|---|---|")
+    print("| file | WER ours | WER bare | DER | missed | false alarm | confusion | DER of the segments |")
+    print("|---|---|---|---|---|---|---|---|")
     for _label, _files, _seconds, _ours, _bare, _bare_errors, scores in rows:
         for s in scores:
             missed, false_alarm, confusion = s["der_parts"]
+            words_scored = max(s["words"], 1)
+            bare = f"{s['bare_word_errors'] / words_scored:.3f}" if "bare_word_errors" in s else "-"
             print(
-                f"| {s['file']} | {s['der']:.3f} | {missed:.3f} | {false_alarm:.3f} | {confusion:.3f} "
-                f"| {s['der_words']:.3f} |"
+                f"| {s['file']} | {s['word_errors'] / words_scored:.3f} | {bare} | {s['der']:.3f} "
+                f"| {missed:.3f} | {false_alarm:.3f} | {confusion:.3f} | {s['der_words']:.3f} |"
             )
     print(
         "peak worker memory (MiB): " + ", ".join(f"{name} {mib:.0f}" for name, mib in sorted(peaks.items()))

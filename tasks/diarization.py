@@ -18,7 +18,7 @@ from workers.audio import decode_to_pcm16, read_pcm16
 from workers.channels import word_channel
 from workers.diarize import Piece, SegmentVoice, cluster_voices, nearest, split_at_labels, split_by_speaker
 from workers.pool import model_pool
-from workers.segmentation import SAMPLE_RATE, LocalActivity, SpeakerSegmentation, load_segmentation
+from workers.segmentation import LocalActivity, SpeakerSegmentation, load_segmentation
 from workers.speakers import SpeakerEmbedder, load_embedder
 from workers.turns import Turn, speaker_turns
 
@@ -177,11 +177,7 @@ def diarize(ctx: JobContext, recording: dict) -> None:
         channels = sorted({t[2] for t in channel_turns})
         turns = [Turn(a, b, channels.index(c)) for a, b, c in channel_turns]
     else:
-        turns = [
-            turn
-            for chunk in per_chunk
-            for turn in chunk_turns(ctx, recording, chunk, pieces, embedder, centroids)
-        ]
+        turns = [turn for chunk in per_chunk for turn in chunk_turns(chunk, pieces, centroids)]
 
     ctx.checkpoint()
     with ctx.store.tx() as tx:
@@ -245,12 +241,7 @@ def diarize(ctx: JobContext, recording: dict) -> None:
 
 
 def chunk_turns(
-    ctx: JobContext,
-    recording: dict,
-    chunk: ChunkVoices,
-    pieces: dict[tuple[int, int], list[Piece]],
-    embedder: SpeakerEmbedder,
-    centroids: np.ndarray,
+    chunk: ChunkVoices, pieces: dict[tuple[int, int], list[Piece]], centroids: np.ndarray
 ) -> list[Turn]:
     """Who talks when in one chunk (recording seconds): with segmentation-3.0, its speakers tied to the
     voices, overlap included; without it, the runs of the words' speakers."""
@@ -263,19 +254,28 @@ def chunk_turns(
         local_turns = [Turn(a, b, label) for a, b, label in word_runs]
     else:
         local = chunk.local
-        audio: list[np.ndarray] = []
+        windows = {
+            span: vector
+            for sv in chunk.voices
+            for span, vector in zip(sv.window_spans, sv.window_vectors, strict=True)
+        }
+        spans = np.array(list(windows)).reshape(-1, 2) - chunk.start
+        vectors = np.stack(list(windows.values())) if windows else np.zeros((0, centroids.shape[1]))
 
         def guess(window: int, speaker: int, taken: set[int]) -> int | None:
-            """The voice of a local speaker no words tie down: its own audio against the voices not
-            already talking in that window."""
+            """The voice of a local speaker no words tie down (a backchannel under someone's sentence):
+            the chunk's voice windows over the time it talks, against the voices not already talking in
+            that window. No new embedding is computed."""
             free = [label for label in range(len(centroids)) if label not in taken]
-            if not free:
+            if not free or not len(vectors):
                 return None
-            if not audio:
-                audio.append(ctx.read_audio(recording["pcm_blob_id"], chunk.start, chunk.end))
             times = local.frame_times(window)[local.activity[window, :, speaker] > 0]
-            first, last = (int(t * SAMPLE_RATE) for t in (times.min(), times.max() + local.frame_step))
-            vector = embedder.embed_windows(audio[0][max(first, 0) : last]).whole
+            first, last = times.min(), times.max() + local.frame_step
+            inside = np.minimum(spans[:, 1], last) - np.maximum(spans[:, 0], first)
+            if (inside > 0).any():
+                vector = (vectors * np.maximum(inside, 0)[:, None]).sum(axis=0)
+            else:
+                vector = vectors[int(np.argmin(np.abs(spans.mean(axis=1) - (first + last) / 2)))]
             return free[int(np.argmax(centroids[free] @ vector))]
 
         local_turns = speaker_turns(local, chunk.end - chunk.start, word_runs, len(centroids), guess)
