@@ -1,5 +1,6 @@
 """The diarization stage's steps (run by `tasks.transcription.diarize_recording` on the GPU worker):
-voice vectors chunk by chunk, clustering, matching to known voices, and segments split at speaker turns."""
+voice vectors and segmentation-3.0's local speakers chunk by chunk, clustering, matching to known voices,
+segments split at speaker turns, and the recording's speaker turns (overlap included)."""
 
 from __future__ import annotations
 
@@ -134,8 +135,10 @@ class ChunkVoices:
 
 def diarize(ctx: JobContext, recording: dict) -> None:
     embedder = speaker_embedder(ctx)
-    segmenter = speaker_segmentation(ctx)
     options = json.loads(recording["options"] or "{}")
+    by_call = options.get("channels") == "speakers"
+    # A call's channels already say who talks when: no segmentation for it.
+    segmenter = None if by_call else speaker_segmentation(ctx)
     with ctx.store.tx() as tx:
         planned = chunks.list_chunks(tx, recording["id"])
     per_chunk: list[ChunkVoices] = []
@@ -161,7 +164,6 @@ def diarize(ctx: JobContext, recording: dict) -> None:
     segment_voices = [sv for chunk in per_chunk for sv in chunk.voices]
     durations = np.array([sv.end - sv.start for sv in segment_voices])
     wholes = np.stack([sv.whole for sv in segment_voices])
-    by_call = options.get("channels") == "speakers"
     channel_turns = json.loads(recording["channel_turns"] or "[]") if by_call else []
     if channel_turns:
         centroids, pieces_of = by_channel(segment_voices, channel_turns)

@@ -12,6 +12,7 @@ import pytest
 from bench.corpus import (
     DROPPED_TURNS_SEED,
     DROPPED_TURNS_VOICES,
+    LINES,
     SAMPLE_RATE,
     Turn,
     alternating_conversation,
@@ -258,14 +259,7 @@ def test_overlapped_turn_changes_give_two_speakers_at_once(client, workers, alic
     from bench.metrics import diarization_error
 
     voices = ["flite:kal", "espeak:en-us+f4"]
-    lines = [
-        "I think the budget for the warehouse needs another look before we sign anything.",
-        "We could move the launch to March if the supplier confirms the new dates.",
-        "The customer interviews were clear that onboarding takes far too long.",
-        "Let us ask the finance team to send the updated numbers by Friday.",
-        "Hiring two more engineers would cut the backlog in half by the summer.",
-        "Our cloud costs went up again because nobody turned off the test servers.",
-    ]
+    lines = LINES[:6]
     path = tmp_path / "overlapping.wav"
     turns = conversation(
         [Turn(voices[n % 2], line) for n, line in enumerate(lines)], path, pause=(-1.2, -0.8), seed=3
