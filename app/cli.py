@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 import celeryconfig
+from app import exports
 from app.config import load_config
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
@@ -186,9 +187,7 @@ def status(job_id: str, server: str, token: str | None, as_json: bool) -> None:
 
 @main.command()
 @click.argument("recording_id")
-@click.option(
-    "--format", "fmt", type=click.Choice(["srt", "vtt", "json", "txt"]), default="txt", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(sorted(exports.FORMATS)), default="txt", show_default=True)
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to this file instead of stdout.")
 @server_option
 @token_option

@@ -141,6 +141,15 @@ def test_enroll_and_export(live_server, bob, tmp_path):
         timeout=60,
     )
     assert vtt.returncode == 0 and out.read_text().startswith("WEBVTT") and "<v Robin>" in out.read_text()
+    rttm = subprocess.run(
+        [NEMOCTL, "export", outcome["recording_id"], "--format", "rttm", "--server", live_server],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert rttm.returncode == 0, rttm.stderr
+    assert rttm.stdout.startswith(f"SPEAKER {outcome['recording_id']} 1 ") and " Robin " in rttm.stdout
     bad = subprocess.run(
         [NEMOCTL, "export", outcome["recording_id"], "--format", "docx", "--server", live_server],
         env=env,
