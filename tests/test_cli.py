@@ -113,13 +113,17 @@ def test_enroll_and_export(live_server, bob, tmp_path):
     clip = tmp_path / "robin.wav"
     write_wav(voice_line("flite:rms", "The trucks leave the depot at six every morning."), clip)
     [outcome] = json.loads(run_submit(live_server, bob["token"], str(clip), "--wait", "--force").stdout)
-    srt = subprocess.run(
-        [NEMOCTL, "export", outcome["recording_id"], "--format", "srt", "--server", live_server],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+
+    def export(fmt: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [NEMOCTL, "export", outcome["recording_id"], "--format", fmt, "--server", live_server],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    srt = export("srt")
     assert srt.returncode == 0, srt.stderr
     assert srt.stdout.startswith("1\n00:00:0") and "Robin: " in srt.stdout and "depot" in srt.stdout.lower()
     out = tmp_path / "robin.vtt"
@@ -141,22 +145,10 @@ def test_enroll_and_export(live_server, bob, tmp_path):
         timeout=60,
     )
     assert vtt.returncode == 0 and out.read_text().startswith("WEBVTT") and "<v Robin>" in out.read_text()
-    rttm = subprocess.run(
-        [NEMOCTL, "export", outcome["recording_id"], "--format", "rttm", "--server", live_server],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    rttm = export("rttm")
     assert rttm.returncode == 0, rttm.stderr
     assert rttm.stdout.startswith(f"SPEAKER {outcome['recording_id']} 1 ") and " Robin " in rttm.stdout
-    bad = subprocess.run(
-        [NEMOCTL, "export", outcome["recording_id"], "--format", "docx", "--server", live_server],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    bad = export("docx")
     assert bad.returncode == 2 and "docx" in bad.stderr
     missing = subprocess.run(
         [NEMOCTL, "export", "nope", "--server", live_server],
