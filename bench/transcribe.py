@@ -379,8 +379,9 @@ def main() -> None:
             bare_times, bare_texts = (
                 ([], []) if skip else bare_whisper([i.path for i in items], args.model, args.threads)
             )
-            for item_score, item, text in zip(scores, items, bare_texts, strict=False):
-                item_score["bare_word_errors"] = word_errors(reference_text(item), text)[0]
+            if not skip:
+                for item_score, item, text in zip(scores, items, bare_texts, strict=True):
+                    item_score["bare_word_errors"] = word_errors(reference_text(item), text)[0]
             bare_errors = sum(s.get("bare_word_errors", 0) for s in scores)
             rows.append(
                 (label, len(items), audio_seconds, sum(ours), sum(bare_times) or None, bare_errors, scores)

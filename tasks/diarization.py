@@ -95,9 +95,9 @@ def by_voice(
 
 def by_channel(
     segment_voices: list[SegmentVoice], turns: list
-) -> tuple[np.ndarray, Callable[[SegmentVoice], list[Piece]]]:
+) -> tuple[np.ndarray, Callable[[SegmentVoice], list[Piece]], list[Turn]]:
     """Speakers from a call's channels: every word takes the channel talking during it; each channel's
-    voice (for naming) is the mean of its segments' vectors."""
+    voice (for naming) is the mean of its segments' vectors; the channels' turns are the speaker turns."""
     channels = sorted({t[2] for t in turns})
     index = {channel: n for n, channel in enumerate(channels)}
 
@@ -118,7 +118,7 @@ def by_channel(
     def pieces_of(sv: SegmentVoice) -> list[Piece]:
         return split_at_labels(sv, labels(sv))
 
-    return centroids, pieces_of
+    return centroids, pieces_of, [Turn(start, end, index[channel]) for start, end, channel in turns]
 
 
 @dataclass
@@ -166,7 +166,7 @@ def diarize(ctx: JobContext, recording: dict) -> None:
     wholes = np.stack([sv.whole for sv in segment_voices])
     channel_turns = json.loads(recording["channel_turns"] or "[]") if by_call else []
     if channel_turns:
-        centroids, pieces_of = by_channel(segment_voices, channel_turns)
+        centroids, pieces_of, turns = by_channel(segment_voices, channel_turns)
     else:
         centroids = by_voice(wholes, durations, options, embedder.name, ctx.config.CLUSTERING)
 
@@ -175,10 +175,7 @@ def diarize(ctx: JobContext, recording: dict) -> None:
 
     cluster_seconds = np.bincount(nearest(wholes, centroids), weights=durations, minlength=len(centroids))
     pieces = {(chunk.idx, n): pieces_of(sv) for chunk in per_chunk for n, sv in enumerate(chunk.voices)}
-    if channel_turns:
-        channels = sorted({t[2] for t in channel_turns})
-        turns = [Turn(a, b, channels.index(c)) for a, b, c in channel_turns]
-    else:
+    if not channel_turns:
         turns = [turn for chunk in per_chunk for turn in chunk_turns(chunk, pieces, centroids)]
 
     ctx.checkpoint()

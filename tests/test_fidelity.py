@@ -234,7 +234,8 @@ def test_a_stereo_call_is_diarized_by_channel(client, workers, alice, tmp_path):
     turns = [Turn(list(sides)[n % 2], line) for n, line in enumerate(lines)]
     path = tmp_path / "call.wav"
     stereo_call(path, turns, sides)
-    segments = processed(client, path, alice["auth"], channels="speakers")[1]["segments"]
+    recording = processed(client, path, alice["auth"], channels="speakers")[1]
+    segments = recording["segments"]
     labels = speakers_by_turn(segments, turns)
     by_side = [
         {label for label, t in zip(labels, turns, strict=True) if sides[t.voice] == side} for side in (0, 1)
@@ -245,6 +246,11 @@ def test_a_stereo_call_is_diarized_by_channel(client, workers, alice, tmp_path):
             t.voice for t in turns if min(segment["end"], t.end) - max(segment["start"], t.start) > 0.3
         }
         assert len(touched) <= 1, segment
+    # The speaker turns are the channels' turns: each turn's middle is its side's speaker alone.
+    for label, turn in zip(labels, turns, strict=True):
+        middle = (turn.start + turn.end) / 2
+        talking = {t["speaker"] for t in recording["speaker_turns"] if t["start"] <= middle <= t["end"]}
+        assert talking == {label}, (turn, recording["speaker_turns"])
 
 
 def test_an_unknown_channel_mode_is_refused(client, alice, speech_wav):
