@@ -373,10 +373,10 @@ def main() -> None:
 
     pool_texts = filler_sentences(args.pool)
     pool_vectors = cached_embeddings(embedder, pool_texts, "filler")
-    pool_scores = classifier.probabilities(pool_vectors)
+    pool_scores = classifier.probabilities(classifier.features_of(pool_texts, pool_vectors))
     fact_list = facts()
     fact_vectors = embedder.embed([f.text for f in fact_list])
-    fact_scores = classifier.probabilities(fact_vectors)
+    fact_scores = classifier.probabilities(classifier.features_of([f.text for f in fact_list], fact_vectors))
     question_vectors = embedder.embed([f.question for f in fact_list] + [f.paraphrase for f in fact_list])
 
     system = System(env, workdir)

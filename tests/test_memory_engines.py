@@ -169,16 +169,25 @@ def test_the_shipped_classifier_on_its_held_out_set(embedding_classifier):
     texts, labels = load_labelled(HELDOUT_SET)
     predicted = [r.emotion for r in embedding_classifier.classify(texts)]
     accuracy = np.mean([p == t for p, t in zip(predicted, labels, strict=True)])
-    # Measured 0.76 (bench/search.py prints it); chance is 0.14.
-    assert accuracy >= 0.65
+    # Measured 0.88 (bench/emotions.py prints it); chance is 0.14.
+    assert accuracy >= 0.8
     clear = {
         "I can't stop smiling, this is the best news all year!": "joy",
         "How dare you go behind my back like that, I'm livid.": "anger",
         "My grandmother passed away last night and I miss her terribly.": "sadness",
         "The meeting is at three in room four.": "neutral",
+        # A feeling stated outright wins over the topic's mood.
+        "The server migration failed again and I am really angry about it.": "anger",
+        "Honestly, that smell in the fridge is disgusting.": "disgust",
     }
     for text, emotion in clear.items():
         assert embedding_classifier.classify([text])[0].emotion == emotion, text
+    # A negated feeling is not that feeling.
+    for text in ("I'm not happy with how this release went at all.", "We are not excited about the delay."):
+        assert embedding_classifier.classify([text])[0].emotion != "joy", text
+    # Whatever it says, a result names its confidence and every class's score.
+    result = embedding_classifier.classify(["Okay."])[0]
+    assert 0 < result.confidence <= 1 and set(result.all_scores) == set(EMOTIONS)
 
 
 def test_a_transformers_emotion_model_loads_by_path(tmp_path):
