@@ -91,8 +91,13 @@ class Config:
     LLM_GPU_LAYERS: int | None = field(
         default_factory=lambda: None if (v := _env("NEMO_LLM_GPU_LAYERS", "auto")) == "auto" else int(v)
     )
-    # Memory excerpts put in front of a question.
-    CHAT_EXCERPTS: int = field(default_factory=lambda: int(_env("NEMO_CHAT_EXCERPTS", "6")))
+    # Memory excerpts put in front of a question (replies to questions among them may add up to 2 more).
+    CHAT_EXCERPTS: int = field(default_factory=lambda: int(_env("NEMO_CHAT_EXCERPTS", "5")))
+    # The assistant says it found nothing when its probability of starting to say so is at least this
+    # (0 always abstains, 1 never forces it); set on bench/answers.py.
+    CHAT_ABSTAIN_THRESHOLD: float = field(
+        default_factory=lambda: float(_env("NEMO_CHAT_ABSTAIN_THRESHOLD", "0.2"))
+    )
     # Summaries and action items for every processed recording (lowest priority on the GPU worker).
     SUMMARIES: bool = field(default_factory=lambda: _env("NEMO_SUMMARIES", "1") == "1")
     SEARCH_TIMEOUT_SECONDS: float = field(default_factory=lambda: float(_env("NEMO_SEARCH_TIMEOUT", "15")))

@@ -5,6 +5,11 @@ People ask the assistant about moments by when they happened; the search filters
 spoken (`recorded_at` + offset). Windows are computed in the asker's time zone (the chat page sends it;
 UTC otherwise), and the phrase is removed from the text that is searched, so "this morning" does not pull
 up every segment that says "morning". Only the first phrase counts: one question, one window.
+
+A phrase can also say when the *event* happened rather than when anyone spoke of it: "why did the backup
+fail last night?" is usually answered by a recording made this morning ("last night the backup job
+failed ..."). Such a window is marked `about_event`; the assistant then searches the whole memory with the
+phrase left in (it matches the words people used), never narrowing by it.
 """
 
 from __future__ import annotations
@@ -33,11 +38,40 @@ _SPAN = re.compile(r"\b(this|last) (week|month)\b")
 _WEEKDAY = re.compile(rf"\b(?:on |last )?({'|'.join(WEEKDAYS)})\b")
 
 
+# Words that put the question about what was said in a conversation, so its time phrase is when it was said.
+_SPOKEN_TEXT = (
+    "say said says saying tell told talk talked talking discuss discussed discussing mention mentioned "
+    "ask asked agree agreed decide decided decision conversation conversations meeting meetings call "
+    "called calls record recorded recording recordings hear heard promise promised suggest suggested "
+    "propose proposed explain explained speak spoke spoken note notes plan plans planned"
+)
+SPOKEN_WORDS = frozenset(_SPOKEN_TEXT.split())
+# Words that carry no topic of their own: a question of only these and a time phrase asks what was said then.
+_EMPTY_TEXT = (
+    "a an the and or of to in on at for from by with about is are was were be been it this that what which "
+    "who whom when where why how do does did done have has had i you he she we they me us my our your "
+    "anything something everything happen happened happening new any there"
+)
+_EMPTY_WORDS = frozenset(_EMPTY_TEXT.split())
+_WORD = re.compile(r"[a-z']+")
+
+
 @dataclass(frozen=True)
 class TimeWindow:
     since: float
     until: float
     phrase: str
+    about_event: bool = False
+
+
+def is_about_event(rest: str) -> bool:
+    """True when the question, its time phrase taken out, asks about an event with a topic of its own and
+    says nothing of a conversation ("why did the backup job fail", not "what did Ken say", not "what
+    happened")."""
+    words = _WORD.findall(rest.lower())
+    if any(word in SPOKEN_WORDS for word in words):
+        return False
+    return sum(1 for word in words if word not in _EMPTY_WORDS) >= 2
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -119,5 +153,7 @@ def find_window(question: str, now: float, timezone: str | None = None) -> tuple
     start, end, match = found
     rest = (question[: match.start()] + question[match.end() :]).strip()
     rest = re.sub(r"\s{2,}", " ", rest)
-    window = TimeWindow(start.timestamp(), min(end.timestamp(), now), match.group(0).strip())
+    window = TimeWindow(
+        start.timestamp(), min(end.timestamp(), now), match.group(0).strip(), is_about_event(rest)
+    )
     return window, rest or question

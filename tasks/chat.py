@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from typing import Any
 
@@ -18,12 +17,12 @@ from celery import shared_task
 from flask import current_app
 
 import celeryconfig
-from app import events, rpc
+from app import events, question_scope, rpc
 from app.errors import ApiError
 from app.store import chats, recordings, voices
 from app.time_phrases import find_window
 from workers import prompts
-from workers.llm import ContextTooLong, LlmEngine, llm_engine
+from workers.llm import Abstention, ContextTooLong, LlmEngine, llm_engine
 from workers.pool import model_pool
 
 log = logging.getLogger(__name__)
@@ -58,52 +57,78 @@ class AnswerStream:
         return bool(self.redis.exists(self.key))
 
 
-def named_speaker(question: str, user_id: str) -> dict | None:
-    """An enrolled speaker the question names ("what did Sarah say ..."), the longest name first."""
+def scopes(question: str, user_id: str) -> tuple[dict | None, str | None]:
+    """The enrolled speaker and the recording the question names, if any."""
     store = current_app.extensions["nemo.store"]
     with store.tx(readonly=True) as tx:
         named = voices.list_voices(tx, user_id, named_only=True)
-    for voice in sorted(named, key=lambda v: -len(v["name"])):
-        if re.search(rf"\b{re.escape(voice['name'])}\b", question, re.IGNORECASE):
-            return voice
-    return None
+        titled = recordings.titles(tx, user_id)
+    return question_scope.named_voice(question, named), question_scope.named_recording(question, titled)
+
+
+def attempts(active: list[str]) -> list[frozenset[str]]:
+    """The sets of filters to try, most first; among sets of one size the speaker goes first, then the
+    recording, then the time window (the likeliest to be meant as said)."""
+    keep = {"window": 0, "recording": 1, "speaker": 2}
+    masks = range(1 << len(active))
+    subsets = [frozenset(name for bit, name in enumerate(active) if mask >> bit & 1) for mask in masks]
+    return sorted(subsets, key=lambda s: (-len(s), sorted(keep[n] for n in s)))
 
 
 def recall(chat: dict, timezone: str | None) -> tuple[list[dict], dict]:
     """Memory excerpts for the last question: the search of the memory, with a time phrase turned into a
-    window and a named speaker into a filter (dropped again if nobody by that name said anything that
-    matches: the name may be the topic, not the speaker)."""
+    window, a named speaker and a named recording into filters. None may erase the memory: a phrase about
+    when the event happened ("why did the backup fail last night") searches everything, phrase included;
+    filters that leave nothing are dropped (the speaker first: a name may be the topic, not who spoke),
+    and the memory event says which were dropped and why. A question asked in a recording brings the reply
+    said after it (`prompts.with_replies`)."""
     config = current_app.extensions["nemo.config"]
     question = next(m["content"] for m in reversed(chat["messages"]) if m["role"] == "user")
     window, query = find_window(question, time.time(), timezone)
-    filters: dict[str, Any] = {}
-    if window is not None:
-        filters.update(since=window.since, until=window.until)
-    speaker = named_speaker(question, chat["user_id"])
+    if window is not None and window.about_event:
+        query = question
+    speaker, recording_id = scopes(question, chat["user_id"])
+    wanted: dict[str, dict[str, Any]] = {}
+    if window is not None and not window.about_event:
+        wanted["window"] = {"since": window.since, "until": window.until}
+    if speaker is not None:
+        wanted["speaker"] = {"voice_id": speaker["id"]}
+    if recording_id is not None:
+        wanted["recording"] = {"recording_id": recording_id}
 
-    def search(with_speaker: bool) -> dict:
-        wanted = {**filters, **({"voice_id": speaker["id"]} if with_speaker else {})}
-        return rpc.call(
+    for applied in attempts(list(wanted)):
+        filters = {key: value for name in applied for key, value in wanted[name].items()}
+        found = rpc.call(
             celeryconfig.SEARCH_TASK,
-            [chat["user_id"], query, config.CHAT_EXCERPTS, wanted, "auto"],
+            [chat["user_id"], query, config.CHAT_EXCERPTS, filters, "auto"],
             priority=celeryconfig.PRIORITY_CHAT,
             timeout=config.SEARCH_TIMEOUT_SECONDS,
             what="memory search",
         )
-
-    found = search(with_speaker=speaker is not None)
-    if speaker is not None and not found["results"]:
-        speaker = None
-        found = search(with_speaker=False)
-    info = {
+        if found["results"]:
+            break
+    info: dict[str, Any] = {
         "query": query,
-        "window": None
-        if window is None
-        else {"phrase": window.phrase, "since": window.since, "until": window.until},
-        "speaker": speaker["name"] if speaker else None,
+        "window": None,
+        "speaker": speaker["name"] if speaker and "speaker" in applied else None,
+        "recording_id": recording_id if "recording" in applied else None,
         "search_ms": found["took_ms"],
     }
-    return found["results"], info
+    if window is not None:
+        info["window"] = {
+            "phrase": window.phrase,
+            "since": window.since,
+            "until": window.until,
+            "applied": "window" in applied,
+            "dropped": None,
+        }
+        if window.about_event:
+            info["window"]["dropped"] = "the phrase says when it happened, not when it was said"
+        elif "window" not in applied:
+            info["window"]["dropped"] = "nothing in the recordings matches in that time"
+    if speaker is not None and "speaker" not in applied:
+        info["speaker_dropped"] = f"{speaker['name']} said nothing that matches"
+    return prompts.with_replies(found["results"]), info
 
 
 def fitted(engine_: LlmEngine, chat: dict, hits: list[dict] | None) -> tuple[list[dict], list[dict] | None]:
@@ -149,15 +174,23 @@ def answer_chat(chat_id: str, timezone: str | None = None) -> None:
             except ApiError as exc:
                 # The assistant still answers; the final event says the memory was not consulted and why.
                 hits, memory = [], {"error": exc.message}
-            memory["excerpts"] = [prompts.citation(n, h, inferred=False) for n, h in enumerate(hits, 1)]
+            memory["excerpts"] = [
+                {**prompts.citation(n, h, inferred=False), "similarity": h.get("similarity")}
+                for n, h in enumerate(hits, 1)
+            ]
             stream.emit("memory", memory)
         messages, hits = fitted(llm, chat, hits)
+        config = current_app.extensions["nemo.config"]
         generation = llm.generate(
             messages,
             chat["max_tokens"],
             chat["temperature"],
             on_token=lambda piece: stream.emit("token", {"text": piece}),
+            abstention=None if hits is None else Abstention(prompts.NOT_FOUND, config.CHAT_ABSTAIN_THRESHOLD),
         )
+        if memory is not None:
+            memory["not_found_probability"] = generation.abstain_probability
+            memory["abstained"] = generation.abstained
     except ContextTooLong as exc:
         fail(chat_id, stream, "context_exceeded", str(exc))
         return
@@ -165,7 +198,8 @@ def answer_chat(chat_id: str, timezone: str | None = None) -> None:
         log.exception("chat %s failed", chat_id)
         fail(chat_id, stream, "generation_failed", f"{type(exc).__name__}: {exc}")
         return
-    citations = prompts.citations_for(generation.text, hits or [])
+    asked = next(m["content"] for m in reversed(chat["messages"]) if m["role"] == "user")
+    citations = prompts.citations_for(generation.text, hits or [], asked)
     usage = {
         "prompt_tokens": generation.prompt_tokens,
         "completion_tokens": generation.completion_tokens,

@@ -45,6 +45,24 @@ def test_time_phrases_become_windows_in_the_askers_zone(question, since, until, 
     assert remaining == rest
 
 
+@pytest.mark.parametrize(
+    ("question", "about_event"),
+    [
+        ("Why did the backup job fail last night?", True),
+        ("What broke with the certificate yesterday?", True),
+        ("How much did the bake sale raise last week?", True),
+        ("What did Ken say this morning?", False),
+        ("What did we decide about the budget yesterday?", False),
+        ("What happened yesterday?", False),
+        ("What was discussed in the meeting on Monday?", False),
+        ("anything in the last 2 hours?", False),
+    ],
+)
+def test_a_phrase_about_the_event_is_not_when_it_was_said(question, about_event):
+    window, _rest = find_window(question, NOW, "Europe/Paris")
+    assert window is not None and window.about_event is about_event
+
+
 def test_no_time_phrase_no_window():
     window, rest = find_window("when is the budget report due?", NOW, "UTC")
     assert window is None and rest == "when is the budget report due?"
@@ -88,6 +106,39 @@ def test_an_answer_without_markers_gets_the_excerpt_it_uses_marked_inferred():
     assert prompts.citations_for("I could not find that in the recordings.", HITS) == []
 
 
+def test_a_citation_slipped_to_a_neighbour_goes_to_the_excerpt_that_holds_the_fact():
+    hits = [
+        {**HITS[0], "segment_id": "a", "text": "Nina was the strongest candidate we interviewed."},
+        {**HITS[1], "segment_id": "b", "text": "We offered her ninety two thousand a year."},
+    ]
+    question = "What salary did we offer Nina?"
+    cited = prompts.citations_for("Nina was offered ninety two thousand a year [1].", hits, question)
+    assert [(c["segment_id"], c["inferred"]) for c in cited] == [("b", True)]
+    # A right citation stays the model's own; an answer that found nothing cites nothing.
+    cited = prompts.citations_for("Nina was offered ninety two thousand [2].", hits, question)
+    assert [(c["segment_id"], c["inferred"]) for c in cited] == [("b", False)]
+    assert prompts.citations_for(f"{prompts.NOT_FOUND} [1]", hits, question) == []
+
+
+def test_a_question_asked_in_a_meeting_brings_its_reply_as_an_excerpt():
+    asked = {
+        **HITS[0],
+        "segment_id": "q",
+        "text": "Do we know why the payment page was slow?",
+        "context_after": [
+            {"id": "r", "start": 5.0, "end": 9.0, "speaker": "Ken", "text": "The currency service timed out."}
+        ],
+    }
+    merged = prompts.with_replies([asked, HITS[1], HITS[2]], limit=3)
+    assert [e["segment_id"] for e in merged] == ["q", "r", "s1"]
+    reply = merged[1]
+    assert reply["speaker"] == "Ken" and reply["recording_id"] == asked["recording_id"]
+    assert (reply["start"], reply["end"], reply["reply_to"]) == (5.0, 9.0, "q")
+    # A reply already among the hits is not repeated.
+    found = {**HITS[2], "segment_id": "r"}
+    assert [e["segment_id"] for e in prompts.with_replies([asked, found])] == ["q", "r"]
+
+
 def test_the_prompt_numbers_excerpts_before_the_last_question():
     conversation = [
         {"role": "user", "content": "hello"},
@@ -98,7 +149,7 @@ def test_the_prompt_numbers_excerpts_before_the_last_question():
     assert messages[0]["role"] == "system" and "[1]" in messages[0]["content"]
     assert messages[1:3] == conversation[:2]
     last = messages[-1]["content"]
-    assert f"[1] {HITS[0]['text']}\n    (Rec 0, " in last and f"[2] {HITS[1]['text']}\n    (Rec 1, " in last
+    assert '[1] Speaker 1 said in "Rec 0" (' in last and f"UTC): {HITS[0]['text']}\n[2] " in last
     assert last.index("[2]") < last.index("when is")
     assert prompts.build_messages(conversation, None)[1:] == conversation
 
@@ -145,3 +196,48 @@ def test_bad_chat_requests_are_refused_with_the_reason(body, message):
 def test_a_good_chat_request_keeps_its_values():
     wanted = _chat(max_tokens=64, temperature=0, use_memory=False, timezone="Europe/Paris")
     assert (wanted.max_tokens, wanted.temperature, wanted.use_memory) == (64, 0.0, False)
+
+
+TITLES = [
+    ("r1", "Budget review"),
+    ("r2", "Quarterly budget planning"),
+    ("r3", "Call with Emma about Mom's birthday"),
+    ("r4", "Vet call about Biscuit"),
+    ("r5", "Meeting"),
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "recording_id"),
+    [
+        ("In the budget review, how many laptops were said to be arriving?", "r1"),
+        ("In the quarterly budget planning, how many laptops could we replace?", "r2"),
+        ("In the call with Emma about Mom's birthday, what cake was ordered?", "r3"),
+        ("What did the vet say about Biscuit's leg?", "r4"),
+        ("What was decided in the meeting?", None),  # a one-word title is no name
+        ("What did we say about the budget?", None),
+    ],
+)
+def test_a_recording_is_named_by_its_title(question, recording_id):
+    from app.question_scope import named_recording
+
+    assert named_recording(question, TITLES) == recording_id
+
+
+def test_a_speaker_is_named_as_a_whole_word_longest_first():
+    from app.question_scope import named_voice
+
+    voices = [{"id": "a", "name": "Ann"}, {"id": "b", "name": "Ann Lee"}, {"id": "c", "name": "Ken"}]
+    assert named_voice("What did Ann Lee say?", voices)["id"] == "b"
+    assert named_voice("What did Kenneth say?", voices) is None
+    assert named_voice("what did ken say", voices)["id"] == "c"
+
+
+def test_filters_that_leave_nothing_are_dropped_speaker_first():
+    from tasks.chat import attempts
+
+    order = attempts(["window", "speaker", "recording"])
+    assert order[0] == {"window", "speaker", "recording"} and order[-1] == set()
+    assert order[1:4] == [{"window", "recording"}, {"window", "speaker"}, {"speaker", "recording"}]
+    assert order[4:7] == [{"window"}, {"recording"}, {"speaker"}]
+    assert attempts([]) == [set()]

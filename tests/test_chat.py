@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -18,6 +19,9 @@ from tests.conftest import _make_user
 from tests.helpers import wait_for_job
 from tests.test_transcription import upload
 
+# name: (voice, recorded_at, lines). None is the moment of upload and "an hour ago" an hour before it: the
+# time-phrase tests need recordings inside and outside "the last 2 hours", and a day ("three days ago")
+# when nothing was said.
 RECORDINGS = {
     "budget": (
         "flite:kal",
@@ -29,10 +33,21 @@ RECORDINGS = {
     ),
     "holiday": (
         "flite:slt",
-        "2026-11-10T18:30:00Z",
+        "an hour ago",
         ["We finally booked our holiday in Portugal!", "The flight leaves on Saturday morning at eight."],
     ),
+    "backup": (
+        "flite:rms",
+        None,
+        ["Last night the backup job failed because the disk on the backup server was full."],
+    ),
 }
+
+
+def _recorded_at(when: str | None) -> str | None:
+    if when == "an hour ago":
+        return datetime.fromtimestamp(time.time() - 3600, UTC).isoformat()
+    return when
 
 
 def _speech(voice: str, lines: list[str], path, repeat: int = 1) -> None:
@@ -56,7 +71,8 @@ def memory(client_module, workers, store, tmp_path_factory):
     for name, (voice, recorded_at, lines) in RECORDINGS.items():
         path = folder / f"{name}.wav"
         _speech(voice, lines, path)
-        response = upload(client_module, path, user["auth"], title=name.title(), recorded_at=recorded_at)
+        when = {"recorded_at": _recorded_at(recorded_at)} if recorded_at else {}
+        response = upload(client_module, path, user["auth"], title=name.title(), **when)
         assert response.status_code == 202, response.get_json()
         accepted[name] = response.get_json()
     recordings = {}
@@ -141,18 +157,43 @@ def test_nemoctl_chat_streams_the_answer_then_its_sources(live_server, memory):
     assert refused.returncode != 0 and "max_tokens" in refused.stderr
 
 
+def memory_of(url: str, user: dict, question: str) -> tuple[dict, dict]:
+    """The `memory` event and the final event of one question."""
+    events = follow(url, user, ask(url, user, question, max_tokens=48)["chat_id"])
+    return next(e[2] for e in events if e[1] == "memory"), events[-1][2]
+
+
 def test_a_time_phrase_narrows_the_memory(live_server, memory):
     user, recordings = memory
-    # Both recordings are weeks old: "in the last 2 hours" leaves no excerpt, so nothing is cited.
-    accepted = ask(live_server, user, "What did we book in the last 2 hours?", max_tokens=48)
-    events = follow(live_server, user, accepted["chat_id"])
-    memory_event = next(e[2] for e in events if e[1] == "memory")
-    assert memory_event["window"]["phrase"] == "in the last 2 hours"
-    assert memory_event["excerpts"] == [] and events[-1][2]["citations"] == []
-    accepted = ask(live_server, user, "What did we book?", max_tokens=48)
-    events = follow(live_server, user, accepted["chat_id"])
-    excerpts = next(e[2] for e in events if e[1] == "memory")["excerpts"]
-    assert excerpts[0]["recording_id"] == recordings["holiday"]["id"]
+    # The holiday was booked an hour ago, the budget weeks ago: the window keeps only what was said since.
+    said, _final = memory_of(live_server, user, "What did we talk about in the last 2 hours?")
+    assert said["window"]["phrase"] == "in the last 2 hours"
+    assert said["window"]["applied"] is True and said["window"]["dropped"] is None
+    recent = {recordings["holiday"]["id"], recordings["backup"]["id"]}
+    assert said["excerpts"] and {e["recording_id"] for e in said["excerpts"]} <= recent
+    said, _final = memory_of(live_server, user, "What did we book?")
+    assert said["window"] is None and said["excerpts"][0]["recording_id"] == recordings["holiday"]["id"]
+
+
+def test_a_window_that_leaves_nothing_is_dropped_and_says_so(live_server, memory):
+    user, recordings = memory
+    said, final = memory_of(live_server, user, "What did we say about the printer three days ago?")
+    assert said["window"]["applied"] is False
+    assert "nothing" in said["window"]["dropped"]
+    assert said["excerpts"][0]["recording_id"] == recordings["budget"]["id"]
+    assert "toner" in said["excerpts"][0]["text"].lower()
+    assert any(c["recording_id"] == recordings["budget"]["id"] for c in final["citations"]), final
+
+
+def test_a_phrase_about_the_event_searches_everything(live_server, memory):
+    user, recordings = memory
+    # Said today about last night: a "last night" window would hold nothing of it.
+    said, final = memory_of(live_server, user, "Why did the backup job fail last night?")
+    assert said["window"]["phrase"] == "last night" and said["window"]["applied"] is False
+    assert "happened" in said["window"]["dropped"]
+    assert said["excerpts"][0]["recording_id"] == recordings["backup"]["id"]
+    assert any(c["recording_id"] == recordings["backup"]["id"] for c in final["citations"]), final
+    assert any(word in final["answer"].lower() for word in ("disk", "full")), final["answer"]
 
 
 def test_a_client_that_disconnects_misses_nothing_on_reconnect(live_server, memory):

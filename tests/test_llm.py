@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from workers.asr import asr_engine
-from workers.llm import ContextTooLong, llm_engine
+from workers.llm import Abstention, ContextTooLong, llm_engine
 from workers.pool import ModelPool
 
 BIG_BUDGET = 8 * 1024**3
@@ -29,6 +29,22 @@ def test_the_default_model_answers_and_streams_every_token(llm):
     assert "".join(pieces) == generation.text
     assert 1 <= generation.completion_tokens <= 16 and generation.prompt_tokens > 10
     assert generation.first_token_seconds is not None and generation.first_token_seconds < generation.seconds
+
+
+def test_the_abstention_is_taken_by_the_models_own_probability_of_it(llm):
+    question = [{"role": "user", "content": "What is the capital of France? Answer with one word."}]
+    plain = llm.generate(question, max_tokens=8, temperature=0.0, on_token=lambda _p: None)
+    never = Abstention("I could not find that.", threshold=1.01)
+    pieces: list[str] = []
+    looked = llm.generate(question, max_tokens=8, temperature=0.0, on_token=pieces.append, abstention=never)
+    # Reading the first token's probability leaves the answer exactly as it was, cache and all.
+    assert looked.text == plain.text and "".join(pieces) == looked.text and not looked.abstained
+    assert 0.0 <= looked.abstain_probability < 0.5  # it knows this one
+    pieces.clear()
+    always = Abstention("I could not find that.", threshold=0.0)
+    said = llm.generate(question, max_tokens=8, temperature=0.0, on_token=pieces.append, abstention=always)
+    assert said.abstained and said.text == "I could not find that." and "".join(pieces) == said.text
+    assert said.finish_reason == "stop" and said.completion_tokens == len(pieces)
 
 
 def test_a_prompt_over_the_context_is_refused_before_generating(llm):

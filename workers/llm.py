@@ -42,6 +42,22 @@ class Generation:
     first_token_seconds: float | None
     seconds: float
     finish_reason: str
+    # With an abstention given: the model's own probability of starting it, and whether it was taken.
+    abstain_probability: float | None = None
+    abstained: bool = False
+
+
+@dataclass(frozen=True)
+class Abstention:
+    """The sentence that says "not found", and the probability of its first token at which it is taken.
+
+    A small model asked something its excerpts do not answer still puts real weight on saying so, but
+    rarely the most: greedy decoding then invents an answer. Reading the first token's probability
+    (one look at the logits the prompt already produced) and taking the abstention when it passes a
+    threshold set on the answer benchmark turns that weight into an honest "not found"."""
+
+    text: str
+    threshold: float
 
     @property
     def tokens_per_second(self) -> float:
@@ -90,6 +106,25 @@ class LlmEngine:
         prompt = self._format(messages=messages).prompt
         return self._llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
 
+    def first_token_probability(self, tokens: list[int], wanted: int) -> float:
+        """The probability that the answer to the prompt `tokens` starts with token `wanted`. Evaluates
+        only what the previous prompt does not share (llama.cpp's cache), as the generation that follows
+        would; that generation then finds the whole prompt cached."""
+        import numpy as np
+
+        llm = self._llm
+        shared = 0
+        for cached, token in zip(llm._input_ids, tokens[:-1], strict=False):
+            if cached != token:
+                break
+            shared += 1
+        llm.n_tokens = shared
+        llm.eval(tokens[shared:])
+        logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
+        logits -= logits.max()
+        weights = np.exp(logits)
+        return float(weights[wanted] / weights.sum())
+
     def generate(
         self,
         messages: list[dict],
@@ -97,11 +132,18 @@ class LlmEngine:
         temperature: float,
         on_token: Callable[[str], None],
         seed: int = 0,
+        abstention: Abstention | None = None,
     ) -> Generation:
         tokens = self.prompt_tokens(messages)
         if len(tokens) + max_tokens > self.context:
             raise ContextTooLong(len(tokens), max_tokens, self.context)
         started = time.perf_counter()
+        abstain_probability = None
+        if abstention is not None:
+            said = self._llm.tokenize(abstention.text.encode("utf-8"), add_bos=False, special=False)
+            abstain_probability = self.first_token_probability(tokens, said[0])
+            if abstain_probability >= abstention.threshold:
+                return self._say(abstention.text, said, len(tokens), started, on_token, abstain_probability)
         first_token = None
         pieces: list[str] = []
         finish_reason = "length"
@@ -131,6 +173,31 @@ class LlmEngine:
             first_token_seconds=first_token,
             seconds=time.perf_counter() - started,
             finish_reason=finish_reason,
+            abstain_probability=abstain_probability,
+        )
+
+    def _say(
+        self,
+        text: str,
+        said: list[int],
+        prompt_tokens: int,
+        started: float,
+        on_token: Callable[[str], None],
+        probability: float,
+    ) -> Generation:
+        """The abstention, streamed token by token like a generated answer."""
+        first_token = time.perf_counter() - started
+        for token in said:
+            on_token(self._llm.detokenize([token]).decode("utf-8", errors="ignore"))
+        return Generation(
+            text=text,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=len(said),
+            first_token_seconds=first_token,
+            seconds=time.perf_counter() - started,
+            finish_reason="stop",
+            abstain_probability=probability,
+            abstained=True,
         )
 
     def close(self) -> None:

@@ -12,12 +12,37 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+NOT_FOUND = "I could not find that in the recordings."
 SYSTEM_PROMPT = (
-    "You are Nemo, an assistant that answers questions about the user's recorded conversations. "
-    "When excerpts from the recordings are given, answer only from them and cite the excerpt each fact comes "
-    "from by its number in square brackets, like [1]. If the excerpts do not hold the answer, say that you "
-    "could not find it in the recordings. Answer in one to three sentences."
+    "You are Nemo, an assistant that answers questions about the user's recorded conversations from "
+    "numbered excerpts of them. Answer in one short sentence of your own words, using only what the "
+    "excerpts say, and put the number of the excerpt the fact comes from in square brackets, like [2]. "
+    "If you say who said it, use the name on that excerpt. If no excerpt answers the question, reply "
+    f"exactly: {NOT_FOUND}"
 )
+# Two worked examples after the instructions: small models copy an example's form far better than they
+# follow a rule. They never change, so llama.cpp keeps them in its prompt cache: they cost no time.
+EXAMPLES = [
+    {
+        "role": "user",
+        "content": "Excerpts:\n"
+        "[1] Ann, Weekly sync, 3 Mar: Did anyone fix the printer on the second floor?\n"
+        "[2] Bob, Weekly sync, 3 Mar: Yes, the technician replaced the fuser on Monday.\n"
+        "[3] Ann, Budget call, 1 Mar: The printer budget is two hundred dollars.\n"
+        "Question: What was done about the printer?",
+    },
+    {"role": "assistant", "content": "Bob said the technician replaced its fuser on Monday [2]."},
+    {
+        "role": "user",
+        "content": "Excerpts:\n"
+        "[1] Ann, Offsite planning, 9 Mar: We moved the offsite to Lisbon.\n"
+        "[2] Bob, Offsite planning, 9 Mar: The hotel is booked for three nights.\n"
+        "Question: When is Ann's wedding?",
+    },
+    {"role": "assistant", "content": NOT_FOUND},
+]
+# At most this many excerpts reach the prompt once replies to questions are added.
+MAX_EXCERPTS = 8
 NO_MEMORY_PROMPT = "You are Nemo, a helpful assistant. Answer briefly."
 SUMMARY_PROMPT = (
     "You summarise transcripts of conversations. Reply in exactly this format:\n"
@@ -37,15 +62,53 @@ _STOPWORD_TEXT = (
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
-def excerpt_header(hit: dict[str, Any]) -> str:
-    spoken = datetime.fromtimestamp(hit["recorded_at"] + hit["start"], UTC).strftime("%Y-%m-%d %H:%M")
-    speaker = hit.get("speaker") or "unknown speaker"
-    return f"{hit['recording_title']}, {spoken} UTC, {speaker}"
-
-
 def memory_block(hits: list[dict[str, Any]]) -> str:
-    lines = [f"[{n}] {hit['text']}\n    ({excerpt_header(hit)})" for n, hit in enumerate(hits, 1)]
-    return "Excerpts from my recordings:\n" + "\n".join(lines)
+    """Each excerpt as `[n] speaker, recording, day: words`: the speaker first (small models attribute a
+    line to the name nearest to it), and short, because every token of it is read before the first word of
+    the answer."""
+    lines = []
+    for n, hit in enumerate(hits, 1):
+        day = datetime.fromtimestamp(hit["recorded_at"] + hit["start"], UTC).strftime("%-d %b %Y")
+        speaker = hit.get("speaker") or "Unknown speaker"
+        lines.append(f"[{n}] {speaker}, {hit['recording_title']}, {day}: {hit['text']}")
+    return "Excerpts:\n" + "\n".join(lines)
+
+
+def is_question(text: str) -> bool:
+    return text.rstrip().endswith("?")
+
+
+def with_replies(hits: list[dict[str, Any]], limit: int = MAX_EXCERPTS) -> list[dict[str, Any]]:
+    """The hits, each question among them followed by the line said after it (from the hit's context) as
+    an excerpt of its own: a question asked in a meeting echoes the user's question and ranks high, while
+    the answer is what was said next. When they do not all fit, the weakest plain hits go first; no
+    segment appears twice."""
+    seen = {hit["segment_id"] for hit in hits}
+    merged: list[dict[str, Any]] = []
+    for hit in hits:
+        merged.append(hit)
+        after = hit.get("context_after") or []
+        if is_question(hit["text"]) and after and after[0]["id"] not in seen:
+            seen.add(after[0]["id"])
+            merged.append(reply_excerpt(hit, after[0]))
+    paired = {e["reply_to"] for e in merged if "reply_to" in e}
+    while len(merged) > limit:
+        plain = [n for n, e in enumerate(merged) if "reply_to" not in e and e["segment_id"] not in paired]
+        del merged[plain[-1] if plain else -1]
+    return merged
+
+
+def reply_excerpt(question: dict[str, Any], reply: dict[str, Any]) -> dict[str, Any]:
+    """The line after a question hit, shaped like a hit of the same recording."""
+    return {
+        **{key: question[key] for key in ("recording_id", "recording_title", "recorded_at")},
+        "segment_id": reply["id"],
+        "start": reply["start"],
+        "end": reply["end"],
+        "speaker": reply["speaker"],
+        "text": reply["text"],
+        "reply_to": question["segment_id"],
+    }
 
 
 def build_messages(
@@ -60,15 +123,13 @@ def build_messages(
     if hits is None:
         return [{"role": "system", "content": system}, *turns]
     question = turns[-1]["content"]
-    if hits:
-        content = (
-            f"{memory_block(hits)}\n\nQuestion: {question}\n"
-            "Answer the question in one sentence of your own words, using only the excerpts, and end "
-            "with the number of the excerpt you used, like [1]."
-        )
-    else:
-        content = f"No excerpt of my recordings matches this question.\n\nQuestion: {question}"
-    return [{"role": "system", "content": system}, *turns[:-1], {"role": "user", "content": content}]
+    content = f"{memory_block(hits) if hits else 'Excerpts: none.'}\nQuestion: {question}"
+    return [
+        {"role": "system", "content": system},
+        *EXAMPLES,
+        *turns[:-1],
+        {"role": "user", "content": content},
+    ]
 
 
 def content_words(text: str) -> set[str]:
@@ -100,10 +161,25 @@ def cited_numbers(answer: str, count: int) -> list[int]:
     return seen
 
 
-def citations_for(answer: str, hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def citations_for(answer: str, hits: list[dict[str, Any]], question: str = "") -> list[dict[str, Any]]:
+    """The excerpts the answer cites, each checked against what the answer says that the question did not
+    (its new words: the salary, the reason, the date). A cited excerpt holding none of them, next to one
+    holding some, is the model's slip to a neighbour: the one that holds them is cited instead, marked
+    `inferred` (the model did not pick it). An answer that cites nothing gets the excerpts it evidently
+    draws on, marked the same way; one that says it found nothing cites nothing."""
+    if NOT_FOUND.lower().rstrip(".") in answer.lower():
+        return []
     numbers = cited_numbers(answer, len(hits))
     if numbers:
-        return [citation(n, hits[n - 1], inferred=False) for n in numbers]
+        new_words = content_words(_CITATION.sub(" ", answer)) - content_words(question)
+        held = [len(new_words & content_words(hit["text"])) for hit in hits]
+        cited: list[dict[str, Any]] = []
+        for n in numbers:
+            best = max(range(len(hits)), key=lambda i: (held[i], -abs(i - (n - 1))))
+            chosen, inferred = (best + 1, True) if held[n - 1] == 0 and held[best] > 0 else (n, False)
+            if all(c["n"] != chosen for c in cited):
+                cited.append(citation(chosen, hits[chosen - 1], inferred=inferred))
+        return cited
     # No citation given: attribute the excerpts the answer evidently draws on (two shared content words, or
     # half of a short excerpt's), best first.
     said = content_words(answer)

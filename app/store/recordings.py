@@ -60,6 +60,12 @@ def list_recordings(
     )
 
 
+def titles(tx: Tx, user_id: str) -> list[tuple[str, str]]:
+    """(id, title) of every recording of the user: what a question may name."""
+    rows = tx.all("SELECT id, title FROM recordings WHERE user_id = ?", (user_id,))
+    return [(row["id"], row["title"]) for row in rows]
+
+
 def update_recording(tx: Tx, recording_id: str, **fields: Any) -> None:
     allowed = {
         "status", "asr_model", "pcm_blob_id", "diarized",
