@@ -38,7 +38,9 @@ import json  # noqa: E402
 import platform  # noqa: E402
 import re  # noqa: E402
 import secrets  # noqa: E402
+import signal  # noqa: E402
 import statistics  # noqa: E402
+import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
@@ -52,7 +54,7 @@ from bench.answer_corpus import MEETINGS, PEOPLE, QUESTIONS, Meeting, Question  
 from bench.chat import Api  # noqa: E402
 from bench.corpus import SAMPLE_RATE, write_wav  # noqa: E402
 from bench.realistic import CACHE, pink_noise, room_response  # noqa: E402
-from bench.search import System  # noqa: E402
+from bench.search import System, scratch_env  # noqa: E402
 
 AUDIO_CACHE = CACHE / "answers"
 SNR_DB = 22.0
@@ -197,6 +199,7 @@ def spellings(alternative: str) -> set[str]:
 
 def has_facts(answer: str, question: Question) -> bool:
     text = answer.lower().replace(",", "").replace("-", " ")
+    text = re.sub(r"(\d) (?=\d{3}\b)", r"\1", text)  # "92 000" (a transcript's "92 ,000") is 92000
     return all(any(s.replace(",", "") in text for a in alts for s in spellings(a)) for alts in question.facts)
 
 
@@ -228,6 +231,8 @@ def score(question: Question, reply: dict, memory: dict[str, dict]) -> dict:
         "first_token_s": final["timings"]["first_token_s"],
         "total_s": final["timings"]["total_s"],
         "similarities": [e.get("similarity") for e in reply["memory"].get("excerpts", [])],
+        "not_found_probability": (final.get("memory") or {}).get("not_found_probability"),
+        "citations": [[c["n"], c["inferred"]] for c in final["citations"]],
     }
     if question.meeting is None:
         return row
@@ -297,15 +302,7 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     saved = workdir / "memory.json"
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; work dir {workdir}", flush=True)
-    env = {
-        "NEMO_INSTANCE_DIR": str(workdir / "instance"),
-        "REDIS_URL": args.redis_url,
-        "DATABASE_URL": "",
-        "NEMO_RATE_LIMIT": "1000000/minute",
-        "NEMO_WORKER_THREADS": str(args.threads),
-        "NEMO_SUMMARIES": "0",
-        "OMP_WAIT_POLICY": "PASSIVE",
-    }
+    env = scratch_env(workdir, args.redis_url, args.threads, NEMO_SUMMARIES="0")
     os.environ.update(env)
     import redis
 
@@ -325,6 +322,8 @@ def main() -> None:
             token, _ = users.create_token(tx, user["id"], "bench")
         zone = asker_zone(datetime.now(UTC))
     results = {}
+    # A SIGTERM (or Ctrl-C) still stops the workers and web server this run started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     for model in args.models.split(","):
         system = System({**env, "NEMO_LLM_MODEL": model}, workdir, kinds=("gpu", "cpu", "search"))
         try:
@@ -334,7 +333,7 @@ def main() -> None:
                 memory = build_memory(api, zone, datetime.now(UTC))
                 lines = {k: {**m, "lines": [p.__dict__ for p in m["lines"]]} for k, m in memory.items()}
                 saved.write_text(json.dumps({"token": token, "zone": zone, "memory": lines}))
-                speech = sum(m["recording"]["duration_seconds"] for m in memory.values())
+                speech = sum(m["recording"]["duration"] for m in memory.values())
                 print(f"memory: {len(memory)} meetings, {speech:.0f} s, built in "
                       f"{time.perf_counter() - started:.0f} s", flush=True)  # fmt: skip
             ask(api, Question("Hello?", "unanswerable", None, None, (), None), zone, 4)  # loads the model

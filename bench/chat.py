@@ -42,7 +42,7 @@ import requests  # noqa: E402
 
 from app.client import parse_sse  # noqa: E402
 from bench.corpus import synthesize, utterance_wav, write_wav  # noqa: E402
-from bench.search import System, percentile  # noqa: E402
+from bench.search import System, percentile, scratch_env  # noqa: E402
 
 QUESTIONS = [
     "When is the quarterly budget report due?",
@@ -223,17 +223,14 @@ def main() -> None:
     bare_ttft, bare_tps = bare_engine(args.model, args.threads, 4096, args.max_tokens, args.repeats)
     print(f"bare engine: first token {bare_ttft:.3f} s, {bare_tps:.1f} tokens/s", flush=True)
 
-    env = {
-        "NEMO_INSTANCE_DIR": str(workdir / "instance"),
-        "REDIS_URL": args.redis_url,
-        "DATABASE_URL": "",
-        "NEMO_RATE_LIMIT": "1000000/minute",
-        "NEMO_WORKER_THREADS": str(args.threads),
-        "NEMO_MODEL_BUDGET": args.budget,
-        "NEMO_LLM_MODEL": args.model,
-        "NEMO_SUMMARIES": "0",
-        "OMP_WAIT_POLICY": "PASSIVE",
-    }
+    env = scratch_env(
+        workdir,
+        args.redis_url,
+        args.threads,
+        NEMO_MODEL_BUDGET=args.budget,
+        NEMO_LLM_MODEL=args.model,
+        NEMO_SUMMARIES="0",
+    )
     os.environ.update(env)
     import redis
 

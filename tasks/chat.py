@@ -31,11 +31,12 @@ SUMMARY_MAX_TOKENS = 300
 MIN_EXCERPTS = 1
 
 
-def engine() -> LlmEngine:
+def engine(model: str | None = None) -> LlmEngine:
+    """The answering model, or another one (the summaries')."""
     config = current_app.extensions["nemo.config"]
     return llm_engine(
         model_pool(config.MODEL_BUDGET_BYTES),
-        config.LLM_MODEL,
+        model or config.LLM_MODEL,
         config.LLM_CONTEXT,
         config.WORKER_THREADS,
         config.LLM_GPU_LAYERS,
@@ -260,7 +261,7 @@ def summarize_recording(recording_id: str) -> None:
             )
         return
     try:
-        llm = engine()
+        llm = engine(current_app.extensions["nemo.config"].SUMMARY_MODEL)
         text, cut = transcript_within(llm, segments)
         generation = llm.generate(
             prompts.summary_messages(text), SUMMARY_MAX_TOKENS, 0.2, on_token=lambda _piece: None

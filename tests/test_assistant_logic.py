@@ -3,7 +3,7 @@ requests checked. No model, no services."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -146,10 +146,14 @@ def test_the_prompt_numbers_excerpts_before_the_last_question():
         {"role": "user", "content": "when is the report due?"},
     ]
     messages = prompts.build_messages(conversation, HITS[:2])
-    assert messages[0]["role"] == "system" and "[1]" in messages[0]["content"]
-    assert messages[1:3] == conversation[:2]
+    assert messages[0]["role"] == "system" and "[2]" in messages[0]["content"]
+    # The worked examples come first (a fixed prefix the model's cache keeps), then the conversation.
+    examples = len(prompts.EXAMPLES)
+    assert messages[1 : 1 + examples] == prompts.EXAMPLES
+    assert messages[1 + examples : 3 + examples] == conversation[:2]
     last = messages[-1]["content"]
-    assert '[1] Speaker 1 said in "Rec 0" (' in last and f"UTC): {HITS[0]['text']}\n[2] " in last
+    day = datetime.fromtimestamp(HITS[0]["recorded_at"], UTC).strftime("%-d %b %Y")
+    assert f"[1] Speaker 1, Rec 0, {day}: {HITS[0]['text']}\n[2] Speaker 1, Rec 1, " in last
     assert last.index("[2]") < last.index("when is")
     assert prompts.build_messages(conversation, None)[1:] == conversation
 

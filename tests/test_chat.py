@@ -41,6 +41,14 @@ RECORDINGS = {
         None,
         ["Last night the backup job failed because the disk on the backup server was full."],
     ),
+    "incident": (
+        "flite:awb",
+        "2026-11-20T15:00:00Z",
+        [
+            "Do we know why the payment page was slow?",
+            "It was slow because the currency service timed out under load.",
+        ],
+    ),
 }
 
 
@@ -194,6 +202,18 @@ def test_a_phrase_about_the_event_searches_everything(live_server, memory):
     assert said["excerpts"][0]["recording_id"] == recordings["backup"]["id"]
     assert any(c["recording_id"] == recordings["backup"]["id"] for c in final["citations"]), final
     assert any(word in final["answer"].lower() for word in ("disk", "full")), final["answer"]
+
+
+def test_the_answer_to_a_question_asked_in_a_meeting_is_the_reply_not_the_echo(live_server, memory):
+    user, recordings = memory
+    segments = recordings["incident"]["segments"]
+    asked = next(s for s in segments if "why" in s["text"].lower())
+    reply = next(s for s in segments if "currency" in s["text"].lower())
+    said, final = memory_of(live_server, user, "Why was the payment page slow?")
+    ids = [e["segment_id"] for e in said["excerpts"]]
+    assert asked["id"] in ids and ids[ids.index(asked["id"]) + 1] == reply["id"], said["excerpts"]
+    assert any(c["segment_id"] == reply["id"] for c in final["citations"]), final
+    assert all(c["segment_id"] != asked["id"] for c in final["citations"]), final
 
 
 def test_a_client_that_disconnects_misses_nothing_on_reconnect(live_server, memory):

@@ -197,3 +197,14 @@ def test_channel_turns_follow_the_loudest_side_and_ignore_bleed():
     assert word_channel(turns, 0.2, 0.5) == 0 and word_channel(turns, 2.5, 2.9) == 1
     assert word_channel(turns, 1.6, 1.8) == 0  # between turns: the nearest
     assert channel_turns(levels[:1]) == []  # mono: nothing to read
+
+
+def test_split_sentences_keep_numbers_and_compounds_whole():
+    from workers.asr import Segment, Word, split_sentences
+
+    transcribed = "We offered her 92 ,000 a year. The back -end role is Mom 's."
+    said = transcribed.split()
+    words = [Word(n * 0.3, n * 0.3 + 0.25, w, 0.9) for n, w in enumerate(said)]
+    first, second = split_sentences(Segment(0.0, 4.5, "", words))
+    assert first.text == "We offered her 92,000 a year."
+    assert second.text == "The back-end role is Mom's."

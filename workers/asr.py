@@ -61,6 +61,17 @@ class Segment:
 
 SAMPLE_RATE = 16_000
 SENTENCE_END = (".", "?", "!")
+# A word that starts with one of these continues the word before it (Whisper splits "92,000" into "92"
+# and ",000", "back-end" into "back" and "-end"): no space goes between them.
+_ATTACHED = tuple(",.!?;:%')]-")
+
+
+def words_text(words: list[Word]) -> str:
+    """The text of words whose own spacing was stripped: spaced, except before a continuation."""
+    text = ""
+    for word in words:
+        text += word.word if not text or word.word.startswith(_ATTACHED) else f" {word.word}"
+    return text
 
 
 def split_sentences(segment: Segment) -> list[Segment]:
@@ -80,7 +91,7 @@ def split_sentences(segment: Segment) -> list[Segment]:
         Segment(
             segment.start if n == 0 else words[0].start,
             segment.end if n == len(pieces) - 1 else words[-1].end,
-            " ".join(w.word for w in words),
+            words_text(words),
             words,
             segment.avg_logprob,
             segment.no_speech_prob,

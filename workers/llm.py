@@ -46,6 +46,14 @@ class Generation:
     abstain_probability: float | None = None
     abstained: bool = False
 
+    @property
+    def tokens_per_second(self) -> float:
+        """Generation speed after the first token (the first one also pays for reading the prompt)."""
+        after_first = self.seconds - (self.first_token_seconds or 0.0)
+        if self.completion_tokens < 2 or after_first <= 0:
+            return 0.0
+        return (self.completion_tokens - 1) / after_first
+
 
 @dataclass(frozen=True)
 class Abstention:
@@ -58,14 +66,6 @@ class Abstention:
 
     text: str
     threshold: float
-
-    @property
-    def tokens_per_second(self) -> float:
-        """Generation speed after the first token (the first one also pays for reading the prompt)."""
-        after_first = self.seconds - (self.first_token_seconds or 0.0)
-        if self.completion_tokens < 2 or after_first <= 0:
-            return 0.0
-        return (self.completion_tokens - 1) / after_first
 
 
 def gpu_offload_supported() -> bool:

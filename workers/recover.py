@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from workers import coverage
-from workers.asr import SAMPLE_RATE, AsrEngine, Segment, split_sentences
+from workers.asr import SAMPLE_RATE, AsrEngine, Segment, split_sentences, words_text
 
 # Context either side of a hole when it is decoded on its own: enough for Whisper to hear the onset.
 CLIP_CONTEXT_SECONDS = 0.5
@@ -84,7 +84,7 @@ def _inside(segments: list[Segment], offset: float, hole: coverage.Span) -> list
         shifted = segment.shifted(offset)
         words = [w for w in shifted.words if hole[0] <= (w.start + w.end) / 2 <= hole[1]]
         if words:
-            text = " ".join(w.word for w in words)
+            text = words_text(words)
             kept.append(Segment(words[0].start, words[-1].end, text, words, shifted.avg_logprob))
         elif not shifted.words and hole[0] <= (shifted.start + shifted.end) / 2 <= hole[1]:
             kept.append(shifted)
