@@ -193,7 +193,7 @@ def test_the_shipped_classifier_on_its_held_out_set(embedding_classifier):
 def test_a_transformers_emotion_model_loads_by_path(tmp_path):
     from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
 
-    from workers.emotion import TransformersEmotionClassifier
+    from workers.emotion import NEUTRAL_BELOW, TransformersEmotionClassifier
 
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "i", "am", "so", "happy", "angry", "today"]
     (tmp_path / "vocab.txt").write_text("\n".join(vocab) + "\n")
@@ -216,7 +216,11 @@ def test_a_transformers_emotion_model_loads_by_path(tmp_path):
     for result in results:
         assert set(result.all_scores) == set(EMOTIONS)
         assert sum(result.all_scores.values()) == pytest.approx(1.0, abs=0.01)
-        assert result.emotion == max(result.all_scores, key=result.all_scores.get)
+        best = max(result.all_scores, key=result.all_scores.get)
+        # An untrained network scores every class alike: under the cut-off, that is neutral.
+        assert result.emotion == (best if result.all_scores[best] >= NEUTRAL_BELOW else "neutral")
+        assert result.confidence == result.all_scores[best]
+    assert results[1].emotion == "anger"  # stated outright, whatever the network says
     # Labels that are not the seven emotions are refused at load, not mislabelled later.
     config.id2label = {i: f"LABEL_{i}" for i in range(7)}
     BertForSequenceClassification(config).save_pretrained(tmp_path)
