@@ -58,6 +58,11 @@ class AnswerStream:
         return bool(self.redis.exists(self.key))
 
 
+def last_question(chat: dict) -> str:
+    """What the asker asked last: the memory is searched for it and the citations are checked against it."""
+    return next(m["content"] for m in reversed(chat["messages"]) if m["role"] == "user")
+
+
 def scopes(question: str, user_id: str) -> tuple[dict | None, str | None]:
     """The enrolled speaker and the recording the question names, if any."""
     store = current_app.extensions["nemo.store"]
@@ -84,7 +89,7 @@ def recall(chat: dict, timezone: str | None) -> tuple[list[dict], dict]:
     and the memory event says which were dropped and why. A question asked in a recording brings the reply
     said after it (`prompts.with_replies`)."""
     config = current_app.extensions["nemo.config"]
-    question = next(m["content"] for m in reversed(chat["messages"]) if m["role"] == "user")
+    question = last_question(chat)
     window, query = find_window(question, time.time(), timezone)
     if window is not None and window.about_event:
         query = question
@@ -199,8 +204,7 @@ def answer_chat(chat_id: str, timezone: str | None = None) -> None:
         log.exception("chat %s failed", chat_id)
         fail(chat_id, stream, "generation_failed", f"{type(exc).__name__}: {exc}")
         return
-    asked = next(m["content"] for m in reversed(chat["messages"]) if m["role"] == "user")
-    citations = prompts.citations_for(generation.text, hits or [], asked)
+    citations = prompts.citations_for(generation.text, hits or [], last_question(chat))
     usage = {
         "prompt_tokens": generation.prompt_tokens,
         "completion_tokens": generation.completion_tokens,

@@ -25,6 +25,7 @@ import numpy as np
 
 from app.config import EMBEDDING_CLASSIFIER
 from app.emotions import EMOTIONS
+from workers import emotion_cues
 from workers.embed import TextEmbedder, text_embedder
 from workers.emotion_cues import cue_features, stated_emotion
 from workers.pool import ModelPool, model_size_bytes
@@ -95,7 +96,7 @@ class EmbeddingEmotionClassifier:
     def __init__(self, embedder: TextEmbedder, cache_dir: Path) -> None:
         self.embedder = embedder
         self.name = f"{EMBEDDING_CLASSIFIER}:{embedder.name}"
-        identity = [TRAIN_SET.read_bytes(), Path(cue_features.__code__.co_filename).read_bytes()]
+        identity = [TRAIN_SET.read_bytes(), Path(emotion_cues.__file__).read_bytes()]
         identity += [embedder.name.encode(), f"{REGULARISATION_C}:{CUE_WEIGHT}".encode()]
         key = hashlib.sha256(b"\0".join(identity))
         cached = cache_dir / f"emotion-{key.hexdigest()[:16]}.npz"
@@ -125,7 +126,8 @@ class EmbeddingEmotionClassifier:
 
     @staticmethod
     def features_of(texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
-        """Features of texts whose sentence vectors are already known (the indexing task has them)."""
+        """Features of texts whose sentence vectors are already known (bench/search.py embeds its
+        memory once and reuses the vectors)."""
         return np.hstack([vectors, CUE_WEIGHT * cue_features(list(texts))])
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:

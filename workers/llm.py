@@ -111,13 +111,11 @@ class LlmEngine:
         only what the previous prompt does not share (llama.cpp's cache), as the generation that follows
         would; that generation then finds the whole prompt cached."""
         import numpy as np
+        from llama_cpp import Llama
 
         llm = self._llm
-        shared = 0
-        for cached, token in zip(llm._input_ids, tokens[:-1], strict=False):
-            if cached != token:
-                break
-            shared += 1
+        # At least the last token is evaluated again: its logits are the ones wanted.
+        shared = Llama.longest_token_prefix(llm._input_ids, tokens[:-1])
         llm.n_tokens = shared
         llm.eval(tokens[shared:])
         logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
