@@ -7,6 +7,7 @@ Secrets are not settings: they are generated on first run into the instance dire
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,12 +19,14 @@ _UNITS = {"s": 1, "second": 1, "m": 60, "minute": 60, "h": 3600, "hour": 3600}
 
 
 def parse_rate(text: str) -> tuple[int, int]:
-    """Parse '120/minute' into (120, 60): limits are written the way people say them."""
+    """Parse '120/minute' into (120, 60) and '10/15minute' into (10, 900): limits are written the way
+    people say them."""
     count, _, unit = text.strip().partition("/")
-    seconds = _UNITS.get(unit.strip().lower() or "minute")
-    if seconds is None or not count.strip().isdigit() or int(count) <= 0:
-        raise ValueError(f"bad rate limit {text!r}: expected e.g. '120/minute'")
-    return int(count), seconds
+    per = re.fullmatch(r"([0-9]*)\s*([a-z]*)", unit.strip().lower())
+    seconds = _UNITS.get(per.group(2) or "minute") if per else None
+    if seconds is None or not re.fullmatch(r"[0-9]{1,9}", count.strip()) or int(count) <= 0:
+        raise ValueError(f"bad rate limit {text!r}: expected e.g. '120/minute' or '10/15minute'")
+    return int(count), seconds * int(per.group(1) or 1)
 
 
 def parse_size(text: str) -> int:
@@ -105,6 +108,11 @@ class Config:
     # Summaries and action items for every processed recording (lowest priority on the GPU worker).
     SUMMARIES: bool = field(default_factory=lambda: _env("NEMO_SUMMARIES", "1") == "1")
     SEARCH_TIMEOUT_SECONDS: float = field(default_factory=lambda: float(_env("NEMO_SEARCH_TIMEOUT", "15")))
+    # The assistant's own memory search may wait longer: its asker is already waiting for an answer, and
+    # an answer without the memory would be worse than a late one.
+    CHAT_SEARCH_TIMEOUT_SECONDS: float = field(
+        default_factory=lambda: float(_env("NEMO_CHAT_SEARCH_TIMEOUT", "60"))
+    )
     ASR_COMPUTE_TYPE: str = field(default_factory=lambda: _env("NEMO_ASR_COMPUTE_TYPE", "int8"))
     ASR_DEVICE: str = field(default_factory=lambda: _env("NEMO_ASR_DEVICE", "auto"))
     MODEL_BUDGET_BYTES: int = field(default_factory=lambda: parse_size(_env("NEMO_MODEL_BUDGET", "4GB")))
@@ -116,7 +124,19 @@ class Config:
         default_factory=lambda: float(_env("NEMO_MAX_DURATION_SECONDS", "14400"))
     )
     RATE_LIMIT: str = field(default_factory=lambda: _env("NEMO_RATE_LIMIT", "120/minute"))
-    LOGIN_RATE_LIMIT: str = field(default_factory=lambda: _env("NEMO_LOGIN_RATE_LIMIT", "20/minute"))
+    # Sign-in attempts per address (any account), and failed ones per account name (from any address):
+    # a guesser is slowed on both without one address locking every account behind it.
+    LOGIN_RATE_LIMIT: str = field(default_factory=lambda: _env("NEMO_LOGIN_RATE_LIMIT", "60/minute"))
+    LOGIN_ACCOUNT_FAILURES: str = field(
+        default_factory=lambda: _env("NEMO_LOGIN_ACCOUNT_FAILURES", "10/15minute")
+    )
+    # A browser session ends after this long unused, and this long after sign-in whatever happens.
+    SESSION_IDLE_SECONDS: float = field(
+        default_factory=lambda: float(_env("NEMO_SESSION_IDLE_SECONDS", str(12 * 3600)))
+    )
+    SESSION_MAX_SECONDS: float = field(
+        default_factory=lambda: float(_env("NEMO_SESSION_MAX_SECONDS", str(7 * 86400)))
+    )
     EVENT_STREAM_TTL_SECONDS: int = field(
         default_factory=lambda: int(_env("NEMO_EVENT_TTL_SECONDS", "604800"))
     )
@@ -133,6 +153,7 @@ class Config:
     def __post_init__(self) -> None:
         parse_rate(self.RATE_LIMIT)
         parse_rate(self.LOGIN_RATE_LIMIT)
+        parse_rate(self.LOGIN_ACCOUNT_FAILURES)
         if self.LLM_CONTEXT < 512:
             raise ValueError("NEMO_LLM_CONTEXT must be at least 512 tokens")
         if self.SEARCH_INDEX not in ("auto", "exact", "approximate"):

@@ -108,7 +108,7 @@ def recall(chat: dict, timezone: str | None) -> tuple[list[dict], dict]:
             celeryconfig.SEARCH_TASK,
             [chat["user_id"], query, config.CHAT_EXCERPTS, filters, "auto"],
             priority=celeryconfig.PRIORITY_CHAT,
-            timeout=config.SEARCH_TIMEOUT_SECONDS,
+            timeout=config.CHAT_SEARCH_TIMEOUT_SECONDS,
             what="memory search",
         )
         if found["results"]:
@@ -178,8 +178,14 @@ def answer_chat(chat_id: str, timezone: str | None = None) -> None:
             try:
                 hits, memory = recall(chat, timezone)
             except ApiError as exc:
-                # The assistant still answers; the final event says the memory was not consulted and why.
-                hits, memory = [], {"error": exc.message}
+                # No answer rather than one that says "not in the recordings" without having looked.
+                fail(
+                    chat_id,
+                    stream,
+                    "memory_unavailable",
+                    f"the recordings could not be searched: {exc.message}",
+                )
+                return
             memory["excerpts"] = [
                 {**prompts.citation(n, h, inferred=False), "similarity": h.get("similarity")}
                 for n, h in enumerate(hits, 1)

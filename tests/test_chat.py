@@ -126,7 +126,7 @@ def test_an_answer_from_memory_streams_and_cites_the_moment(live_server, memory)
     final = events[-1][2]
     tokens = [e[2]["text"] for e in events if e[1] == "token"]
     assert len(tokens) >= 3 and "".join(tokens) == final["answer"]
-    assert "friday" in final["answer"].lower(), final["answer"]
+    assert "friday" in final["answer"].lower(), (final["answer"], final.get("memory"))
     budget = recordings["budget"]
     moment = next(s for s in budget["segments"] if "budget" in s["text"].lower())
     cited = {c["segment_id"]: c for c in final["citations"]}
