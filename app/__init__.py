@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import redis
 from flask import Flask
@@ -10,12 +11,16 @@ from flask import Flask
 from app.blobs import BlobStore
 from app.celery_setup import celery_init_app
 from app.config import PROJECT_ROOT, Config, load_config
+from app.json_provider import GuardedJSONProvider
 from app.secrets import get_secret
 from app.store import open_store
 
 
 def create_app(config: Config | None = None) -> Flask:
     config = config or load_config()
+    # Everything this process creates (the database and its WAL, blobs, spooled uploads) is the
+    # service account's alone: 0600 files, 0700 folders.
+    os.umask(0o077)
     config.INSTANCE_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
     app = Flask(
         __name__,
@@ -23,6 +28,7 @@ def create_app(config: Config | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    app.json = GuardedJSONProvider(app)
     app.config.from_object(config)
     app.config["MAX_CONTENT_LENGTH"] = config.MAX_CONTENT_LENGTH
     app.config["SECRET_KEY"] = get_secret(config.INSTANCE_DIR, "session_key")
@@ -40,9 +46,11 @@ def create_app(config: Config | None = None) -> Flask:
     from app.auth import init_auth
     from app.errors import register_error_handlers
     from app.pages import pages
+    from app.security_headers import register_security_headers
 
     init_auth(app)
     register_error_handlers(app)
+    register_security_headers(app)
     app.register_blueprint(api)
     app.register_blueprint(pages)
     return app

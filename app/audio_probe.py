@@ -18,6 +18,16 @@ import numpy as np
 TRUNCATION_TOLERANCE = 0.9
 MIN_DURATION_SECONDS = 0.1
 ACTIVE_DBFS = -40.0
+# What the pipeline decodes to (16 kHz mono 16-bit); the decoded-size guard compares against it.
+PCM_BYTES_PER_SECOND = 16_000 * 2
+# Sample rates and channel counts a real recording has; checked before decoding, because a header that
+# declares 4 Hz makes a 112 KB file "last" four hours and turn into hundreds of MB of PCM.
+SAMPLE_RATE_RANGE = (4_000, 384_000)
+MAX_CHANNELS = 16
+# The decoded PCM may be at most this many times the upload's size (plus a floor for short files): the
+# most compact speech codecs (Opus at 6 kbit/s, AMR) expand about 40-55x, so 200x refuses only lies.
+MAX_EXPANSION = 200
+EXPANSION_FLOOR_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,22 @@ def probe(path: Path, max_duration_seconds: float, measure_activity: bool = Fals
         if not container.streams.audio:
             raise AudioRejected("not_audio", "the file has no audio stream")
         stream = container.streams.audio[0]
+        codec = stream.codec_context
+        if codec is None:
+            raise AudioRejected("unsupported_codec", "the audio's codec is not one this server can decode")
+        rate, channels = codec.sample_rate or 0, codec.channels or 0
+        if not SAMPLE_RATE_RANGE[0] <= rate <= SAMPLE_RATE_RANGE[1]:
+            raise AudioRejected(
+                "bad_audio_format",
+                f"the audio declares a sample rate of {rate} Hz; from {SAMPLE_RATE_RANGE[0]} to "
+                f"{SAMPLE_RATE_RANGE[1]} Hz is accepted",
+            )
+        if not 1 <= channels <= MAX_CHANNELS:
+            raise AudioRejected(
+                "bad_audio_format",
+                f"the audio declares {channels} channels; 1 to {MAX_CHANNELS} are accepted",
+            )
+        pcm_limit = max(EXPANSION_FLOOR_BYTES, path.stat().st_size * MAX_EXPANSION)
         declared = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else None
         if declared is None and container.duration:
             declared = container.duration / 1_000_000
@@ -101,7 +127,7 @@ def probe(path: Path, max_duration_seconds: float, measure_activity: bool = Fals
                 "too_long", f"audio lasts {declared:.0f} s; the limit is {max_duration_seconds:.0f} s"
             )
         samples, active = 0, 0.0
-        sample_rate = stream.codec_context.sample_rate or 0
+        sample_rate = rate
         try:
             for frame in container.decode(stream):
                 samples += frame.samples
@@ -111,6 +137,12 @@ def probe(path: Path, max_duration_seconds: float, measure_activity: bool = Fals
                 if sample_rate and samples / sample_rate > max_duration_seconds:
                     raise AudioRejected(
                         "too_long", f"audio lasts over {max_duration_seconds:.0f} s, the limit"
+                    )
+                if sample_rate and samples / sample_rate * PCM_BYTES_PER_SECOND > pcm_limit:
+                    raise AudioRejected(
+                        "bad_audio_format",
+                        f"the file would decode to over {pcm_limit // (1024 * 1024)} MB of audio, "
+                        f"more than {MAX_EXPANSION} times its size: its header does not tell the truth",
                     )
         except av.error.FFmpegError as exc:
             raise AudioRejected("corrupt_audio", f"the audio could not be decoded: {exc}") from exc
@@ -126,9 +158,9 @@ def probe(path: Path, max_duration_seconds: float, measure_activity: bool = Fals
         return AudioInfo(
             duration_seconds=decoded,
             format_name=container.format.name,
-            codec=stream.codec_context.name,
+            codec=codec.name,
             sample_rate=sample_rate,
-            channels=stream.codec_context.channels or 1,
+            channels=channels,
             creation_time=creation,
             active_seconds=active if measure_activity else None,
         )

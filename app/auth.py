@@ -7,14 +7,15 @@ sends a bad token is refused outright rather than falling back to the cookie.
 
 from __future__ import annotations
 
+import hashlib
 from functools import wraps
 from typing import Any
 
 from flask import Flask, g, request
-from flask_login import UserMixin, current_user, login_user
+from flask_login import UserMixin, current_user, login_user, logout_user
 
 from app import extensions as ext
-from app import ratelimit
+from app import ratelimit, sessions
 from app.errors import ApiError
 from app.store import audit, users
 
@@ -45,20 +46,47 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+def _account_bucket(username: str) -> str:
+    # Hashed: the key names no account, and a name that does not exist is throttled like one that does.
+    return "login-account:" + hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
+
+
 def authenticate(username: str, password: str) -> User:
-    """Check a password login, rate-limited per address, audited either way. Raises ApiError."""
-    ratelimit.hit(ext.redis_client(), f"login:{client_address()}", ext.config().LOGIN_RATE_LIMIT)
+    """Check a password login, audited either way; starts a fresh session. Raises ApiError.
+
+    Throttled per address (every attempt) and per account name (failures, from any address); the answer
+    is the same whether or not the account exists. The audit keeps a failed attempt's name only when it
+    is an account's: a password typed into the name field is never stored."""
+    config, client = ext.config(), ext.redis_client()
+    ratelimit.hit(client, f"login:{client_address()}", config.LOGIN_RATE_LIMIT)
+    bucket = _account_bucket(username)
+    ratelimit.check(
+        client, bucket, config.LOGIN_ACCOUNT_FAILURES, "too many failed sign-ins for this account"
+    )
     with ext.store().tx() as tx:
         row = users.check_password(tx, username, password)
         if row is None:
-            audit.record(tx, "login_failed", None, f"username={username[:64]!r}", client_address())
+            known = users.get_user_by_name(tx, username.strip())
+            said = f"username={known['username']!r}" if known else "unknown username"
+            audit.record(tx, "login_failed", known["id"] if known else None, said, client_address())
     if row is None:
+        ratelimit.count(client, bucket, config.LOGIN_ACCOUNT_FAILURES)
         raise ApiError(401, "bad_credentials", "wrong username or password")
     with ext.store().tx() as tx:
         audit.record(tx, "login", row["id"], "", client_address())
     user = User(row)
+    sessions.begin(row)
     login_user(user)
     return user
+
+
+def sign_out() -> None:
+    """Logout: every browser session of the user ends, on every device, not just this cookie."""
+    with ext.store().tx() as tx:
+        users.end_sessions(tx, current_user.id)
+        audit.record(tx, "logout", current_user.id, "", client_address())
+    logout_user()
+    sessions.end()
 
 
 def login_required_api(view):
@@ -95,7 +123,13 @@ def init_auth(app: Flask) -> None:
             return None  # a token request is judged by its token alone
         with ext.store().tx() as tx:
             row = users.get_user(tx, user_id)
-        return User(row) if row and not row["disabled"] else None
+        if row is None or row["disabled"]:
+            return None
+        config = ext.config()
+        if not sessions.still_valid(row, config.SESSION_IDLE_SECONDS, config.SESSION_MAX_SECONDS):
+            sessions.end()
+            return None
+        return User(row)
 
     @ext.login_manager.request_loader
     def _load_token_user(_request) -> User | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from celery import Celery, Task
 from flask import Flask
 
+from app import task_redaction  # noqa: F401  (redacts task arguments for Flower)
 from app.config import Config
 
 

@@ -109,6 +109,40 @@ def user_create(name: str, admin: bool) -> None:
     click.echo(f"created {row['role']} {row['username']}")
 
 
+@user.command("password")
+@click.argument("name")
+def user_password(name: str) -> None:
+    """Set NAME's password (read like `user create`); every browser session of NAME ends."""
+    from app.store import audit, users
+
+    password = _read_password()
+    with _store().tx() as tx:
+        row = users.get_user_by_name(tx, name)
+        if row is None:
+            raise click.ClickException(f"no user {name!r}")
+        try:
+            users.set_password(tx, row["id"], password)
+        except users.UserError as exc:
+            raise click.ClickException(str(exc)) from exc
+        audit.record(tx, "password_changed", row["id"], "via nemoctl", "cli")
+    click.echo(f"password of {row['username']} changed; their sessions have ended")
+
+
+@user.command("sign-out")
+@click.argument("name")
+def user_sign_out(name: str) -> None:
+    """End every browser session of NAME (a lost laptop); API tokens are revoked separately."""
+    from app.store import audit, users
+
+    with _store().tx() as tx:
+        row = users.get_user_by_name(tx, name)
+        if row is None:
+            raise click.ClickException(f"no user {name!r}")
+        users.end_sessions(tx, row["id"])
+        audit.record(tx, "sessions_ended", row["id"], "via nemoctl", "cli")
+    click.echo(f"every session of {row['username']} has ended")
+
+
 @main.group()
 def token() -> None:
     """Manage API tokens."""

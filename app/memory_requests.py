@@ -13,6 +13,7 @@ from typing import Any
 
 from app.emotions import EMOTIONS
 from app.errors import ApiError
+from app.numbers import whole_number
 from app.store import recordings, voices
 from app.store.db import Tx
 from app.store.segment_filters import SegmentFilters
@@ -22,7 +23,8 @@ TOP_K_MAX = 100
 LAST_N_MAX = 100_000
 FILTER_FIELDS = ("speaker", "emotion", "recording_id", "since", "until", "last_n_recordings")
 INDEX_MODES = ("auto", "exact", "approximate")
-_SPEAKER_LABEL = re.compile(r"speaker\s+(\d+)", re.IGNORECASE)
+LATEST_EPOCH = 253_402_300_799  # 9999-12-31T23:59:59Z
+_SPEAKER_LABEL = re.compile(r"speaker\s+([0-9]{1,9})", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -42,11 +44,13 @@ def parse_time(name: str, value: Any) -> float:
     if isinstance(value, bool):
         raise _bad(f"{name} must be an ISO 8601 date or time, or epoch seconds")
     if isinstance(value, int | float):
-        return float(value)
+        return _epoch(name, value)
     if isinstance(value, str) and value.strip():
         text = value.strip()
+        if len(text) > 64:
+            raise _bad(f"{name} is not a date (it is {len(text)} characters long)")
         try:
-            return float(text)
+            return _epoch(name, float(text))
         except ValueError:
             pass
         try:
@@ -59,9 +63,16 @@ def parse_time(name: str, value: Any) -> float:
     raise _bad(f"{name} must be an ISO 8601 date or time, or epoch seconds")
 
 
+def _epoch(name: str, seconds: float) -> float:
+    """Epoch seconds a date can hold (1970 to the end of 9999): not inf, NaN or a 400-digit number."""
+    if not 0 <= seconds <= LATEST_EPOCH:  # false for NaN too
+        raise _bad(f"{name} is out of range: epoch seconds from 0 to {LATEST_EPOCH}")
+    return float(seconds)
+
+
 def parse_int(name: str, value: Any, low: int, high: int) -> int:
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value)
+    if isinstance(value, str) and (number := whole_number(value)) is not None:
+        value = number
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise _bad(f"{name} must be a whole number from {low} to {high}")
     return value

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 
 from app import extensions as ext
-from app.auth import authenticate, client_address
+from app.auth import authenticate, sign_out
 from app.emotions import EMOTIONS
 from app.errors import ApiError
 from app.forms import LoginForm
-from app.store import audit, recordings
+from app.store import recordings
 
 pages = Blueprint("pages", __name__)
+
+
+def local_path(target: str) -> str | None:
+    """`target` if it is a path on this site, else None: an open redirect would turn the login page into
+    a phishing aid. Browsers drop tabs and newlines and read a backslash as a slash, so "/<tab>/evil.example"
+    and "/<backslash>evil.example" lead off-site: any control character, space or backslash is refused."""
+    if not target.startswith("/") or any(c in target for c in "\\ ") or not target.isprintable():
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return None
+    return target
 
 
 @pages.route("/login", methods=["GET", "POST"])
@@ -25,20 +39,14 @@ def login():
         except ApiError as exc:
             error = exc.message
         else:
-            target = request.args.get("next", "")
-            # Only local paths: an open redirect would turn the login page into a phishing aid.
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("pages.upload")
-            return redirect(target)
+            return redirect(local_path(request.args.get("next", "")) or url_for("pages.upload"))
     return render_template("login.html", form=form, error=error), 401 if error else 200
 
 
 @pages.post("/logout")
 @login_required
 def logout():
-    with ext.store().tx() as tx:
-        audit.record(tx, "logout", current_user.id, "", client_address())
-    logout_user()
+    sign_out()
     return redirect(url_for("pages.login"))
 
 

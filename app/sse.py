@@ -17,11 +17,17 @@ from flask import Response, current_app, request, stream_with_context
 from app import events
 from app import extensions as ext
 
-_STREAM_ID = re.compile(r"^\d+-\d+$")
+_STREAM_ID = re.compile(r"([0-9]{1,20})-([0-9]{1,20})")
+_REDIS_ID_MAX = 2**64 - 1
 
 
 def valid_resume_id(value: str | None) -> str:
-    return value if value and _STREAM_ID.match(value) else "0"
+    """A Redis stream id to resume after, or "0" (from the start) for anything that is not one: an id
+    out of Redis's 64-bit range once made XREAD fail and the stream abort."""
+    match = _STREAM_ID.fullmatch(value.strip()) if value else None
+    if match is None or any(int(part) > _REDIS_ID_MAX for part in match.groups()):
+        return "0"
+    return f"{int(match.group(1))}-{int(match.group(2))}"
 
 
 def format_event(event_id: str | None, event: str, data: dict) -> str:

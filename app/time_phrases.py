@@ -28,7 +28,7 @@ NUMBER_WORDS = {
 # Parts of a day, as hours [from, to) of the local day.
 DAY_PARTS = {"morning": (5, 12), "afternoon": (12, 17), "evening": (17, 24), "night": (17, 24)}
 
-_NUMBER = r"(\d+|a couple of|a few|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_NUMBER = r"([0-9]{1,4}|a couple of|a few|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 _UNIT = r"(minute|hour|day|week)s?"
 _AGO = re.compile(rf"\b(?:about |around )?{_NUMBER} {_UNIT} ago\b")
 _WITHIN = re.compile(rf"\b(?:in |during |over |within )?(?:the )?(?:last|past) {_NUMBER} {_UNIT}\b")

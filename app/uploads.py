@@ -15,6 +15,7 @@ import celeryconfig
 from app import extensions as ext
 from app.audio_probe import AudioRejected, probe
 from app.errors import ApiError
+from app.numbers import whole_number
 from app.store import jobs, recordings
 
 log = logging.getLogger(__name__)
@@ -27,11 +28,18 @@ REJECTION_STATUS = {
     "corrupt_audio": 422,
     "truncated_audio": 422,
     "too_long": 413,
+    "unsupported_codec": 415,
+    "bad_audio_format": 422,
 }
 
 
+# A recording's date lies between 1970 and a day from now (clocks drift); a date in year 9999 once made every
+# assistant question that found the recording fail.
+RECORDED_AT_AHEAD_SECONDS = 86_400
+
+
 def parse_timestamp(text: str, field: str) -> float:
-    """ISO 8601 (a naive time is taken as UTC) to epoch seconds."""
+    """ISO 8601 (a naive time is taken as UTC) to epoch seconds, within 1970 and a day from now."""
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError as exc:
@@ -40,7 +48,13 @@ def parse_timestamp(text: str, field: str) -> float:
         ) from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    try:
+        stamp = moment.timestamp()
+    except (OverflowError, ValueError, OSError) as exc:
+        raise ApiError(400, "bad_field", f"{field} is out of range") from exc
+    if not 0 <= stamp <= datetime.now(UTC).timestamp() + RECORDED_AT_AHEAD_SECONDS:
+        raise ApiError(400, "bad_field", f"{field} must lie between 1970 and now")
+    return stamp
 
 
 # mix: one mixture, speakers told apart by voice; speakers: each channel of a call is one side of it.
@@ -51,9 +65,10 @@ def _optional_int(form: dict[str, str], name: str) -> int | None:
     raw = (form.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_SPEAKERS_LIMIT:
+    number = whole_number(raw)
+    if number is None or not 1 <= number <= MAX_SPEAKERS_LIMIT:
         raise ApiError(400, "bad_field", f"{name} must be a whole number from 1 to {MAX_SPEAKERS_LIMIT}")
-    return int(raw)
+    return number
 
 
 def parse_options(form: dict[str, str], filename: str) -> dict[str, Any]:

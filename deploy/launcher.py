@@ -1,8 +1,8 @@
-"""`make up` / `nemoctl up`: everything on one machine, stopped together with Ctrl-C.
+"""`make up` / `nemoctl up`: everything on one machine, kept running, stopped together with Ctrl-C.
 
 Order: models assembled and verified, schema migrated, Redis found (or started), then the GPU worker, the
-CPU worker, the search worker, Flower and gunicorn. If any child dies, the rest are stopped too: a
-half-running system that looks up is worse than one that clearly is not.
+CPU worker, the search worker, Flower and gunicorn. A child that dies is restarted with backoff
+(`deploy/supervisor.py`) while the rest keep serving; its tasks are recovered through their leases.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -20,6 +21,7 @@ import redis
 
 from app.config import Config
 from app.secrets import get_secret
+from deploy.supervisor import Supervisor
 
 FLOWER_USER = "admin"
 
@@ -60,8 +62,11 @@ def start_redis(config: Config) -> subprocess.Popen:
         "127.0.0.1",
         "--save",
         "",
+        # An append-only file, so that a Redis restarted by the supervisor still holds the queued tasks.
         "--appendonly",
-        "no",
+        "yes",
+        "--appendfsync",
+        "everysec",
         "--dir",
         str(data_dir),
     ]
@@ -89,7 +94,15 @@ def process_table(config: Config) -> list[tuple[str, list[str], dict[str, str]]]
         # Credentials go through the environment, not argv, so `ps` does not show them.
         (
             "flower",
-            [celery, "-A", "tasks.celery_app", "flower", f"--port={flower_port}", "--address=127.0.0.1"],
+            [
+                celery,
+                "-A",
+                "tasks.celery_app",
+                "flower",
+                f"--port={flower_port}",
+                "--address=127.0.0.1",
+                f"--conf={Path(__file__).with_name('flowerconfig.py')}",
+            ],
             {"FLOWER_BASIC_AUTH": flower_auth},
         ),
         (
@@ -107,19 +120,6 @@ def process_table(config: Config) -> list[tuple[str, list[str], dict[str, str]]]
     ]
 
 
-def stop_all(children: list[tuple[str, subprocess.Popen]]) -> None:
-    for _name, proc in reversed(children):
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 15
-    for _name, proc in reversed(children):
-        try:
-            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
 def run(config: Config) -> int:
     from app import create_app
     from models.assemble import ensure_model
@@ -129,13 +129,7 @@ def run(config: Config) -> int:
     for name in sorted(MODELS):
         print(f"model {name}: {ensure_model(name, verify=True)} (sha256 verified)", flush=True)
     create_app(config)  # migrates the schema and generates missing secrets once, before the children race
-    children: list[tuple[str, subprocess.Popen]] = []
-    if redis_answers(config.REDIS_URL):
-        print(f"Redis: using {config.REDIS_URL}", flush=True)
-    else:
-        children.append(("redis", start_redis(config)))
-        print(f"Redis: started {redis_server_binary()} for {config.REDIS_URL}", flush=True)
-
+    supervisor = Supervisor(say=lambda line: print(line, flush=True))
     stopping = False
 
     def _stop(_signum, _frame):
@@ -145,10 +139,14 @@ def run(config: Config) -> int:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     try:
+        if redis_answers(config.REDIS_URL):
+            print(f"Redis: using {config.REDIS_URL}", flush=True)
+        else:
+            supervisor.add("redis", lambda: start_redis(config))
+            print(f"Redis: started {redis_server_binary()} for {config.REDIS_URL}", flush=True)
         for name, argv, extra_env in process_table(config):
-            children.append(
-                (name, subprocess.Popen(argv, env={**os.environ, **extra_env}, start_new_session=True))
-            )
+            env = {**os.environ, **extra_env}
+            supervisor.add(name, partial(subprocess.Popen, argv, env=env, start_new_session=True))
         host, port = os.environ.get("NEMO_HOST", "127.0.0.1"), os.environ.get("NEMO_PORT", "8000")
         flower_port = os.environ.get("NEMO_FLOWER_PORT", "5555")
         secret_file = config.INSTANCE_DIR / "secrets" / "flower_password"
@@ -161,13 +159,9 @@ def run(config: Config) -> int:
             flush=True,
         )
         while not stopping:
-            for name, proc in children:
-                if proc.poll() is not None:
-                    print(f"{name} exited with status {proc.returncode}; stopping everything", flush=True)
-                    stopping = True
-                    break
+            supervisor.check()
             time.sleep(0.5)
     finally:
         print("stopping...", flush=True)
-        stop_all(children)
+        supervisor.stop_all()
     return 0

@@ -12,7 +12,14 @@ import time
 from contextlib import suppress
 
 import redis
-from celery.signals import task_postrun, task_prerun, worker_ready, worker_shutdown
+from celery.signals import (
+    task_postrun,
+    task_prerun,
+    task_received,
+    task_revoked,
+    worker_ready,
+    worker_shutdown,
+)
 
 from workers import leases, pool
 
@@ -89,6 +96,32 @@ def _start_heartbeat(sender, **_kwargs) -> None:
 def _stop_heartbeat(sender, **_kwargs) -> None:
     with suppress(Exception):
         _client(sender.app.conf.broker_url).delete(WORKER_KEY_PREFIX + sender.hostname)
+
+
+@task_received.connect
+def _lease_on_receipt(sender, request, **_extra) -> None:
+    """The lease is taken as soon as the worker holds the message, not only when the task starts: a
+    worker killed between the two (the moment after a task ends, when the next message is already
+    delivered) would otherwise leave that message unacknowledged for the visibility timeout (hours)."""
+    if not request.name.startswith("tasks."):
+        return
+    leases.take(
+        _client(sender.app.conf.broker_url),
+        request.id,
+        request.name,
+        list(request.args),
+        request.kwargs,
+        (request.delivery_info or {}).get("priority"),
+        request.hostname,
+    )
+
+
+@task_revoked.connect
+def _release_revoked_lease(sender, request, **_extra) -> None:
+    """An expired or revoked task never runs, so its lease would never be released by task_postrun."""
+    # Sent by the task (sender) with the request's context.
+    if request is not None and sender.name.startswith("tasks."):
+        leases.release(_client(sender.app.conf.broker_url), request.id)
 
 
 @task_prerun.connect

@@ -10,6 +10,7 @@ from app.api import api
 from app.api.auth_views import json_body
 from app.auth import admin_required_api, client_address
 from app.errors import ApiError
+from app.numbers import whole_number
 from app.store import audit, memory, users
 
 
@@ -36,6 +37,18 @@ def change_role(user_id: str):
             tx, "role_changed", current_user.id, f"user={user_id} {target['role']}->{role}", client_address()
         )
     return jsonify({"id": user_id, "role": role})
+
+
+@api.delete("/users/<user_id>/sessions")
+@admin_required_api
+def end_user_sessions(user_id: str):
+    """Sign a user out everywhere (a lost laptop, a shared password); their API tokens stay as they are."""
+    with ext.store().tx() as tx:
+        if users.get_user(tx, user_id) is None:
+            raise ApiError(404, "not_found", "no such user")
+        users.end_sessions(tx, user_id)
+        audit.record(tx, "sessions_ended", current_user.id, f"user={user_id}", client_address())
+    return "", 204
 
 
 @api.delete("/users/<user_id>")
@@ -74,8 +87,8 @@ def delete_user(user_id: str):
 @api.get("/audit")
 @admin_required_api
 def audit_log():
-    limit = request.args.get("limit", "100")
-    if not limit.isdigit() or not 1 <= int(limit) <= 1000:
+    limit = whole_number(request.args.get("limit", "100"))
+    if limit is None or not 1 <= limit <= 1000:
         raise ApiError(400, "bad_field", "limit must be 1 to 1000")
     with ext.store().tx() as tx:
-        return jsonify({"events": audit.recent(tx, int(limit))})
+        return jsonify({"events": audit.recent(tx, limit)})

@@ -7,8 +7,9 @@ from flask_login import current_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from app import extensions as ext
+from app import sessions
 from app.api import api
-from app.auth import authenticate, client_address, login_required_api
+from app.auth import authenticate, client_address, login_required_api, sign_out
 from app.errors import ApiError
 from app.store import audit, users
 
@@ -42,10 +43,29 @@ def login():
 @api.post("/auth/logout")
 @login_required_api
 def logout():
-    with ext.store().tx() as tx:
-        audit.record(tx, "logout", current_user.id, "", client_address())
-    logout_user()
+    sign_out()
     return jsonify({"ok": True})
+
+
+@api.post("/auth/password")
+@login_required_api
+def change_password():
+    """`{current_password, new_password}`: every browser session of the user ends, this one included."""
+    body = json_body()
+    current, new = body.get("current_password"), body.get("new_password")
+    if not isinstance(current, str) or not isinstance(new, str) or len(new) > 1000:
+        raise ApiError(400, "bad_field", "current_password and new_password must be strings")
+    with ext.store().tx() as tx:
+        if users.check_password(tx, current_user.username, current) is None:
+            raise ApiError(403, "bad_credentials", "the current password is wrong")
+        try:
+            users.set_password(tx, current_user.id, new)
+        except users.UserError as exc:
+            raise ApiError(400, "bad_field", str(exc)) from exc
+        audit.record(tx, "password_changed", current_user.id, "", client_address())
+    logout_user()
+    sessions.end()
+    return jsonify({"ok": True, "signed_out": True})
 
 
 @api.get("/auth/me")

@@ -21,9 +21,11 @@ import celeryconfig
 from app import events
 from app import extensions as ext
 from app.api import api
+from app.api.auth_views import json_body
 from app.audio_probe import AudioRejected, probe
 from app.auth import login_required_api
 from app.errors import ApiError
+from app.numbers import whole_number
 from app.pcm import SAMPLE_RATE, decode_to_pcm16
 from app.sse import event_stream
 from app.store import jobs, live, recordings
@@ -52,8 +54,7 @@ def _open(row: dict) -> None:
 @login_required_api
 def open_stream():
     """`{title?, language?}` (JSON or form) -> 201 `{stream_id, ...}`."""
-    body = request.get_json(silent=True) if request.is_json else request.form.to_dict()
-    body = body if isinstance(body, dict) else {}
+    body = (json_body() if request.data else {}) if request.is_json else request.form.to_dict()
     title = body.get("title") or f"Live {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     if not isinstance(title, str) or len(title) > TITLE_MAX:
         raise ApiError(400, "bad_field", f"title must be a string of at most {TITLE_MAX} characters")
@@ -68,9 +69,10 @@ def open_stream():
 
 
 def _seq(raw: str | None) -> int:
-    if raw is None or not raw.strip().isdigit() or int(raw) > MAX_SEQ:
+    seq = None if raw is None else whole_number(raw)
+    if seq is None or not 0 <= seq <= MAX_SEQ:
         raise ApiError(400, "bad_field", f"seq must be a whole number from 0 to {MAX_SEQ}")
-    return int(raw)
+    return seq
 
 
 def _decoded_chunk(tmp: Path) -> tuple[str, Path, float]:

@@ -7,7 +7,17 @@ import uuid
 
 from app.store.db import Tx
 
-ACTIONS = {"login", "login_failed", "logout", "user_created", "token_created", "role_changed", "deleted"}
+ACTIONS = {
+    "login",
+    "login_failed",
+    "logout",
+    "user_created",
+    "token_created",
+    "role_changed",
+    "deleted",
+    "password_changed",
+    "sessions_ended",
+}
 
 
 def record(

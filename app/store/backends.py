@@ -36,6 +36,9 @@ class SqlcipherBackend:
         from sqlcipher3 import dbapi2 as sqlcipher
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        for existing in (self.path, *(self.path.with_name(self.path.name + s) for s in ("-wal", "-shm"))):
+            if existing.exists() and existing.stat().st_mode & 0o077:
+                existing.chmod(0o600)  # made before files were private by default
         conn = sqlcipher.connect(str(self.path), timeout=30, isolation_level=None, check_same_thread=False)
         # A raw key skips SQLCipher's PBKDF2, which would otherwise cost ~100 ms on every connect.
         conn.execute(f"PRAGMA key = \"x'{self._key_hex}'\"")

@@ -295,4 +295,16 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        8,
+        "sessions that the server can end",
+        [
+            # Bumped by logout, a password change and an admin's action: every browser session signed
+            # with an older value is over (see app/sessions.py).
+            "ALTER TABLE users ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0",
+        ],
+    )
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -55,14 +55,28 @@ def create_user(tx: Tx, username: str, password: str, role: str = "user") -> dic
     return user
 
 
+_PUBLIC = "id, username, role, disabled, created_at, session_epoch"
+
+
 def get_user(tx: Tx, user_id: str) -> dict[str, Any] | None:
-    return tx.one("SELECT id, username, role, disabled, created_at FROM users WHERE id = ?", (user_id,))
+    return tx.one(f"SELECT {_PUBLIC} FROM users WHERE id = ?", (user_id,))
 
 
 def get_user_by_name(tx: Tx, username: str) -> dict[str, Any] | None:
-    return tx.one(
-        "SELECT id, username, role, disabled, created_at FROM users WHERE username = ?", (username,)
-    )
+    return tx.one(f"SELECT {_PUBLIC} FROM users WHERE username = ?", (username,))
+
+
+def end_sessions(tx: Tx, user_id: str) -> None:
+    """Every browser session of the user ends (API tokens are revoked on their own)."""
+    tx.execute("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ?", (user_id,))
+
+
+def set_password(tx: Tx, user_id: str, password: str) -> None:
+    """A new password; every browser session of the user ends with the old one."""
+    if len(password) < PASSWORD_MIN:
+        raise UserError(f"password must be at least {PASSWORD_MIN} characters")
+    tx.execute("UPDATE users SET password_hash = ? WHERE id = ?", (_hasher.hash(password), user_id))
+    end_sessions(tx, user_id)
 
 
 def check_password(tx: Tx, username: str, password: str) -> dict[str, Any] | None:
@@ -81,6 +95,7 @@ def set_role(tx: Tx, user_id: str, role: str) -> None:
     if role not in ("admin", "user"):
         raise UserError("role must be admin or user")
     tx.execute("UPDATE users SET role = ? WHERE id = ?", (role, user_id))
+    end_sessions(tx, user_id)
 
 
 def hash_token(token: str) -> str:
