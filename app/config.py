@@ -120,6 +120,14 @@ class Config:
     ASR_BATCH_CHUNKS: int = field(default_factory=lambda: int(_env("NEMO_ASR_BATCH", "4")))
     WORKER_THREADS: int = field(default_factory=lambda: int(_env("NEMO_WORKER_THREADS", "2")))
     MAX_UPLOAD_BYTES: int = field(default_factory=lambda: parse_size(_env("NEMO_MAX_UPLOAD", "500MB")))
+    # Default per-user quotas (admins set their own per user): stored audio as uploaded, and hours of it.
+    # Empty: unlimited.
+    QUOTA_STORAGE_BYTES: int | None = field(
+        default_factory=lambda: parse_size(v) if (v := _env("NEMO_QUOTA_STORAGE", "")) else None
+    )
+    QUOTA_AUDIO_SECONDS: float | None = field(
+        default_factory=lambda: float(v) * 3600 if (v := _env("NEMO_QUOTA_AUDIO_HOURS", "")) else None
+    )
     MAX_DURATION_SECONDS: float = field(
         default_factory=lambda: float(_env("NEMO_MAX_DURATION_SECONDS", "14400"))
     )

@@ -5,14 +5,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, logout_user
 
 from app import extensions as ext
-from app.auth import authenticate, sign_out
+from app import quotas, sessions
+from app.auth import authenticate, client_address, sign_out
 from app.emotions import EMOTIONS
 from app.errors import ApiError
-from app.forms import LoginForm
-from app.store import recordings
+from app.forms import LoginForm, PasswordForm
+from app.store import audit, recordings, users
 
 pages = Blueprint("pages", __name__)
 
@@ -40,7 +41,8 @@ def login():
             error = exc.message
         else:
             return redirect(local_path(request.args.get("next", "")) or url_for("pages.upload"))
-    return render_template("login.html", form=form, error=error), 401 if error else 200
+    changed = request.args.get("changed") == "1"
+    return render_template("login.html", form=form, error=error, changed=changed), 401 if error else 200
 
 
 @pages.post("/logout")
@@ -48,6 +50,46 @@ def login():
 def logout():
     sign_out()
     return redirect(url_for("pages.login"))
+
+
+def _account_page(form: PasswordForm, error: str | None = None, status: int = 200):
+    with ext.store().tx(readonly=True) as tx:
+        quota = quotas.quota_of(tx, current_user.id, ext.config())
+    return render_template("account.html", quota=quota, form=form, error=error), status
+
+
+@pages.get("/account")
+@login_required
+def account():
+    return _account_page(PasswordForm())
+
+
+@pages.post("/account/password")
+@login_required
+def change_password():
+    """The page's password change: every session of the account ends, this one too."""
+    form = PasswordForm()
+    if not form.validate_on_submit():
+        problems = [message for messages in form.errors.values() for message in messages]
+        return _account_page(form, "; ".join(problems) or "check the form", 400)
+    with ext.store().tx() as tx:
+        refusal = None
+        if users.check_password(tx, current_user.username, form.current_password.data) is None:
+            refusal = ("The current password is wrong.", 403)
+        else:
+            try:
+                users.set_password(tx, current_user.id, form.new_password.data)
+            except users.UserError as exc:
+                refusal = (str(exc), 400)
+            else:
+                audit.record(
+                    tx, "password_changed", current_user.id, "via the account page", client_address()
+                )
+    if refusal is not None:
+        return _account_page(form, *refusal)
+    logout_user()
+    sessions.end()
+    return redirect(url_for("pages.login", changed="1"))
 
 
 @pages.get("/")

@@ -13,6 +13,7 @@ from werkzeug.datastructures import FileStorage
 
 import celeryconfig
 from app import extensions as ext
+from app import quotas
 from app.audio_probe import AudioRejected, probe
 from app.errors import ApiError
 from app.numbers import whole_number
@@ -127,6 +128,8 @@ def accept_recording(upload: FileStorage | None, form: dict[str, str], user_id: 
             info = probe(path, config.MAX_DURATION_SECONDS)
         except AudioRejected as exc:
             raise ApiError(REJECTION_STATUS[exc.code], exc.code, exc.message) from exc
+        with ext.store().tx(readonly=True) as tx:
+            quotas.ensure_room(tx, user_id, config, size, info.duration_seconds)
         blob_id = ext.blobs().put_file(path)
 
     recorded_at = options["recorded_at"]
@@ -137,6 +140,8 @@ def accept_recording(upload: FileStorage | None, form: dict[str, str], user_id: 
             recorded_at = None
     try:
         with ext.store().tx() as tx:
+            tx.lock("users", user_id)  # two uploads at once cannot both take the last of the quota
+            quotas.ensure_room(tx, user_id, config, size, info.duration_seconds)
             recording = recordings.insert_recording(
                 tx,
                 user_id=user_id,

@@ -14,6 +14,7 @@ import pytest
 
 from app import create_app
 from app.config import Config
+from tests.helpers import wait_for_job
 from tests.test_auth import audit_actions, login
 from tests.test_bad_input import assert_rejected, counts, post_bytes
 
@@ -434,6 +435,8 @@ def test_the_database_and_blobs_are_private_files(app, client, bob, speech_wav):
             content_type="multipart/form-data",
         )
     assert accepted.status_code == 202
+    # Done, so that the worker's blobs are written (and no later test counts them mid-way).
+    assert wait_for_job(client, accepted.get_json()["job_id"], bob["auth"], timeout=300)["state"] == "done"
     config = app.extensions["nemo.config"]
     blobs = [p for p in config.BLOB_DIR.rglob("*") if p.is_file()]
     assert blobs and all(p.stat().st_mode & 0o077 == 0 for p in blobs), [oct(p.stat().st_mode) for p in blobs]

@@ -6,6 +6,7 @@ from flask import jsonify, request
 from flask_login import current_user
 
 from app import extensions as ext
+from app import quotas
 from app.api import api
 from app.api.auth_views import json_body
 from app.auth import admin_required_api, client_address
@@ -17,26 +18,67 @@ from app.store import audit, memory, users
 @api.get("/users")
 @admin_required_api
 def list_users():
+    config = ext.config()
     with ext.store().tx() as tx:
         rows = tx.all("SELECT id, username, role, disabled, created_at FROM users ORDER BY username")
+        for row in rows:
+            row["quota"] = quotas.quota_of(tx, row["id"], config).as_dict()
     return jsonify({"users": rows})
+
+
+def _quota_field(body: dict, name: str, scale: float) -> tuple[bool, float | None]:
+    """(given, value to store) for a quota field: a number >= 0, "unlimited", or null (the default)."""
+    if name not in body:
+        return False, None
+    value = body[name]
+    if value is None:
+        return True, None
+    if value == "unlimited":
+        return True, quotas.UNLIMITED
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1e15:
+        raise ApiError(400, "bad_field", f'{name} must be a number from 0, "unlimited" or null (the default)')
+    return True, value * scale
 
 
 @api.patch("/users/<user_id>")
 @admin_required_api
-def change_role(user_id: str):
-    role = json_body().get("role")
-    if role not in ("admin", "user"):
+def change_user(user_id: str):
+    """`{role?, storage_quota_bytes?, audio_quota_hours?}`: a role change also ends the user's sessions."""
+    body = json_body()
+    role = body.get("role")
+    if "role" in body and role not in ("admin", "user"):
         raise ApiError(400, "bad_field", "role must be 'admin' or 'user'")
+    storage = _quota_field(body, "storage_quota_bytes", 1)
+    hours = _quota_field(body, "audio_quota_hours", 3600)
+    if "role" not in body and not storage[0] and not hours[0]:
+        raise ApiError(400, "bad_field", "send role, storage_quota_bytes or audio_quota_hours")
     with ext.store().tx() as tx:
         target = users.get_user(tx, user_id)
         if target is None:
             raise ApiError(404, "not_found", "no such user")
-        users.set_role(tx, user_id, role)
-        audit.record(
-            tx, "role_changed", current_user.id, f"user={user_id} {target['role']}->{role}", client_address()
-        )
-    return jsonify({"id": user_id, "role": role})
+        if "role" in body:
+            users.set_role(tx, user_id, role)
+            audit.record(
+                tx,
+                "role_changed",
+                current_user.id,
+                f"user={user_id} {target['role']}->{role}",
+                client_address(),
+            )
+        for (given, value), column in ((storage, "storage_quota_bytes"), (hours, "audio_quota_seconds")):
+            if given:
+                stored = None if value is None else (int(value) if column == "storage_quota_bytes" else value)
+                tx.execute(f"UPDATE users SET {column} = ? WHERE id = ?", (stored, user_id))
+                audit.record(
+                    tx,
+                    "quota_changed",
+                    current_user.id,
+                    f"user={user_id} {column}={stored}",
+                    client_address(),
+                )
+        row = users.get_user(tx, user_id)
+        quota = quotas.quota_of(tx, user_id, ext.config()).as_dict()
+    return jsonify({"id": user_id, "role": row["role"], "quota": quota})
 
 
 @api.delete("/users/<user_id>/sessions")

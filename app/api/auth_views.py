@@ -7,7 +7,7 @@ from flask_login import current_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from app import extensions as ext
-from app import sessions
+from app import quotas, sessions
 from app.api import api
 from app.auth import authenticate, client_address, login_required_api, sign_out
 from app.errors import ApiError
@@ -71,7 +71,16 @@ def change_password():
 @api.get("/auth/me")
 @login_required_api
 def me():
-    return jsonify({"id": current_user.id, "username": current_user.username, "role": current_user.role})
+    with ext.store().tx(readonly=True) as tx:
+        quota = quotas.quota_of(tx, current_user.id, ext.config())
+    return jsonify(
+        {
+            "id": current_user.id,
+            "username": current_user.username,
+            "role": current_user.role,
+            "quota": quota.as_dict(),
+        }
+    )
 
 
 @api.get("/auth/csrf")

@@ -18,7 +18,7 @@ from flask import jsonify, request
 from flask_login import current_user
 
 import celeryconfig
-from app import events
+from app import events, quotas
 from app import extensions as ext
 from app.api import api
 from app.api.auth_views import json_body
@@ -108,6 +108,8 @@ def add_chunk(stream_id: str):
         sha256, pcm, seconds = _decoded_chunk(Path(tmp))
         with ext.store().tx(readonly=True) as tx:
             existing = live.get_chunk(tx, stream_id, seq)
+            if existing is None:
+                quotas.ensure_room(tx, current_user.id, ext.config(), pcm.stat().st_size, seconds)
         if existing is None:
             blob_id = ext.blobs().put_file(pcm)
     if existing is None:

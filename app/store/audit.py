@@ -17,6 +17,7 @@ ACTIONS = {
     "deleted",
     "password_changed",
     "sessions_ended",
+    "quota_changed",
 }
 
 

@@ -307,4 +307,16 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        9,
+        "per-user quotas",
+        [
+            # NULL: the configured default; -1: unlimited (app/quotas.py).
+            "ALTER TABLE users ADD COLUMN storage_quota_bytes BIGINT",
+            "ALTER TABLE users ADD COLUMN audio_quota_seconds DOUBLE PRECISION",
+        ],
+    )
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]
