@@ -98,4 +98,13 @@ worker_send_task_events = True
 task_send_sent_event = True
 task_track_started = True
 broker_connection_retry_on_startup = True
+# A task published while Redis restarts waits for it (about a minute) instead of failing: a stage that
+# finished its work must be able to hand on to the next one.
+task_publish_retry = True
+task_publish_retry_policy = {
+    "max_retries": 40,
+    "interval_start": 0.5,
+    "interval_step": 0.5,
+    "interval_max": 2,
+}
 worker_hijack_root_logger = False

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 
+import redis
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -50,6 +52,29 @@ def register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return error_response(exc.code or 500, code, message)
         return render_template("error.html", status=exc.code, message=message), exc.code
+
+    @app.errorhandler(redis.RedisError)
+    def _redis_down(exc: redis.RedisError):
+        # Redis restarting: nothing the caller did wrong, and nothing was half-done (the store is
+        # written first, or not at all). Try again shortly.
+        log.warning("Redis unavailable on %s %s: %s", request.method, request.path, exc)
+        if _wants_json():
+            return error_response(
+                503, "unavailable", "the queue is restarting; try again", {"Retry-After": "5"}
+            )
+        return render_template("error.html", status=503, message="Restarting; try again shortly."), 503
+
+    @app.errorhandler(OSError)
+    def _disk_full(exc: OSError):
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            return _unexpected(exc)
+        # Nothing half-written: blobs appear whole or not at all, and rows are written after them.
+        log.error("disk full on %s %s: %s", request.method, request.path, exc)
+        if _wants_json():
+            return error_response(
+                507, "insufficient_storage", "the server's storage is full; nothing was stored"
+            )
+        return render_template("error.html", status=507, message="The server's storage is full."), 507
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -44,13 +44,15 @@ def relay(
     terminal: tuple[str, ...] = events.TERMINAL_EVENTS,
 ) -> Iterator[str]:
     """Yield SSE frames of the stream `key` until a terminal event. `final_state` returns the terminal
-    row when there is one, covering a stream that expired before the client came."""
+    row when there is one, covering a stream that expired before the client came or lost its last event."""
     yield "retry: 2000\n\n"
     while True:
         batch = events.read(client, key, after=after, block_ms=int(heartbeat_seconds * 1000))
         if not batch:
+            # Ended in the store, yet no terminal event came for a whole heartbeat: the stream expired,
+            # or Redis lost the event (a restart between the commit and the event). The store is right.
             finished = final_state()
-            if finished is not None and not client.exists(key):
+            if finished is not None:
                 yield format_event(None, finished["state"], finished)
                 return
             yield ": keep-alive\n\n"

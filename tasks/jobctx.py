@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import redis
 from flask import current_app
 
 from app import events
@@ -57,10 +58,20 @@ class JobContext:
         data = jobs.public_job(row)
         if message:
             data["message"] = message
-        events.emit(self.redis, self.job_id, event, data, self.config.EVENT_STREAM_TTL_SECONDS)
+        try:
+            events.emit(self.redis, self.job_id, event, data, self.config.EVENT_STREAM_TTL_SECONDS)
+        except redis.RedisError as exc:
+            # The store holds the state; listeners get it from there (app/sse.py). A Redis restart must
+            # not fail the work itself.
+            log.warning("job %s: %s event not sent (%s)", self.job_id, event, exc)
 
     def checkpoint(self) -> None:
-        if events.is_cancelled(self.redis, self.job_id):
+        try:
+            cancelled = events.is_cancelled(self.redis, self.job_id)
+        except redis.RedisError as exc:
+            log.warning("job %s: cancellation not checked (%s)", self.job_id, exc)
+            return
+        if cancelled:
             raise JobCancelled(self.job_id)
 
     def progress(self, stage: str, progress: float, message: str | None = None) -> None:
