@@ -30,7 +30,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import argparse  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
-import secrets  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
@@ -42,7 +41,7 @@ import requests  # noqa: E402
 
 from app.client import parse_sse  # noqa: E402
 from bench.corpus import synthesize, utterance_wav, write_wav  # noqa: E402
-from bench.search import System, percentile, scratch_env  # noqa: E402
+from bench.search import System, percentile, scratch_env, scratch_user  # noqa: E402
 
 QUESTIONS = [
     "When is the quarterly budget report due?",
@@ -232,16 +231,7 @@ def main() -> None:
         NEMO_SUMMARIES="0",
     )
     os.environ.update(env)
-    import redis
-
-    redis.Redis.from_url(args.redis_url).flushdb()
-    from app import create_app
-    from app.store import users
-
-    store = create_app().extensions["nemo.store"]
-    with store.tx() as tx:
-        user = users.create_user(tx, "bench", secrets.token_urlsafe(16))
-        token, _ = users.create_token(tx, user["id"], "bench")
+    _store, token = scratch_user(args.redis_url, "bench")
     system = System(env, workdir, kinds=("gpu", "cpu", "search"))
     try:
         api = Api(system.start(), token)

@@ -26,7 +26,6 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import random  # noqa: E402
-import secrets  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
@@ -38,7 +37,7 @@ import requests  # noqa: E402
 
 from bench.chat import MEMORY, Api, speech  # noqa: E402
 from bench.corpus import write_wav  # noqa: E402
-from bench.search import System, percentile, scratch_env  # noqa: E402
+from bench.search import System, percentile, scratch_env, scratch_user  # noqa: E402
 
 QUERIES = [
     "quarterly budget report",
@@ -185,16 +184,7 @@ def main() -> None:
         workdir, args.redis_url, args.threads, NEMO_SUMMARIES="0", NEMO_WEB_WORKERS=str(args.web_workers)
     )
     os.environ.update(env)
-    import redis
-
-    redis.Redis.from_url(args.redis_url).flushdb()
-    from app import create_app
-    from app.store import users
-
-    store = create_app().extensions["nemo.store"]
-    with store.tx() as tx:
-        user = users.create_user(tx, "load", secrets.token_urlsafe(16))
-        token, _ = users.create_token(tx, user["id"], "bench")
+    _store, token = scratch_user(args.redis_url, "load")
     clips = []
     for index in range(min(args.uploads, len(VOICES) * len(CLIP_LINES))):
         path = workdir / f"clip-{index}.wav"

@@ -92,6 +92,22 @@ def scratch_env(workdir: Path, redis_url: str, threads: int, database_url: str =
     }
 
 
+def scratch_user(redis_url: str, name: str) -> tuple[object, str]:
+    """A fresh scratch instance for a bench (its Redis database flushed, the schema made): (the store, an
+    API token of a new user `name`). The environment must already be the scratch one (scratch_env)."""
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    from app import create_app
+    from app.store import users
+
+    store = create_app().extensions["nemo.store"]
+    with store.tx() as tx:
+        user = users.create_user(tx, name, secrets.token_urlsafe(16))
+        token, _ = users.create_token(tx, user["id"], "bench")
+    return store, token
+
+
 class System:
     """Web and the given workers on a scratch instance; stopped together."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -46,6 +47,26 @@ def redis_server_binary() -> str:
     return str(bundled)
 
 
+def redis_argv(port: int, data_dir: Path) -> list[str]:
+    """A local redis-server on `port` that keeps an append-only file in `data_dir` (fsynced every second),
+    so that one started again after a crash still holds the queued tasks."""
+    return [
+        redis_server_binary(),
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "everysec",
+        "--dir",
+        str(data_dir),
+    ]
+
+
 def start_redis(config: Config) -> subprocess.Popen:
     parsed = urlparse(config.REDIS_URL)
     if parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
@@ -54,23 +75,9 @@ def start_redis(config: Config) -> subprocess.Popen:
         )
     data_dir = config.INSTANCE_DIR / "redis"
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    argv = [
-        redis_server_binary(),
-        "--port",
-        str(parsed.port or 6379),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        # An append-only file, so that a Redis restarted by the supervisor still holds the queued tasks.
-        "--appendonly",
-        "yes",
-        "--appendfsync",
-        "everysec",
-        "--dir",
-        str(data_dir),
-    ]
-    process = subprocess.Popen(argv, start_new_session=True, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        redis_argv(parsed.port or 6379, data_dir), start_new_session=True, stdout=subprocess.DEVNULL
+    )
     for _ in range(100):
         if redis_answers(config.REDIS_URL):
             return process
@@ -79,7 +86,16 @@ def start_redis(config: Config) -> subprocess.Popen:
     raise RuntimeError("the Redis server started here did not answer")
 
 
-def process_table(config: Config) -> list[tuple[str, list[str], dict[str, str]]]:
+def web_listener(host: str, port: int) -> socket.socket:
+    """The web's listening socket, made once by the launcher and handed to every gunicorn it starts
+    (`-b fd://N`): while a killed gunicorn is being replaced, new connections wait in this socket's
+    backlog instead of being refused."""
+    listener = socket.create_server((host, port), backlog=2048)
+    listener.set_inheritable(True)
+    return listener
+
+
+def process_table(config: Config, web_fd: int | None = None) -> list[tuple[str, list[str], dict[str, str]]]:
     from app.cli import worker_argv
 
     bin_dir = Path(sys.executable).parent
@@ -112,7 +128,7 @@ def process_table(config: Config) -> list[tuple[str, list[str], dict[str, str]]]
                 "-c",
                 str(Path(__file__).with_name("gunicorn.conf.py")),
                 "-b",
-                f"{host}:{port}",
+                f"fd://{web_fd}" if web_fd is not None else f"{host}:{port}",
                 "app:create_app()",
             ],
             {},
@@ -130,6 +146,7 @@ def run(config: Config) -> int:
         print(f"model {name}: {ensure_model(name, verify=True)} (sha256 verified)", flush=True)
     create_app(config)  # migrates the schema and generates missing secrets once, before the children race
     supervisor = Supervisor(say=lambda line: print(line, flush=True))
+    listener: socket.socket | None = None
     stopping = False
 
     def _stop(_signum, _frame):
@@ -144,10 +161,14 @@ def run(config: Config) -> int:
         else:
             supervisor.add("redis", lambda: start_redis(config))
             print(f"Redis: started {redis_server_binary()} for {config.REDIS_URL}", flush=True)
-        for name, argv, extra_env in process_table(config):
-            env = {**os.environ, **extra_env}
-            supervisor.add(name, partial(subprocess.Popen, argv, env=env, start_new_session=True))
         host, port = os.environ.get("NEMO_HOST", "127.0.0.1"), os.environ.get("NEMO_PORT", "8000")
+        listener = web_listener(host, int(port))
+        for name, argv, extra_env in process_table(config, listener.fileno()):
+            env = {**os.environ, **extra_env}
+            passed = (listener.fileno(),) if name == "web" else ()
+            supervisor.add(
+                name, partial(subprocess.Popen, argv, env=env, start_new_session=True, pass_fds=passed)
+            )
         flower_port = os.environ.get("NEMO_FLOWER_PORT", "5555")
         secret_file = config.INSTANCE_DIR / "secrets" / "flower_password"
         print(
@@ -164,4 +185,6 @@ def run(config: Config) -> int:
     finally:
         print("stopping...", flush=True)
         supervisor.stop_all()
+        if listener is not None:
+            listener.close()
     return 0

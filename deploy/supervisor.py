@@ -73,6 +73,8 @@ class Supervisor:
         for child in self.children:
             if child.restart_at is not None:
                 if now >= child.restart_at:
+                    assert child.proc is not None
+                    kill_group(child.proc)  # whatever of the old group did not end on SIGTERM
                     child.restarts += 1
                     try:
                         child.launch()
@@ -87,7 +89,9 @@ class Supervisor:
             code = child.proc.poll()
             if code is None:
                 continue
-            kill_group(child.proc)  # its orphans, if any
+            # Its orphans, if any, are asked to end now (gunicorn workers finish the requests they
+            # hold) and killed when the child is started again.
+            kill_group(child.proc, signal.SIGTERM)
             ran = now - child.started_at
             child.quick_failures = 1 if ran >= STABLE_SECONDS else child.quick_failures + 1
             delay = next_delay(child.quick_failures)

@@ -16,7 +16,7 @@ from pathlib import Path
 import redis
 import requests
 
-from deploy.launcher import redis_server_binary
+from deploy.launcher import redis_argv
 from tests.conftest import free_port
 from tests.helpers import TERMINAL, synthesize
 
@@ -43,21 +43,7 @@ class OwnRedis:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        argv = [
-            redis_server_binary(),
-            "--port",
-            str(self.port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "yes",
-            "--appendfsync",
-            "everysec",
-            "--dir",
-            str(self.folder),
-        ]
+        argv = redis_argv(self.port, self.folder)  # as `make up` starts its own
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
