@@ -29,7 +29,8 @@ def own_redis(tmp_path):
 
 @pytest.fixture()
 def system_on(tmp_path):
-    """Starts a whole system (web, GPU, CPU and search workers) with extra environment; stops it after."""
+    """Starts a whole system (web, GPU, CPU and search workers) with extra environment; stops it after.
+    Give it a Redis of its own (`own_redis`): on the suite's, the suite's workers would take its tasks."""
     started: list[System] = []
 
     def start(**env: str) -> str:
@@ -88,8 +89,8 @@ def environment_blob_dir(environment) -> os.PathLike:
 @pytest.mark.skipif(
     os.environ.get("NEMO_TEST_STORE") != "postgres", reason="cuts PostgreSQL connections (the postgres run)"
 )
-def test_store_connections_cut_mid_batch_lose_nothing(store, environment, system_on, tmp_path):
-    url = system_on()
+def test_store_connections_cut_mid_batch_lose_nothing(store, environment, own_redis, system_on, tmp_path):
+    url = system_on(REDIS_URL=own_redis.url)
     user = _make_user(store, f"pg-fault-{time.monotonic_ns()}")
     since = time.time()
     accepted = upload_batch(url, user["auth"], tmp_path, count=2)
@@ -126,10 +127,12 @@ def small_blob_dir(tmp_path):
     subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
-def test_a_full_disk_refuses_uploads_and_fails_jobs_cleanly(store, small_blob_dir, system_on, tmp_path):
+def test_a_full_disk_refuses_uploads_and_fails_jobs_cleanly(
+    store, own_redis, small_blob_dir, system_on, tmp_path
+):
     from tests.helpers import synthesize
 
-    url = system_on(NEMO_BLOB_DIR=str(small_blob_dir))
+    url = system_on(REDIS_URL=own_redis.url, NEMO_BLOB_DIR=str(small_blob_dir))
     user = _make_user(store, f"disk-fault-{time.monotonic_ns()}")
     # About 2.3 MB as WAV: stored (encrypted) it fits; its 16 kHz PCM copy (about 2.3 MB more) does not.
     speech = synthesize(" ".join(["The warehouse budget is due on Friday."] * 18), tmp_path / "fits.wav")
