@@ -55,7 +55,8 @@ def children_of(parent: int) -> dict[str, int]:
 
 
 class WebProbe(threading.Thread):
-    """Asks /api/v1/health every 0.2 s and keeps the failures, with their time."""
+    """Asks /api/v1/health every 0.2 s and keeps the failures, with their time. A call may wait up to
+    20 s (a new gunicorn booting on a loaded machine): late is answering, refused or cut is not."""
 
     def __init__(self, url: str, headers: dict) -> None:
         super().__init__(daemon=True)
@@ -67,7 +68,7 @@ class WebProbe(threading.Thread):
     def run(self) -> None:
         while not self.stopping.is_set():
             try:
-                status = requests.get(self.url, headers=self.headers, timeout=5).status_code
+                status = requests.get(self.url, headers=self.headers, timeout=20).status_code
                 if status == 200:
                     self.answered += 1
                 else:
