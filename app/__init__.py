@@ -45,11 +45,13 @@ def create_app(config: Config | None = None) -> Flask:
     from app.api import api
     from app.auth import init_auth
     from app.errors import register_error_handlers
+    from app.input_guard import register_input_guard
     from app.pages import pages
     from app.security_headers import register_security_headers
 
     init_auth(app)
     register_error_handlers(app)
+    register_input_guard(app)
     register_security_headers(app)
     app.register_blueprint(api)
     app.register_blueprint(pages)

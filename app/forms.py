@@ -1,6 +1,8 @@
 """Server-rendered forms; flask-wtf adds and checks their CSRF token."""
 
+from flask import request
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -17,3 +19,9 @@ class PasswordForm(FlaskForm):
         "Repeat the new password",
         validators=[DataRequired(), EqualTo("new_password", "the passwords differ")],
     )
+
+
+def posted_form() -> MultiDict | None:
+    """What a page's form reads: the form post, never a JSON body (Flask-WTF would take a JSON body as the
+    form, and fail with a 500 on one that is not an object)."""
+    return request.form if request.method == "POST" else None

@@ -22,4 +22,16 @@ class GuardedJSONProvider(DefaultJSONProvider):
             json.dumps(value, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError as exc:
             raise ValueError("JSON holds a lone surrogate, which is not text") from exc
+        if _holds_nul(value):
+            raise ValueError("JSON holds a NUL character, which no store column can hold")
         return value
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False

@@ -12,7 +12,7 @@ from app import quotas, sessions
 from app.auth import authenticate, client_address, sign_out
 from app.emotions import EMOTIONS
 from app.errors import ApiError
-from app.forms import LoginForm, PasswordForm
+from app.forms import LoginForm, PasswordForm, posted_form
 from app.store import audit, recordings, users
 
 pages = Blueprint("pages", __name__)
@@ -32,7 +32,7 @@ def local_path(target: str) -> str | None:
 
 @pages.route("/login", methods=["GET", "POST"])
 def login():
-    form = LoginForm()
+    form = LoginForm(formdata=posted_form())
     error = None
     if form.validate_on_submit():
         try:
@@ -68,7 +68,7 @@ def account():
 @login_required
 def change_password():
     """The page's password change: every session of the account ends, this one too."""
-    form = PasswordForm()
+    form = PasswordForm(formdata=posted_form())
     if not form.validate_on_submit():
         problems = [message for messages in form.errors.values() for message in messages]
         return _account_page(form, "; ".join(problems) or "check the form", 400)
