@@ -14,12 +14,12 @@ from pathlib import Path
 import av
 import numpy as np
 
+from app.pcm import PCM_BYTES_PER_SECOND
+
 # Decoding fewer seconds than the container declares, beyond this slack, means the file was cut short.
 TRUNCATION_TOLERANCE = 0.9
 MIN_DURATION_SECONDS = 0.1
 ACTIVE_DBFS = -40.0
-# What the pipeline decodes to (16 kHz mono 16-bit); the decoded-size guard compares against it.
-PCM_BYTES_PER_SECOND = 16_000 * 2
 # Sample rates and channel counts a real recording has; checked before decoding, because a header that
 # declares 4 Hz makes a 112 KB file "last" four hours and turn into hundreds of MB of PCM.
 SAMPLE_RATE_RANGE = (4_000, 384_000)

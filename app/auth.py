@@ -89,6 +89,21 @@ def sign_out() -> None:
     sessions.end()
 
 
+def change_own_password(current: str, new: str, via: str) -> None:
+    """The signed-in user's new password, given the current one; every browser session of the account
+    ends, this one too. Raises ApiError: 403 for a wrong current password, 400 for a new one refused."""
+    with ext.store().tx() as tx:
+        if users.check_password(tx, current_user.username, current) is None:
+            raise ApiError(403, "bad_credentials", "the current password is wrong")
+        try:
+            users.set_password(tx, current_user.id, new)
+        except users.UserError as exc:
+            raise ApiError(400, "bad_field", str(exc)) from exc
+        audit.record(tx, "password_changed", current_user.id, via, client_address())
+    logout_user()
+    sessions.end()
+
+
 def login_required_api(view):
     """Like flask-login's decorator, but answers the API's JSON 401 instead of redirecting."""
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 
 from app import extensions as ext
-from app import quotas, sessions
-from app.auth import authenticate, client_address, sign_out
+from app import quotas
+from app.auth import authenticate, change_own_password, sign_out
 from app.emotions import EMOTIONS
 from app.errors import ApiError
 from app.forms import LoginForm, PasswordForm, posted_form
-from app.store import audit, recordings, users
+from app.store import recordings
 
 pages = Blueprint("pages", __name__)
 
@@ -72,23 +72,10 @@ def change_password():
     if not form.validate_on_submit():
         problems = [message for messages in form.errors.values() for message in messages]
         return _account_page(form, "; ".join(problems) or "check the form", 400)
-    with ext.store().tx() as tx:
-        refusal = None
-        if users.check_password(tx, current_user.username, form.current_password.data) is None:
-            refusal = ("The current password is wrong.", 403)
-        else:
-            try:
-                users.set_password(tx, current_user.id, form.new_password.data)
-            except users.UserError as exc:
-                refusal = (str(exc), 400)
-            else:
-                audit.record(
-                    tx, "password_changed", current_user.id, "via the account page", client_address()
-                )
-    if refusal is not None:
-        return _account_page(form, *refusal)
-    logout_user()
-    sessions.end()
+    try:
+        change_own_password(form.current_password.data, form.new_password.data, "via the account page")
+    except ApiError as exc:
+        return _account_page(form, exc.message, exc.status)
     return redirect(url_for("pages.login", changed="1"))
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 SAMPLE_RATE = 16_000
 BYTES_PER_SAMPLE = 2
+PCM_BYTES_PER_SECOND = SAMPLE_RATE * BYTES_PER_SAMPLE
 
 
 def decode_to_pcm16(source: Path, target: Path) -> float:

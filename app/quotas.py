@@ -15,10 +15,10 @@ from typing import Any
 
 from app.config import Config
 from app.errors import ApiError
+from app.pcm import PCM_BYTES_PER_SECOND
 from app.store.db import Tx
 
 UNLIMITED = -1
-LIVE_PCM_BYTES_PER_SECOND = 16_000 * 2
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def quota_of(tx: Tx, user_id: str, config: Config) -> Quota:
     )
     limit_bytes = _limit(user and user["storage_quota_bytes"], config.QUOTA_STORAGE_BYTES)
     return Quota(
-        used_bytes=int(stored["b"]) + int(float(live["s"]) * LIVE_PCM_BYTES_PER_SECOND),
+        used_bytes=int(stored["b"]) + int(float(live["s"]) * PCM_BYTES_PER_SECOND),
         used_seconds=float(stored["s"]) + float(live["s"]),
         limit_bytes=None if limit_bytes is None else int(limit_bytes),
         limit_seconds=_limit(user and user["audio_quota_seconds"], config.QUOTA_AUDIO_SECONDS),

@@ -75,6 +75,16 @@ def speech(voice: str, lines: list[str], seconds: float | None = None) -> np.nda
     return np.tile(one, int(np.ceil(seconds * 16_000 / len(one))))[: int(seconds * 16_000)]
 
 
+def remember(api: Api, workdir: Path) -> None:
+    """Give the bench user MEMORY's recordings, each processed to the end."""
+    for title, (voice, lines) in MEMORY.items():
+        path = workdir / f"{title}.wav"
+        write_wav(speech(voice, lines), path)
+        with path.open("rb") as handle:
+            accepted = api("POST", "/recordings", files={"audio": handle}, data={"title": title})
+        api.wait_job(accepted["job_id"])
+
+
 class Api:
     def __init__(self, url: str, token: str) -> None:
         self.url = url
@@ -235,12 +245,7 @@ def main() -> None:
     system = System(env, workdir, kinds=("gpu", "cpu", "search"))
     try:
         api = Api(system.start(), token)
-        for title, (voice, lines) in MEMORY.items():
-            path = workdir / f"{title}.wav"
-            write_wav(speech(voice, lines), path)
-            with path.open("rb") as handle:
-                accepted = api("POST", "/recordings", files={"audio": handle}, data={"title": title})
-            api.wait_job(accepted["job_id"])
+        remember(api, workdir)
         ask(api, PLAIN, False, 8)  # loads the LLM
 
         idle_memory = [ask(api, q, True, args.max_tokens) for q in QUESTIONS[: args.repeats]]

@@ -35,7 +35,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import requests  # noqa: E402
 
-from bench.chat import MEMORY, Api, speech  # noqa: E402
+from bench.chat import Api, remember, speech  # noqa: E402
 from bench.corpus import write_wav  # noqa: E402
 from bench.search import System, percentile, scratch_env, scratch_user  # noqa: E402
 
@@ -194,12 +194,7 @@ def main() -> None:
     try:
         api = Api(system.start(), token)
         api.session.mount("http://", requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=128))
-        for title, (voice, lines) in MEMORY.items():
-            path = workdir / f"{title}.wav"
-            write_wav(speech(voice, lines), path)
-            with path.open("rb") as handle:
-                accepted = api("POST", "/recordings", files={"audio": handle}, data={"title": title})
-            api.wait_job(accepted["job_id"])
+        remember(api, workdir)
         api("POST", "/search", json={"query": "warm up", "top_k": 1})
 
         recorder, jobs = Recorder(), []

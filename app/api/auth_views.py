@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import jsonify, request
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from app import extensions as ext
-from app import quotas, sessions
+from app import quotas
 from app.api import api
-from app.auth import authenticate, client_address, login_required_api, sign_out
+from app.auth import authenticate, change_own_password, client_address, login_required_api, sign_out
 from app.errors import ApiError
 from app.store import audit, users
 
@@ -55,16 +55,7 @@ def change_password():
     current, new = body.get("current_password"), body.get("new_password")
     if not isinstance(current, str) or not isinstance(new, str) or len(new) > 1000:
         raise ApiError(400, "bad_field", "current_password and new_password must be strings")
-    with ext.store().tx() as tx:
-        if users.check_password(tx, current_user.username, current) is None:
-            raise ApiError(403, "bad_credentials", "the current password is wrong")
-        try:
-            users.set_password(tx, current_user.id, new)
-        except users.UserError as exc:
-            raise ApiError(400, "bad_field", str(exc)) from exc
-        audit.record(tx, "password_changed", current_user.id, "", client_address())
-    logout_user()
-    sessions.end()
+    change_own_password(current, new, "")
     return jsonify({"ok": True, "signed_out": True})
 
 
