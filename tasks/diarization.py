@@ -133,6 +133,44 @@ class ChunkVoices:
     local: LocalActivity | None
 
 
+@dataclass
+class Speakers:
+    """What diarization found in a recording, before any of it is stored: the voices (one centroid each,
+    with the seconds of speech it holds), every segment's pieces under their voice, and the turns."""
+
+    centroids: np.ndarray
+    cluster_seconds: np.ndarray
+    pieces: dict[tuple[int, int], list[Piece]]
+    turns: list[Turn]
+
+
+def tell_apart(
+    per_chunk: list[ChunkVoices],
+    options: dict,
+    model: str,
+    method: str = "agglomerative",
+    channel_turns: list | None = None,
+) -> Speakers:
+    """Cluster the voices, label every word and find the speaker turns: the store-free core of `diarize`,
+    which `bench/diarization.py` runs over cached voices to compare settings."""
+    segment_voices = [sv for chunk in per_chunk for sv in chunk.voices]
+    durations = np.array([sv.end - sv.start for sv in segment_voices])
+    wholes = np.stack([sv.whole for sv in segment_voices])
+    if channel_turns:
+        centroids, pieces_of, turns = by_channel(segment_voices, channel_turns)
+    else:
+        centroids = by_voice(wholes, durations, options, model, method)
+
+        def pieces_of(sv: SegmentVoice) -> list[Piece]:
+            return split_by_speaker(sv, centroids)
+
+    cluster_seconds = np.bincount(nearest(wholes, centroids), weights=durations, minlength=len(centroids))
+    pieces = {(chunk.idx, n): pieces_of(sv) for chunk in per_chunk for n, sv in enumerate(chunk.voices)}
+    if not channel_turns:
+        turns = [turn for chunk in per_chunk for turn in chunk_turns(chunk, pieces, centroids)]
+    return Speakers(centroids, cluster_seconds, pieces, turns)
+
+
 def diarize(ctx: JobContext, recording: dict) -> None:
     embedder = speaker_embedder(ctx)
     options = json.loads(recording["options"] or "{}")
@@ -161,22 +199,9 @@ def diarize(ctx: JobContext, recording: dict) -> None:
         progress = PROGRESS_START + (PROGRESS_END - PROGRESS_START) * (n + 1) / len(planned)
         ctx.progress("diarization", progress, f"voices of chunk {n + 1}/{len(planned)}")
 
-    segment_voices = [sv for chunk in per_chunk for sv in chunk.voices]
-    durations = np.array([sv.end - sv.start for sv in segment_voices])
-    wholes = np.stack([sv.whole for sv in segment_voices])
     channel_turns = json.loads(recording["channel_turns"] or "[]") if by_call else []
-    if channel_turns:
-        centroids, pieces_of, turns = by_channel(segment_voices, channel_turns)
-    else:
-        centroids = by_voice(wholes, durations, options, embedder.name, ctx.config.CLUSTERING)
-
-        def pieces_of(sv: SegmentVoice) -> list[Piece]:
-            return split_by_speaker(sv, centroids)
-
-    cluster_seconds = np.bincount(nearest(wholes, centroids), weights=durations, minlength=len(centroids))
-    pieces = {(chunk.idx, n): pieces_of(sv) for chunk in per_chunk for n, sv in enumerate(chunk.voices)}
-    if not channel_turns:
-        turns = [turn for chunk in per_chunk for turn in chunk_turns(chunk, pieces, centroids)]
+    speakers = tell_apart(per_chunk, options, embedder.name, ctx.config.CLUSTERING, channel_turns)
+    centroids = speakers.centroids
 
     ctx.checkpoint()
     with ctx.store.tx() as tx:
@@ -190,7 +215,7 @@ def diarize(ctx: JobContext, recording: dict) -> None:
             naming.calibration_for(embedder.name),
         )
         voice_ids = []
-        for centroid, seconds, match in zip(centroids, cluster_seconds, matched, strict=True):
+        for centroid, seconds, match in zip(centroids, speakers.cluster_seconds, matched, strict=True):
             if match is not None:
                 voice = known[match][0]
             else:
@@ -215,7 +240,7 @@ def diarize(ctx: JobContext, recording: dict) -> None:
                         )
                     )
                     continue
-                row_pieces = pieces[(chunk.idx, n)]
+                row_pieces = speakers.pieces[(chunk.idx, n)]
                 for m, piece in enumerate(row_pieces):
                     new_rows.append(
                         {
@@ -235,7 +260,7 @@ def diarize(ctx: JobContext, recording: dict) -> None:
             recording["id"],
             diarized=1,
             status="diarized",
-            speaker_turns=json.dumps([[t.start, t.end, voice_ids[t.label]] for t in turns]),
+            speaker_turns=json.dumps([[t.start, t.end, voice_ids[t.label]] for t in speakers.turns]),
         )
 
 

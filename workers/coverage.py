@@ -20,6 +20,9 @@ WORD_PAD_SECONDS = 0.3
 # An uncovered stretch of speech at least this long is a hole worth decoding again (shorter ones are the
 # edges of words, a cough, a breath).
 MIN_HOLE_SECONDS = 1.0
+# A shorter hole, down to this, still gets a clip of its own decoded (a "yeah" between two turns lasts
+# ~0.3 s; the whole-chunk sequential decode is kept for holes of MIN_HOLE_SECONDS).
+MIN_CLIP_HOLE_SECONDS = 0.3
 
 
 def union(spans: Iterable[Span]) -> list[Span]:

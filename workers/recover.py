@@ -3,13 +3,14 @@
 Steps, for one chunk (times relative to the chunk):
 
 1. The batched pass (one decode of the whole window, no seek loop) is checked against the VAD's speech.
-2. If it left a hole (an uncovered stretch of speech over ~1 s), the chunk is decoded again sequentially,
+2. If it left a hole (an uncovered stretch of speech over 1 s), the chunk is decoded again sequentially,
    the way bare faster-whisper does it (seek loop, timestamp tokens, temperature fallback), and that result
    replaces the batched one when it accounts for more of the speech. A batched pass that skipped a turn
    also tends to align the next turn's words into the gap; the sequential decode gets their times right.
-3. Holes still left are cut out as clips (with a little context) and decoded on their own, first batched,
-   then sequentially for a clip that gave nothing; the words falling inside the hole are merged in time
-   order. This repeats for holes that shrank, until none is left or the decoder truly returns nothing.
+3. Holes still left, down to 0.3 s (a short "yeah" between turns), are cut out as clips (with a little
+   context) and decoded on their own, first batched, then sequentially for a clip that gave nothing; the
+   words falling inside the hole are merged in time order. This repeats for holes that shrank, until none
+   is left or the decoder truly returns nothing.
 
 What stays uncovered is reported as the chunk's coverage, never hidden.
 """
@@ -112,7 +113,11 @@ def complete_chunk(
 
     given_up: set[tuple[float, float]] = set()
     for _round in range(MAX_ROUNDS):
-        gaps = [g for g in coverage.holes(speech, word_times(result)) if _key(g) not in given_up]
+        gaps = [
+            g
+            for g in coverage.holes(speech, word_times(result), min_seconds=coverage.MIN_CLIP_HOLE_SECONDS)
+            if _key(g) not in given_up
+        ]
         if not gaps:
             break
         bounds = [
