@@ -94,6 +94,19 @@ def test_a_hole_the_sequential_decode_also_misses_is_decoded_as_a_clip():
     assert outcome.clips_decoded >= 1
 
 
+def test_a_short_backchannel_between_turns_is_decoded_as_a_clip_without_a_whole_chunk_redecode():
+    # A "yeah" of ~0.5 s between two turns: too short for the whole chunk to be decoded again, long
+    # enough for a clip of its own.
+    spoken = [(0.5, "one"), (1.0, "two"), (2.6, "yeah"), (4.0, "three"), (4.5, "four")]
+    decoder = ScriptedDecoder(spoken)
+    speech = [(0.3, 1.6), (2.5, 3.0), (3.8, 5.0)]
+    batched = [seg(0.5, 1.3, (0.5, "one"), (1.0, "two")), seg(4.0, 4.8, (4.0, "three"), (4.5, "four"))]
+    outcome = complete_chunk(decoder, marked_audio(6.0), speech, batched, "en")
+    assert [w.word for s in outcome.segments for w in s.words] == ["one", "two", "yeah", "three", "four"]
+    assert not outcome.sequential_redecode and decoder.calls == ["batch:1"]
+    assert outcome.covered_seconds == outcome.speech_seconds
+
+
 def test_a_hole_with_nothing_in_it_is_reported_not_filled():
     decoder = ScriptedDecoder([(0.5, "one")])
     outcome = complete_chunk(

@@ -80,3 +80,11 @@ def test_short_pauses_do_not_break_a_turn_and_silence_has_nobody():
     local = one_window((0, 1.0, 3.0), (0, 3.2, 5.0), (0, 7.0, 8.0))
     turns = speaker_turns(local, 10.0, [(1.0, 5.0, 0), (7.0, 8.0, 0)], 1)
     assert [(round(a, 1), round(b, 1)) for a, b in spans(turns, 0)] == [(1.0, 5.0), (7.0, 8.0)]
+
+
+def test_word_times_running_into_a_pause_do_not_stretch_the_turn_but_unheard_words_still_speak():
+    # Whisper's last word runs on to 5.3 s into a pause the model hears as silence from 5.0 s: the turn
+    # ends with the model. A whisper at 7-8 s that the model hears none of is the words' speaker's.
+    local = one_window((0, 1.0, 5.0))
+    turns = speaker_turns(local, 10.0, [(1.0, 5.3, 0), (7.0, 8.0, 0)], 1)
+    assert [(round(a, 1), round(b, 1)) for a, b in spans(turns, 0)] == [(1.0, 5.0), (7.0, 8.0)]
