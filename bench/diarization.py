@@ -10,6 +10,9 @@ bench cache, and then scores any setting in seconds:
     .venv/bin/python -m bench.diarization --set workers.turns.FILL_GAP_SECONDS=0.1
     .venv/bin/python -m bench.diarization --speaker-model resemblyzer --coverage
 
+Transcripts are cached per ASR model, voices per transcript, speaker model and step: after a change to
+the decode or its recovery, delete `~/.cache/nemo-bench/offline/*.asr.json`.
+
 DER as `bench/transcribe.py` scores it (per file, overlap counted, no collar and 0.25 s), averaged per
 corpus; `--coverage` also lists the stretches of VAD speech no word covers, per file.
 """
