@@ -84,6 +84,7 @@ def transcribe(recording: Recording, audio: np.ndarray, model: str, threads: int
     cached = OFFLINE / f"{recording.name}.{model}.asr.json"
     if cached.exists():
         return json.loads(cached.read_text())
+    from workers import coverage
     from workers.asr import SAMPLE_RATE, asr_engine
     from workers.pool import ModelPool
     from workers.recover import complete_chunk
@@ -99,9 +100,7 @@ def transcribe(recording: Recording, audio: np.ndarray, model: str, threads: int
         for (start, end), clip, segments in zip(
             batch, audios, engine.transcribe_batch(audios, "en"), strict=True
         ):
-            speech = [
-                (max(a, start) - start, min(b, end) - start) for a, b in regions if b > start and a < end
-            ]
+            speech = [(a - start, b - start) for a, b in coverage.clip_spans(regions, start, end)]
             outcome = complete_chunk(engine, clip, speech, segments, "en")
             rows = [segment.shifted(start).as_row() for segment in outcome.segments]
             chunks.append(

@@ -52,9 +52,14 @@ def word_frames(pieces: list[tuple[float, float, int]], frames: int, step: float
     """Per frame of the grid (frame n centred at n * step), the label of the words there, or -1."""
     labels = np.full(frames, -1, dtype=np.int64)
     for start, end, label in pieces:
-        first, last = int(np.ceil(start / step)), int(np.floor(end / step))
-        labels[max(first, 0) : min(last + 1, frames)] = label
+        first, last = frame_range(start, end, frames, step)
+        labels[first:last] = label
     return labels
+
+
+def frame_range(start: float, end: float, frames: int, step: float) -> tuple[int, int]:
+    """The grid's frames (first, one past the last) whose centres lie in [start, end]."""
+    return max(int(np.ceil(start / step)), 0), min(int(np.floor(end / step)) + 1, frames)
 
 
 def tie_local_speakers(activity: np.ndarray, words: np.ndarray, labels: int, step: float) -> list[int | None]:
@@ -127,7 +132,7 @@ def words_speaking(
     forced = np.zeros(frames, dtype=bool)
     edge = int(round(WORD_EDGE_SECONDS / step))
     for start, end, _label in pieces:
-        first, last = max(int(np.ceil(start / step)), 0), min(int(np.floor(end / step)) + 1, frames)
+        first, last = frame_range(start, end, frames, step)
         if first >= last:
             continue
         if not speakers[first:last].any():
