@@ -33,6 +33,18 @@ $(NEMO_INSTALLED): $(INSTALLED)
 	$(BIN)/pip install --quiet 'nemo_toolkit[asr]==3.0.0'
 	touch $@
 
+# pyannote.audio 4 (NEMO_DIARIZATION_ENGINE=pyannote): its pure-Python dependencies from the project's
+# `pyannote` extra, then pyannote.audio and three packages whose metadata asks for torchaudio, with
+# --no-deps, beside torchaudio 2.11.0 without its CUDA-built native libraries (rebuilt once from the
+# published wheel, sha256 checked, by deploy/torchaudio_python_only.py, and kept outside the clone).
+TORCHAUDIO_CACHE ?= $(HOME)/.cache/nemo-wheels/torchaudio-python-only
+PYANNOTE_INSTALLED := $(VENV)/.installed-pyannote
+$(PYANNOTE_INSTALLED): $(INSTALLED) pyproject.toml deploy/torchaudio_python_only.py
+	$(BIN)/pip install --quiet --find-links $(WHEEL_CACHE) -e '.[test,pyannote]'
+	$(BIN)/pip install --quiet --no-deps "$$($(BIN)/python deploy/torchaudio_python_only.py $(TORCHAUDIO_CACHE))" \
+		pyannote.audio==4.0.7 torch-audiomentations==0.12.0 torch-pitch-shift==1.2.5 julius==0.2.8
+	touch $@
+
 # The benches' realistic corpus (bench/realistic.py: Kokoro's packages, its English voice packs from the
 # npm package kokoro-js) and real recordings (bench/real.py: pyannote.audio's wheel, for its sample call).
 BENCH_CACHE ?= $(HOME)/.cache/nemo-bench
@@ -46,7 +58,7 @@ bench-deps: $(INSTALLED)
 models: $(INSTALLED)
 	$(BIN)/nemoctl models --verify
 
-up: $(INSTALLED)
+up: $(PYANNOTE_INSTALLED)
 	$(BIN)/nemoctl up
 
 system-deps:
@@ -60,7 +72,7 @@ format: $(INSTALLED)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(NEMO_INSTALLED) system-deps lint
+test: $(NEMO_INSTALLED) $(PYANNOTE_INSTALLED) system-deps lint
 	OMP_WAIT_POLICY=PASSIVE NEMO_TEST_STORE=sqlcipher $(BIN)/pytest -q
 	OMP_WAIT_POLICY=PASSIVE NEMO_TEST_STORE=postgres NEMO_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -q
 

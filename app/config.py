@@ -71,6 +71,10 @@ class Config:
     SEGMENTATION_MODEL: str = field(
         default_factory=lambda: _env("NEMO_SEGMENTATION_MODEL", "segmentation-3.0")
     )
+    # Who spoke when: `nemo` (CAM++ voice windows clustered, words labelled, segmentation-3.0's turns tied
+    # to the voices) or `pyannote` (pyannote.audio 4's own SpeakerDiarization pipeline over the whole
+    # recording, segmentation-3.0 and CAM++ from local weights; needs NEMO_SPEAKER_MODEL=campplus).
+    DIARIZATION_ENGINE: str = field(default_factory=lambda: _env("NEMO_DIARIZATION_ENGINE", "nemo"))
     # How voices are grouped: `agglomerative` (average linkage, cosine) or `spectral` (3D-Speaker's).
     CLUSTERING: str = field(default_factory=lambda: _env("NEMO_CLUSTERING", "agglomerative"))
     # Seconds between segmentation's 10 s windows: smaller judges each frame from more contexts, and costs
@@ -167,6 +171,15 @@ class Config:
         if self.SEARCH_INDEX not in ("auto", "exact", "approximate"):
             raise ValueError(
                 f"NEMO_SEARCH_INDEX must be auto, exact or approximate, not {self.SEARCH_INDEX!r}"
+            )
+        if self.DIARIZATION_ENGINE not in ("nemo", "pyannote"):
+            raise ValueError(
+                f"NEMO_DIARIZATION_ENGINE must be nemo or pyannote, not {self.DIARIZATION_ENGINE!r}"
+            )
+        if self.DIARIZATION_ENGINE == "pyannote" and self.SPEAKER_MODEL != "campplus":
+            raise ValueError(
+                "NEMO_DIARIZATION_ENGINE=pyannote embeds voices with CAM++: "
+                "it needs NEMO_SPEAKER_MODEL=campplus"
             )
         # Flask rejects bodies over this before reading them; a little slack for the multipart envelope.
         self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_BYTES + 1024 * 1024

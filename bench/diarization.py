@@ -123,13 +123,19 @@ def chunk_voices(
     recording: Recording, audio: np.ndarray, asr: dict, model: str, speaker_model: str, step: float
 ):
     """Each chunk's voice windows and segmentation-3.0 activity (cached per speaker model and step)."""
+    import time
+
     from tasks.diarization import ChunkVoices, embed_chunk
     from workers.asr import SAMPLE_RATE
 
     transcript = hashlib.sha256(json.dumps(asr).encode()).hexdigest()[:12]
     cached = OFFLINE / f"{recording.name}.{model}.{speaker_model}.{step}.{transcript}.voices.pkl"
+    timing = cached.with_suffix(".seconds")
     if cached.exists():
+        if timing.exists():
+            print(f"{recording.name}: voice windows and segmentation took {float(timing.read_text()):.1f} s")
         return pickle.loads(cached.read_bytes())
+    started = time.perf_counter()
     from workers.segmentation import load_segmentation
     from workers.speakers import load_embedder
 
@@ -154,7 +160,50 @@ def chunk_voices(
             )
         )
     cached.write_bytes(pickle.dumps(per_chunk))
+    timing.write_text(f"{time.perf_counter() - started:.2f}")
     return per_chunk
+
+
+def pyannote_speakers(recording: Recording, audio: np.ndarray, step: float, threads: int):
+    """pyannote.audio's SpeakerDiarization over the whole file (cached per step), and its seconds."""
+    import time
+
+    cached = OFFLINE / f"{recording.name}.pyannote.{step}.pkl"
+    if cached.exists():
+        return pickle.loads(cached.read_bytes())
+    import torch
+
+    from workers.pyannote_pipeline import load_pyannote
+
+    torch.set_num_threads(threads)
+    diarizer = load_pyannote("cpu", step)
+    started = time.perf_counter()
+    found = diarizer(audio, recording.speakers)
+    result = (found, time.perf_counter() - started)
+    OFFLINE.mkdir(parents=True, exist_ok=True)
+    cached.write_bytes(pickle.dumps(result))
+    return result
+
+
+def plain_chunks(asr: dict):
+    """The transcript's chunks with no voices computed (the pyannote engine labels words by its turns)."""
+    from tasks.diarization import ChunkVoices
+
+    return [
+        ChunkVoices(
+            idx,
+            chunk["start"],
+            chunk["end"],
+            [
+                {"start_s": r["start"], "end_s": r["end"], "words": json.dumps(r["words"])}
+                for r in chunk["rows"]
+            ],
+            [],
+            None,
+        )
+        for idx, chunk in enumerate(asr["chunks"])
+        if chunk["rows"]
+    ]
 
 
 def apply_settings(settings: list[str]) -> None:
@@ -171,6 +220,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="whisper-tiny.en")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--engine", choices=("nemo", "pyannote"), default="nemo")
     parser.add_argument("--speaker-model", default="campplus")
     parser.add_argument("--step", type=float, default=2.5, help="segmentation-3.0 window step")
     parser.add_argument("--clustering", default="agglomerative")
@@ -184,7 +234,7 @@ def main() -> None:
     args = parser.parse_args()
     apply_settings(args.set)
 
-    from tasks.diarization import tell_apart
+    from tasks.diarization import tell_apart, tell_apart_by_turns
     from workers import coverage
 
     per_corpus: dict[str, list[dict]] = {}
@@ -194,13 +244,18 @@ def main() -> None:
                 continue
             audio = _read(recording.wav)
             asr = transcribe(recording, audio, args.model, args.threads)
-            per_chunk = chunk_voices(recording, audio, asr, args.model, args.speaker_model, args.step)
-            if args.no_segmentation:
-                for chunk in per_chunk:
-                    chunk.local = None
-            speakers = tell_apart(
-                per_chunk, {"speakers": recording.speakers}, args.speaker_model, args.clustering
-            )
+            if args.engine == "pyannote":
+                found, seconds = pyannote_speakers(recording, audio, args.step, args.threads)
+                speakers = tell_apart_by_turns(plain_chunks(asr), found)
+                print(f"{recording.name}: pyannote.audio took {seconds:.1f} s")
+            else:
+                per_chunk = chunk_voices(recording, audio, asr, args.model, args.speaker_model, args.step)
+                if args.no_segmentation:
+                    for chunk in per_chunk:
+                        chunk.local = None
+                speakers = tell_apart(
+                    per_chunk, {"speakers": recording.speakers}, args.speaker_model, args.clustering
+                )
             hypothesis = [(t.start, t.end, str(t.label)) for t in speakers.turns]
             der = diarization_error(recording.reference, hypothesis, collar=0.0)
             speech = sum(c["speech_seconds"] for c in asr["chunks"])

@@ -5,6 +5,7 @@ segments split at speaker turns, and the recording's speaker turns (overlap incl
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from workers.audio import decode_to_pcm16, read_pcm16
 from workers.channels import word_channel
 from workers.diarize import Piece, SegmentVoice, cluster_voices, nearest, split_at_labels, split_by_speaker
 from workers.pool import model_pool
+from workers.pyannote_pipeline import PyannoteDiarizer, PyannoteSpeakers, load_pyannote
 from workers.segmentation import LocalActivity, SpeakerSegmentation, load_segmentation
 from workers.speakers import SpeakerEmbedder, load_embedder
 from workers.turns import Turn, speaker_turns
@@ -28,6 +30,7 @@ MIN_CLUSTER_SECONDS = 1.0
 EMBEDDER_BYTES = 20 * 1024 * 1024
 SEGMENTATION_BYTES = 8 * 1024 * 1024
 PROGRESS_START, PROGRESS_END = 0.90, 0.93
+log = logging.getLogger(__name__)
 
 
 def speaker_segmentation(ctx: JobContext) -> SpeakerSegmentation | None:
@@ -171,14 +174,18 @@ def tell_apart(
     return Speakers(centroids, cluster_seconds, pieces, turns)
 
 
-def diarize(ctx: JobContext, recording: dict) -> None:
-    embedder = speaker_embedder(ctx)
-    options = json.loads(recording["options"] or "{}")
-    by_call = options.get("channels") == "speakers"
+def speakers_by_voice_windows(
+    ctx: JobContext,
+    recording: dict,
+    planned: list[dict],
+    options: dict,
+    embedder: SpeakerEmbedder,
+    by_call: bool,
+) -> tuple[list[ChunkVoices], Speakers]:
+    """The `nemo` engine: CAM++ (or the configured model's) voice windows and segmentation-3.0 chunk by
+    chunk, then `tell_apart`; a call split by channel takes its channels' turns instead."""
     # A call's channels already say who talks when: no segmentation for it.
     segmenter = None if by_call else speaker_segmentation(ctx)
-    with ctx.store.tx() as tx:
-        planned = chunks.list_chunks(tx, recording["id"])
     per_chunk: list[ChunkVoices] = []
     for n, chunk in enumerate(planned):
         ctx.checkpoint()
@@ -198,9 +205,96 @@ def diarize(ctx: JobContext, recording: dict) -> None:
             )
         progress = PROGRESS_START + (PROGRESS_END - PROGRESS_START) * (n + 1) / len(planned)
         ctx.progress("diarization", progress, f"voices of chunk {n + 1}/{len(planned)}")
-
     channel_turns = json.loads(recording["channel_turns"] or "[]") if by_call else []
-    speakers = tell_apart(per_chunk, options, embedder.name, ctx.config.CLUSTERING, channel_turns)
+    return per_chunk, tell_apart(per_chunk, options, embedder.name, ctx.config.CLUSTERING, channel_turns)
+
+
+def pyannote_diarizer(ctx: JobContext) -> PyannoteDiarizer:
+    step = ctx.config.SEGMENTATION_STEP
+    return model_pool(ctx.config.MODEL_BUDGET_BYTES).get(
+        f"pyannote:{step}",
+        EMBEDDER_BYTES + SEGMENTATION_BYTES,
+        lambda: load_pyannote(ctx.config.ASR_DEVICE, step),
+    )
+
+
+def speakers_by_pyannote(
+    ctx: JobContext, recording: dict, planned: list[dict], options: dict
+) -> tuple[list[ChunkVoices], Speakers] | None:
+    """The `pyannote` engine: pyannote.audio's SpeakerDiarization over the whole recording, its turns
+    labelling the words. None when it hears nobody in a recording with words (the voice-window engine then
+    answers instead, so no transcript is left without speakers)."""
+    diarizer = pyannote_diarizer(ctx)
+    ctx.checkpoint()
+    ctx.progress("diarization", PROGRESS_START, "pyannote.audio: segmentation and voices")
+    audio = ctx.read_audio(recording["pcm_blob_id"], 0.0, float(recording["duration_seconds"] or 0.0))
+    found = diarizer(
+        audio, options.get("speakers"), options.get("max_speakers"), lambda _step: ctx.checkpoint()
+    )
+    if not found.turns:
+        log.warning("pyannote.audio found no speaker in %s; voice windows decide instead", recording["id"])
+        return None
+    per_chunk = []
+    for chunk in planned:
+        with ctx.store.tx() as tx:
+            rows = recordings.chunk_segments(tx, recording["id"], chunk["idx"])
+        if rows:
+            per_chunk.append(ChunkVoices(chunk["idx"], chunk["start_s"], chunk["end_s"], rows, [], None))
+    return per_chunk, tell_apart_by_turns(per_chunk, found)
+
+
+def turn_of(exclusive: list[tuple[float, float, int]], start: float, end: float) -> int:
+    """The label of the one-at-a-time turn that overlaps [start, end] the most; the nearest turn in time
+    for a word that falls between turns."""
+    overlaps = [min(b, end) - max(a, start) for a, b, _label in exclusive]
+    best = int(np.argmax(overlaps))
+    if overlaps[best] > 0:
+        return exclusive[best][2]
+    middle = (start + end) / 2
+    return min(exclusive, key=lambda turn: min(abs(turn[0] - middle), abs(turn[1] - middle)))[2]
+
+
+def tell_apart_by_turns(per_chunk: list[ChunkVoices], found: PyannoteSpeakers) -> Speakers:
+    """Speakers from a diarizer's turns (pyannote's): every word takes the speaker talking during it, a
+    segment splits where that changes, and each segment's voice is its majority speaker's centroid (what a
+    user's locked or edited row is matched by). Fills each chunk's `voices`."""
+    centroids = found.centroids
+    pieces: dict[tuple[int, int], list[Piece]] = {}
+    for chunk in per_chunk:
+        chunk.voices = []
+        for n, row in enumerate(chunk.rows):
+            words = json.loads(row["words"])
+            spans = [(w["start"], w["end"]) for w in words] or [(row["start_s"], row["end_s"])]
+            labels = [turn_of(found.exclusive, a, b) for a, b in spans]
+            majority = int(np.bincount(labels, minlength=len(centroids)).argmax())
+            voice = SegmentVoice(
+                row["start_s"],
+                row["end_s"],
+                words,
+                centroids[majority],
+                np.zeros((0, centroids.shape[1])),
+                [],
+            )
+            chunk.voices.append(voice)
+            pieces[(chunk.idx, n)] = split_at_labels(voice, labels if words else [majority])
+    cluster_seconds = np.zeros(len(centroids))
+    for start, end, label in found.exclusive:
+        cluster_seconds[label] += end - start
+    return Speakers(centroids, cluster_seconds, pieces, [Turn(a, b, label) for a, b, label in found.turns])
+
+
+def diarize(ctx: JobContext, recording: dict) -> None:
+    embedder = speaker_embedder(ctx)
+    options = json.loads(recording["options"] or "{}")
+    by_call = options.get("channels") == "speakers"
+    with ctx.store.tx() as tx:
+        planned = chunks.list_chunks(tx, recording["id"])
+    found = None
+    if ctx.config.DIARIZATION_ENGINE == "pyannote" and not by_call:
+        found = speakers_by_pyannote(ctx, recording, planned, options)
+    if found is None:
+        found = speakers_by_voice_windows(ctx, recording, planned, options, embedder, by_call)
+    per_chunk, speakers = found
     centroids = speakers.centroids
 
     ctx.checkpoint()

@@ -296,3 +296,44 @@ def test_failed_diarization_keeps_the_transcript(environment, client_module, ali
     recording = client_module.get(f"/api/v1/recordings/{recording_id}", headers=alice["auth"]).get_json()
     assert recording["diarized"] is False
     assert [s["text"] for s in recording["segments"]] == [s["text"] for s in before]
+
+
+def test_the_pyannote_engine_names_the_same_people_and_keeps_corrections(client_module, alice, two_voices):
+    """pyannote.audio's own pipeline (NEMO_DIARIZATION_ENGINE=pyannote) diarizes the conversation again,
+    after the failure above left it undiarized: both people get the names their profiles hold (Kal
+    enrolled, Sally named by a user), and the user's corrections of the earlier test stand."""
+    from app import create_app
+    from app.config import Config
+    from tasks.transcription import diarize_recording
+
+    recording_id, turns = two_voices
+    config = Config()
+    config.DIARIZATION_ENGINE = "pyannote"
+    engine_app = create_app(config)
+    with engine_app.extensions["nemo.store"].tx() as tx:
+        job = jobs.insert_job(tx, alice["id"], recording_id, "diarize", "diarization")
+    with engine_app.app_context():
+        diarize_recording.run(job["id"])
+    finished = wait_for_job(client_module, job["id"], alice["auth"])
+    assert finished["state"] == "done" and finished["warning"] is None, finished
+    recording = client_module.get(f"/api/v1/recordings/{recording_id}", headers=alice["auth"]).get_json()
+    assert recording["diarized"] is True
+    segments = recording["segments"]
+    assert any(s["text"] == "Corrected words here." for s in segments)
+    assert any(s["speaker"] == "Guest" for s in segments)
+    # The turns the corrected segments do not hold, by who the diarization says speaks most of each.
+    free = [s for s in segments if s["speaker"] != "Guest" and not s["edited"]]
+    held = [
+        t
+        for t in turns
+        if sum(max(0.0, min(s["end"], t.end) - max(s["start"], t.start)) for s in free)
+        > 0.5 * (t.end - t.start)
+    ]
+    assert len(held) >= 4, (turns, segments)
+    labels = speakers_by_turn(free, held)
+    kal_labels = {label for label, t in zip(labels, held, strict=True) if t.voice == KAL}
+    slt_labels = {label for label, t in zip(labels, held, strict=True) if t.voice == SLT}
+    # The other voice was named Sally by the naming test above: its profile holds here too.
+    assert kal_labels == {"Kal"} and slt_labels == {"Sally"}, labels
+    talking = {t["speaker"] for t in recording["speaker_turns"]}
+    assert "Kal" in talking and len(talking) == 2, recording["speaker_turns"]
