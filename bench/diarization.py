@@ -9,9 +9,12 @@ bench cache, and then scores any setting in seconds:
     .venv/bin/python -m bench.diarization                       # defaults
     .venv/bin/python -m bench.diarization --set workers.turns.FILL_GAP_SECONDS=0.1
     .venv/bin/python -m bench.diarization --speaker-model resemblyzer --coverage
+    .venv/bin/python -m bench.diarization --engine pyannote            # pyannote.audio's own pipeline
+    .venv/bin/python -m bench.diarization --corpus robots,dropped,real --wer   # and bare faster-whisper
 
-Transcripts are cached per ASR model, voices per transcript, speaker model and step: after a change to
-the decode or its recovery, delete `~/.cache/nemo-bench/offline/*.asr.json`.
+Transcripts are cached per ASR model, voices per transcript, speaker model and step, pyannote's answer
+per step, bare faster-whisper's text per model: after a change to the decode or its recovery, delete
+`~/.cache/nemo-bench/offline/*.asr.json`; after one to `workers/pyannote_pipeline.py`, `*.pyannote.*`.
 
 DER as `bench/transcribe.py` scores it (per file, overlap counted, no collar and 0.25 s), averaged per
 corpus; `--coverage` also lists the stretches of VAD speech no word covers, per file.
@@ -35,7 +38,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from bench.metrics import diarization_error  # noqa: E402
+from bench.metrics import diarization_error, word_errors, words  # noqa: E402
 from bench.realistic import CACHE  # noqa: E402
 
 OFFLINE = CACHE / "offline"
@@ -48,26 +51,94 @@ class Recording:
     wav: Path
     reference: list[tuple[float, float, str]]
     speakers: int
+    text: str  # the reference transcript, in time order
 
 
-def recordings(realistic_dir: Path, workdir: Path) -> list[Recording]:
+def robot_recordings(workdir: Path) -> list[Recording]:
+    """The robots and dropped corpora of bench/transcribe.py with its default sizes (the same files:
+    flite and espeak-ng are deterministic)."""
+    from bench.corpus import (
+        DROPPED_TURNS_VOICES,
+        VOICES,
+        alternating_conversation,
+        conversation,
+        random_turns,
+    )
+
+    found = []
+    for n in range(6):
+        speakers = 2 + n % 3
+        voices = [VOICES[(n + k) % len(VOICES)] for k in range(speakers)]
+        path = workdir / f"robots-{n}.wav"
+        turns = conversation(random_turns(voices, 14, seed=n), path, seed=n)
+        found.append(_from_turns("robots", path, turns, speakers))
+    for seed in range(12):
+        path = workdir / f"dropped-{seed}.wav"
+        turns = alternating_conversation(DROPPED_TURNS_VOICES, path, seed=seed)
+        found.append(_from_turns("dropped", path, turns, 2))
+    return found
+
+
+def _from_turns(corpus: str, path: Path, turns: list, speakers: int) -> Recording:
+    ordered = sorted(turns, key=lambda t: t.start)
+    return Recording(
+        corpus,
+        path.stem,
+        path,
+        [(t.start, t.end, t.voice) for t in ordered],
+        speakers,
+        " ".join(t.text for t in ordered),
+    )
+
+
+def recordings(realistic_dir: Path, workdir: Path, corpora: set[str]) -> list[Recording]:
     from bench import realistic
     from bench.real import pyannote_sample
 
-    found = []
-    for spec in realistic.MEETINGS:
+    found = robot_recordings(workdir) if corpora & {"robots", "dropped"} else []
+    found = [r for r in found if r.corpus in corpora]
+    for spec in realistic.MEETINGS if "realistic" in corpora else []:
         meta_path = realistic_dir / f"{spec.name}.json"
         if not meta_path.exists() or json.loads(meta_path.read_text())["spec"] != asdict(spec):
             realistic_dir.mkdir(parents=True, exist_ok=True)
             realistic.build_meeting(spec, realistic.KokoroVoices(), realistic_dir)
         meta = json.loads(meta_path.read_text())
-        reference = [(u["start"], u["end"], u["speaker"]) for u in meta["utterances"]]
+        utterances = sorted(meta["utterances"], key=lambda u: u["start"])
         found.append(
-            Recording("realistic", spec.name, realistic_dir / f"{spec.name}.wav", reference, spec.speakers)
+            Recording(
+                "realistic",
+                spec.name,
+                realistic_dir / f"{spec.name}.wav",
+                [(u["start"], u["end"], u["speaker"]) for u in utterances],
+                spec.speakers,
+                " ".join(u["text"] for u in utterances),
+            )
         )
-    sample = pyannote_sample(workdir)
-    found.append(Recording("real", "pyannote-sample", sample.wav, sample.turns, sample.speakers))
+    if "real" in corpora:
+        sample = pyannote_sample(workdir)
+        found.append(
+            Recording("real", "pyannote-sample", sample.wav, sample.turns, sample.speakers, sample.text)
+        )
     return found
+
+
+def bare_text(recording: Recording, model: str, threads: int) -> str:
+    """Bare faster-whisper's transcript of the file, as bench/transcribe.py runs it (cached)."""
+    cached = OFFLINE / f"{recording.name}.{model}.bare.txt"
+    if cached.exists():
+        return cached.read_text()
+    from faster_whisper import WhisperModel
+
+    from models.assemble import ensure_model
+
+    whisper = WhisperModel(str(ensure_model(model)), device="cpu", compute_type="int8", cpu_threads=threads)
+    segments, _info = whisper.transcribe(
+        str(recording.wav), language="en", word_timestamps=True, beam_size=5, condition_on_previous_text=False
+    )
+    text = " ".join(s.text for s in segments)
+    OFFLINE.mkdir(parents=True, exist_ok=True)
+    cached.write_text(text)
+    return text
 
 
 def _read(wav: Path) -> np.ndarray:
@@ -231,6 +302,10 @@ def main() -> None:
         "--realistic-dir", type=Path, default=Path.home() / ".cache" / "nemo-bench" / "realistic"
     )
     parser.add_argument("--only", nargs="*", help="only these recordings")
+    parser.add_argument(
+        "--corpus", default="realistic,real", help="comma-separated: realistic, real, robots, dropped"
+    )
+    parser.add_argument("--wer", action="store_true", help="WER of the transcript and of bare faster-whisper")
     args = parser.parse_args()
     apply_settings(args.set)
 
@@ -239,7 +314,7 @@ def main() -> None:
 
     per_corpus: dict[str, list[dict]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for recording in recordings(args.realistic_dir, Path(tmp)):
+        for recording in recordings(args.realistic_dir, Path(tmp), set(args.corpus.split(","))):
             if args.only and recording.name not in args.only:
                 continue
             audio = _read(recording.wav)
@@ -266,6 +341,15 @@ def main() -> None:
                 "collar": diarization_error(recording.reference, hypothesis, collar=0.25)["der"],
                 "coverage": covered / speech if speech else 1.0,
             }
+            if args.wer:
+                ours = " ".join(r["text"] for c in asr["chunks"] for r in c["rows"])
+                figures["words"] = len(words(recording.text))
+                figures["errors"] = word_errors(recording.text, ours)[0]
+                figures["bare_errors"] = word_errors(recording.text, bare_text(recording, args.model, 2))[0]
+                print(
+                    f"{recording.name}: WER {figures['errors'] / figures['words']:.3f}, "
+                    f"bare {figures['bare_errors'] / figures['words']:.3f}"
+                )
             per_corpus.setdefault(recording.corpus, []).append(figures)
             print(
                 f"{recording.name}: DER {der['der']:.3f} (missed {der['missed']:.3f}, false alarm "
@@ -287,6 +371,12 @@ def main() -> None:
             for key in ("der", "missed", "false_alarm", "confusion", "collar")
         }
         lowest = min(f["coverage"] for f in figures)
+        if args.wer:
+            total = sum(f["words"] for f in figures)
+            print(
+                f"== {corpus}: WER {sum(f['errors'] for f in figures) / total:.3f}, "
+                f"bare {sum(f['bare_errors'] for f in figures) / total:.3f}"
+            )
         print(
             f"== {corpus} ({len(figures)} files): DER {mean['der']:.3f} (missed {mean['missed']:.3f}, "
             f"false alarm {mean['false_alarm']:.3f}, confusion {mean['confusion']:.3f}), "

@@ -107,6 +107,29 @@ def test_a_short_backchannel_between_turns_is_decoded_as_a_clip_without_a_whole_
     assert outcome.covered_seconds == outcome.speech_seconds
 
 
+def test_a_word_a_short_context_misplaces_is_found_with_a_wider_one():
+    # Like Whisper on the real call, this decoder puts a clip's first word at the clip's start: a second
+    # "hello" 0.6 s after the first comes back outside its hole from a clip with 0.5 s of context, and in
+    # place from one with 1.5 s (where the word before it is the one moved to the start).
+    spoken = [(0.5, "hello"), (1.4, "hello"), (3.0, "oh"), (3.4, "right")]
+
+    class FirstWordAtTheStart(ScriptedDecoder):
+        def _heard(self, audio):
+            segments = super()._heard(audio)
+            for segment in segments[:1]:
+                first = segment.words[0]
+                segment.words[0] = Word(0.0, first.end - first.start, first.word, first.probability)
+            return segments
+
+    decoder = FirstWordAtTheStart(spoken)
+    speech = [(0.4, 2.0), (2.9, 3.8)]
+    batched = [seg(0.5, 0.8, (0.5, "hello")), seg(3.0, 3.7, (3.0, "oh"), (3.4, "right"))]
+    outcome = complete_chunk(decoder, marked_audio(5.0), speech, batched, "en")
+    words = [(w.word, round(w.start, 2)) for s in outcome.segments for w in s.words]
+    assert words == [("hello", 0.5), ("hello", 1.4), ("oh", 3.0), ("right", 3.4)], words
+    assert outcome.covered_seconds == outcome.speech_seconds
+
+
 def test_a_hole_with_nothing_in_it_is_reported_not_filled():
     decoder = ScriptedDecoder([(0.5, "one")])
     outcome = complete_chunk(

@@ -8,9 +8,9 @@ Steps, for one chunk (times relative to the chunk):
    replaces the batched one when it accounts for more of the speech. A batched pass that skipped a turn
    also tends to align the next turn's words into the gap; the sequential decode gets their times right.
 3. Holes still left, down to 0.3 s (a short "yeah" between turns), are cut out as clips (with a little
-   context) and decoded on their own, first batched, then sequentially for a clip that gave nothing; the
-   words falling inside the hole are merged in time order. This repeats for holes that shrank, until none
-   is left or the decoder truly returns nothing.
+   context) and decoded on their own, first batched, then sequentially for a clip that gave nothing, then
+   batched again with more context; the words falling inside the hole are merged in time order. This repeats
+   for holes that shrank, until none is left or the decoder truly returns nothing.
 
 What stays uncovered is reported as the chunk's coverage, never hidden.
 """
@@ -25,9 +25,12 @@ import numpy as np
 from workers import coverage
 from workers.asr import SAMPLE_RATE, AsrEngine, Segment, split_sentences, words_text
 
-# Context either side of a hole when it is decoded on its own: enough for Whisper to hear the onset.
-CLIP_CONTEXT_SECONDS = 0.5
-MAX_ROUNDS = 3
+# Context either side of a hole when it is decoded on its own: enough for Whisper to hear the onset. A
+# hole that gives nothing is tried once more with the wider context (batched only): Whisper puts the first
+# word of a clip at the clip's start, so a word right after a short context lands outside the hole (on the
+# real call, a second "Hello?" 0.5 s after the first came back only with 1.5 s of context).
+CLIP_CONTEXTS_SECONDS = (0.5, 1.5)
+MAX_ROUNDS = 4
 # Whisper's own "this is not speech" test (faster-whisper's defaults): both must hold to drop a segment.
 NO_SPEECH_PROBABILITY = 0.6
 LOW_LOG_PROBABILITY = -1.0
@@ -111,35 +114,36 @@ def complete_chunk(
             result = sequential
             outcome.sequential_redecode = True
 
-    given_up: set[tuple[float, float]] = set()
+    # Per hole, how many contexts were tried without a word coming back.
+    tried: dict[tuple[float, float], int] = {}
     for _round in range(MAX_ROUNDS):
         gaps = [
             g
             for g in coverage.holes(speech, word_times(result), min_seconds=coverage.MIN_CLIP_HOLE_SECONDS)
-            if _key(g) not in given_up
+            if tried.get(_key(g), 0) < len(CLIP_CONTEXTS_SECONDS)
         ]
         if not gaps:
             break
+        contexts = [CLIP_CONTEXTS_SECONDS[tried.get(_key(g), 0)] for g in gaps]
         bounds = [
-            (max(0.0, a - CLIP_CONTEXT_SECONDS), min(duration, b + CLIP_CONTEXT_SECONDS)) for a, b in gaps
+            (max(0.0, a - context), min(duration, b + context))
+            for (a, b), context in zip(gaps, contexts, strict=True)
         ]
         clips = [audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)] for a, b in bounds]
         decoded = engine.transcribe_batch(clips, language)
         outcome.clips_decoded += len(clips)
-        found_any = False
-        for gap, (clip_start, _end), clip, clip_segments in zip(gaps, bounds, clips, decoded, strict=True):
+        for gap, context, (clip_start, _end), clip, clip_segments in zip(
+            gaps, contexts, bounds, clips, decoded, strict=True
+        ):
             found = _inside(clip_segments, clip_start, gap)
-            if not found:
+            if not found and context == CLIP_CONTEXTS_SECONDS[0]:
                 found = _inside(_sequential(engine, clip, language), clip_start, gap)
                 outcome.clips_decoded += 1
             if found:
                 result.extend(found)
-                found_any = True
             else:
-                given_up.add(_key(gap))
+                tried[_key(gap)] = tried.get(_key(gap), 0) + 1
         result.sort(key=lambda s: s.start)
-        if not found_any:
-            break
 
     outcome.segments = result
     outcome.covered_seconds = coverage.covered(speech, word_times(result))
