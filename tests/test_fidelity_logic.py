@@ -244,3 +244,28 @@ def test_split_sentences_keep_numbers_and_compounds_whole():
     first, second = split_sentences(Segment(0.0, 4.5, "", words))
     assert first.text == "We offered her 92,000 a year."
     assert second.text == "The back-end role is Mom's."
+
+
+def test_a_decoding_loop_s_squeezed_repeats_are_dropped_and_a_real_repeat_is_kept():
+    def one(start: float, end: float, text: str, probability: float = 0.9) -> Segment:
+        return Segment(start, end, text, [Word(start, end, text, probability)], -0.3, 0.01)
+
+    # The real call's first chunk from the batched pass: "Hello." written four times in 0.7 s, three of
+    # them squeezed into almost no time; two people really said "Hello?" before.
+    segments = [
+        one(6.58, 7.20, "Hello."),
+        one(7.68, 8.04, "Hello?"),
+        one(8.30, 8.34, "Hello."),
+        one(8.34, 8.64, "Hello."),
+        one(8.86, 8.86, "Hello."),
+        one(8.98, 8.98, "Hello."),
+        one(9.10, 9.14, "Yeah."),  # squeezed too, but not a repeat
+    ]
+    decoder = ScriptedDecoder([])
+    outcome = complete_chunk(decoder, marked_audio(10.0), [], segments, "en")
+    assert [(s.start, s.text) for s in outcome.segments] == [
+        (6.58, "Hello."),
+        (7.68, "Hello?"),
+        (8.34, "Hello."),
+        (9.10, "Yeah."),
+    ]

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from workers import coverage
-from workers.asr import SAMPLE_RATE, AsrEngine, Segment, split_sentences, words_text
+from workers.asr import SAMPLE_RATE, AsrEngine, Segment, Word, split_sentences, words_text
 
 # Context either side of a hole when it is decoded on its own: enough for Whisper to hear the onset. A
 # hole that gives nothing is tried once more with the wider context (batched only): Whisper puts the first
@@ -58,6 +58,47 @@ def is_speech(segment: Segment) -> bool:
         and segment.no_speech_prob > NO_SPEECH_PROBABILITY
         and segment.avg_logprob < LOW_LOG_PROBABILITY
     )
+
+
+def _anomaly(word: Word) -> float:
+    """Whisper's word anomaly score (openai/whisper's hallucination check, which faster-whisper also
+    applies): an improbable word, or one squeezed into almost no time, is what the decoder writes when no
+    audio matches it."""
+    duration = word.end - word.start
+    score = 1.0 if word.probability < 0.15 else 0.0
+    if duration < 0.133:
+        score += (0.133 - duration) * 15
+    if duration > 2.0:
+        score += duration - 2.0
+    return score
+
+
+def is_anomalous(segment: Segment) -> bool:
+    words = [w for w in segment.words if w.word.strip(".,!?;:'\"-")][:8]
+    if not words:
+        return False
+    score = sum(_anomaly(w) for w in words)
+    return score >= 3 or score + 0.01 >= len(words)
+
+
+def without_repeat_loops(segments: list[Segment]) -> list[Segment]:
+    """Segments in time order without the repeats of a decoding loop: a batched window with no context
+    can write one sentence again and again ("Hello. Hello. Hello. Hello." where a real call holds two),
+    the copies squeezed into no time. A segment is dropped only when Whisper's own anomaly test rejects
+    it and it says what the segment before it said, so a short "yeah" of its own is kept."""
+    kept: list[Segment] = []
+    for segment in segments:
+        if kept and is_anomalous(segment) and _same_words(segment, kept[-1]):
+            continue
+        kept.append(segment)
+    return kept
+
+
+def _same_words(a: Segment, b: Segment) -> bool:
+    def spoken(segment: Segment) -> str:
+        return " ".join(re.findall(r"[\w']+", segment.text.lower()))
+
+    return spoken(a) == spoken(b) != ""
 
 
 def word_times(segments: list[Segment]) -> list[tuple[float, float]]:
@@ -105,7 +146,7 @@ def complete_chunk(
     """The chunk's segments with every hole in the speech decoded again (see the module docstring)."""
     duration = len(audio) / SAMPLE_RATE
     speech = coverage.clip_spans(speech, 0.0, duration)
-    result = sorted((s for s in segments if is_speech(s)), key=lambda s: s.start)
+    result = without_repeat_loops(sorted((s for s in segments if is_speech(s)), key=lambda s: s.start))
     outcome = CompletedChunk(result, coverage.seconds(speech), 0.0)
 
     if coverage.holes(speech, word_times(result)):
@@ -145,8 +186,8 @@ def complete_chunk(
                 tried[_key(gap)] = tried.get(_key(gap), 0) + 1
         result.sort(key=lambda s: s.start)
 
-    outcome.segments = result
-    outcome.covered_seconds = coverage.covered(speech, word_times(result))
+    outcome.segments = without_repeat_loops(result)
+    outcome.covered_seconds = coverage.covered(speech, word_times(outcome.segments))
     return outcome
 
 
