@@ -55,40 +55,25 @@ class Recording:
 
 
 def robot_recordings(workdir: Path) -> list[Recording]:
-    """The robots and dropped corpora of bench/transcribe.py with its default sizes (the same files:
-    flite and espeak-ng are deterministic)."""
-    from bench.corpus import (
-        DROPPED_TURNS_VOICES,
-        VOICES,
-        alternating_conversation,
-        conversation,
-        random_turns,
-    )
+    """The robots and dropped corpora of bench/transcribe.py with its default sizes."""
+    from bench.transcribe import dropped_corpus, reference_text, robot_conversations
 
-    found = []
-    for n in range(6):
-        speakers = 2 + n % 3
-        voices = [VOICES[(n + k) % len(VOICES)] for k in range(speakers)]
-        path = workdir / f"robots-{n}.wav"
-        turns = conversation(random_turns(voices, 14, seed=n), path, seed=n)
-        found.append(_from_turns("robots", path, turns, speakers))
-    for seed in range(12):
-        path = workdir / f"dropped-{seed}.wav"
-        turns = alternating_conversation(DROPPED_TURNS_VOICES, path, seed=seed)
-        found.append(_from_turns("dropped", path, turns, 2))
-    return found
-
-
-def _from_turns(corpus: str, path: Path, turns: list, speakers: int) -> Recording:
-    ordered = sorted(turns, key=lambda t: t.start)
-    return Recording(
-        corpus,
-        path.stem,
-        path,
-        [(t.start, t.end, t.voice) for t in ordered],
-        speakers,
-        " ".join(t.text for t in ordered),
-    )
+    corpora = [
+        ("robots", robot_conversations(workdir, 6, 14)),
+        ("dropped", dropped_corpus(workdir, range(12))),
+    ]
+    return [
+        Recording(
+            corpus,
+            item.path.stem,
+            item.path,
+            [(t.start, t.end, t.voice) for t in sorted(item.turns, key=lambda t: t.start)],
+            item.speakers,
+            reference_text(item),
+        )
+        for corpus, items in corpora
+        for item in items
+    ]
 
 
 def recordings(realistic_dir: Path, workdir: Path, corpora: set[str]) -> list[Recording]:
@@ -127,15 +112,9 @@ def bare_text(recording: Recording, model: str, threads: int) -> str:
     cached = OFFLINE / f"{recording.name}.{model}.bare.txt"
     if cached.exists():
         return cached.read_text()
-    from faster_whisper import WhisperModel
+    from bench.transcribe import bare_whisper
 
-    from models.assemble import ensure_model
-
-    whisper = WhisperModel(str(ensure_model(model)), device="cpu", compute_type="int8", cpu_threads=threads)
-    segments, _info = whisper.transcribe(
-        str(recording.wav), language="en", word_timestamps=True, beam_size=5, condition_on_previous_text=False
-    )
-    text = " ".join(s.text for s in segments)
+    _times, (text,) = bare_whisper([recording.wav], model, threads)
     OFFLINE.mkdir(parents=True, exist_ok=True)
     cached.write_text(text)
     return text
@@ -245,9 +224,10 @@ def pyannote_speakers(recording: Recording, audio: np.ndarray, step: float, thre
     import torch
 
     from workers.pyannote_pipeline import load_pyannote
+    from workers.speakers import load_embedder
 
     torch.set_num_threads(threads)
-    diarizer = load_pyannote("cpu", step)
+    diarizer = load_pyannote(load_embedder("campplus", "cpu"), "cpu", step)
     started = time.perf_counter()
     found = diarizer(audio, recording.speakers)
     result = (found, time.perf_counter() - started)

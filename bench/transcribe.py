@@ -116,6 +116,11 @@ def robots_corpus(api: Api, workdir: Path, count: int, turns_each: int) -> list[
         {v: [synthesize(v, line) for line in ENROLL_LINES] for v in ROBOT_ENROLLED},
         ROBOT_ENROLLED,
     )
+    return robot_conversations(workdir, count, turns_each)
+
+
+def robot_conversations(workdir: Path, count: int, turns_each: int) -> list[Item]:
+    """The robots corpus's files (flite and espeak-ng are deterministic: the same files every time)."""
     items = []
     for n in range(count):
         speakers = 2 + n % 3  # 2, 3, 4, 2, ...

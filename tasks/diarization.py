@@ -210,11 +210,14 @@ def speakers_by_voice_windows(
 
 
 def pyannote_diarizer(ctx: JobContext) -> PyannoteDiarizer:
+    """The pipeline around the pooled CAM++ embedder (NEMO_SPEAKER_MODEL=campplus is checked by the config):
+    one copy of the network serves both engines and enrollment. It is counted here too: the pipeline keeps
+    it loaded if the pool lets the embedder go."""
     step = ctx.config.SEGMENTATION_STEP
     return model_pool(ctx.config.MODEL_BUDGET_BYTES).get(
         f"pyannote:{step}",
         EMBEDDER_BYTES + SEGMENTATION_BYTES,
-        lambda: load_pyannote(ctx.config.ASR_DEVICE, step),
+        lambda: load_pyannote(speaker_embedder(ctx), ctx.config.ASR_DEVICE, step),
     )
 
 
@@ -243,17 +246,6 @@ def speakers_by_pyannote(
     return per_chunk, tell_apart_by_turns(per_chunk, found)
 
 
-def turn_of(exclusive: list[tuple[float, float, int]], start: float, end: float) -> int:
-    """The label of the one-at-a-time turn that overlaps [start, end] the most; the nearest turn in time
-    for a word that falls between turns."""
-    overlaps = [min(b, end) - max(a, start) for a, b, _label in exclusive]
-    best = int(np.argmax(overlaps))
-    if overlaps[best] > 0:
-        return exclusive[best][2]
-    middle = (start + end) / 2
-    return min(exclusive, key=lambda turn: min(abs(turn[0] - middle), abs(turn[1] - middle)))[2]
-
-
 def tell_apart_by_turns(per_chunk: list[ChunkVoices], found: PyannoteSpeakers) -> Speakers:
     """Speakers from a diarizer's turns (pyannote's): every word takes the speaker talking during it, a
     segment splits where that changes, and each segment's voice is its majority speaker's centroid (what a
@@ -265,7 +257,8 @@ def tell_apart_by_turns(per_chunk: list[ChunkVoices], found: PyannoteSpeakers) -
         for n, row in enumerate(chunk.rows):
             words = json.loads(row["words"])
             spans = [(w["start"], w["end"]) for w in words] or [(row["start_s"], row["end_s"])]
-            labels = [turn_of(found.exclusive, a, b) for a, b in spans]
+            # Labelled as a call's channels label words: who talks most during it, else the nearest turn.
+            labels = [word_channel(found.exclusive, a, b) for a, b in spans]
             majority = int(np.bincount(labels, minlength=len(centroids)).argmax())
             voice = SegmentVoice(
                 row["start_s"],

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from deploy.torchaudio_python_only import record_is_true, strip_native
-from tasks.diarization import ChunkVoices, tell_apart_by_turns, turn_of
+from tasks.diarization import ChunkVoices, tell_apart_by_turns
+from workers.channels import word_channel
 from workers.pyannote_pipeline import PyannoteSpeakers
 
 
@@ -81,8 +82,9 @@ def real_call(tmp_path_factory):
 @pytest.fixture(scope="module")
 def diarizer():
     from workers.pyannote_pipeline import load_pyannote
+    from workers.speakers import load_embedder
 
-    return load_pyannote("cpu", 2.5)
+    return load_pyannote(load_embedder("campplus", "cpu"), "cpu", 2.5)
 
 
 def test_pyannote_tells_apart_the_two_people_of_a_real_call(diarizer, real_call):
@@ -136,4 +138,4 @@ def test_words_take_the_speaker_talking_during_them_and_segments_split_there():
     # The overlap turn is kept as a turn; every segment carries its majority speaker's voice.
     assert len(speakers.turns) == 4
     assert np.array_equal(chunk.voices[1].whole, centroids[0])
-    assert turn_of(exclusive, 2.0, 2.05) in (0, 1)
+    assert word_channel(exclusive, 2.0, 2.05) in (0, 1)

@@ -18,12 +18,16 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from workers.audio import SAMPLE_RATE
 
-# Seconds of speech (at 10 ms a frame) below which a masked window carries no usable voice.
+if TYPE_CHECKING:
+    from workers.speakers import CamPlusPlusEmbedder
+
+# fbank frames (10 ms each) below which a masked window carries no usable voice.
 MIN_EMBEDDING_FRAMES = 20
 # A window's frame counts for a local speaker where segmentation gives it at least this weight.
 MASK_THRESHOLD = 0.5
@@ -45,22 +49,22 @@ class PyannoteSpeakers:
 def _campplus_model_class():
     """CAM++ as a pyannote `Model`: waveforms in, 192-d vectors out; with `weights` (segmentation's
     per-frame activity of one local speaker), only that speaker's frames are pooled, as pyannote's own
-    WeSpeaker wrapper does with its weighted statistics."""
+    WeSpeaker wrapper does with its weighted statistics. The network is the default engine's own (one copy
+    in the worker's memory)."""
     import torch
     from pyannote.audio import Model
 
     from workers.fbank import fbank
-    from workers.speakers import _campplus_class
 
     class CamPlusPlusModel(Model):
-        def __init__(self, weights: Path) -> None:
+        def __init__(self, embedder: CamPlusPlusEmbedder) -> None:
             super().__init__(sample_rate=SAMPLE_RATE, num_channels=1)
-            self.net = _campplus_class()(feat_dim=80, embedding_size=192)
-            self.net.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+            self.net = embedder.network
+            self._dim = embedder.dim
 
         @property
         def dimension(self) -> int:
-            return 192
+            return self._dim
 
         def forward(self, waveforms: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
             vectors = []
@@ -73,7 +77,7 @@ def _campplus_model_class():
                 if len(features) < MIN_EMBEDDING_FRAMES:
                     if weights is None:  # pyannote probes the shortest input this way
                         raise ValueError(f"{len(features)} frames are too few for a voice")
-                    vectors.append(torch.full((192,), float("nan")))
+                    vectors.append(torch.full((self._dim,), float("nan")))
                     continue
                 features = features - features.mean(axis=0)
                 batch = torch.from_numpy(np.ascontiguousarray(features[None], dtype=np.float32))
@@ -90,7 +94,11 @@ class PyannoteDiarizer:
     name = "pyannote"
 
     def __init__(
-        self, campplus_weights: Path, segmentation_checkpoint: Path, device: str = "cpu", step: float = 2.5
+        self,
+        embedder: CamPlusPlusEmbedder,
+        segmentation_checkpoint: Path,
+        device: str = "cpu",
+        step: float = 2.5,
     ) -> None:
         import torch
 
@@ -108,7 +116,7 @@ class PyannoteDiarizer:
         self._pipeline = SpeakerDiarization(
             segmentation=segmentation,
             segmentation_step=min(1.0, step / duration),
-            embedding=_campplus_model_class()(campplus_weights),
+            embedding=_campplus_model_class()(embedder),
             # The constructor insists on a PLDA, which only VBx clustering reads; agglomerative never does.
             plda=PLDA.__new__(PLDA),
             clustering="AgglomerativeClustering",
@@ -169,12 +177,10 @@ class PyannoteDiarizer:
         )
 
 
-def load_pyannote(device: str, step: float) -> PyannoteDiarizer:
+def load_pyannote(embedder: CamPlusPlusEmbedder, device: str, step: float) -> PyannoteDiarizer:
+    """The pipeline around an already loaded CAM++ embedder (the worker's pooled one)."""
     from models.assemble import ensure_model
 
     return PyannoteDiarizer(
-        ensure_model("campplus") / "campplus_cn_en_common.pt",
-        ensure_model("segmentation-3.0-checkpoint") / "pytorch_model.bin",
-        device,
-        step,
+        embedder, ensure_model("segmentation-3.0-checkpoint") / "pytorch_model.bin", device, step
     )

@@ -98,6 +98,11 @@ class CamPlusPlusEmbedder:
         self._model = model.eval().to(device)
         self._device = device
 
+    @property
+    def network(self):
+        """The CAM++ network (a torch module in eval mode, on its device): pyannote's pipeline wraps it."""
+        return self._model
+
     def _embed(self, features: list[np.ndarray]) -> np.ndarray:
         """One vector per feature matrix; equal lengths are batched."""
         import torch
