@@ -214,10 +214,11 @@ def pyannote_diarizer(ctx: JobContext) -> PyannoteDiarizer:
     one copy of the network serves both engines and enrollment. It is counted here too: the pipeline keeps
     it loaded if the pool lets the embedder go."""
     step = ctx.config.SEGMENTATION_STEP
+    embedder = speaker_embedder(ctx)  # taken before: the pool loads one model at a time
     return model_pool(ctx.config.MODEL_BUDGET_BYTES).get(
         f"pyannote:{step}",
         EMBEDDER_BYTES + SEGMENTATION_BYTES,
-        lambda: load_pyannote(speaker_embedder(ctx), ctx.config.ASR_DEVICE, step),
+        lambda: load_pyannote(embedder, ctx.config.ASR_DEVICE, step),
     )
 
 

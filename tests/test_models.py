@@ -62,3 +62,21 @@ def test_pool_evicts_least_recently_used():
         pool.get(key, 40, lambda key=key: loads.append(key) or key)
     assert loads == ["a", "b", "c"]  # "a" was still resident the second time
     assert pool.stats.evictions == 1 and pool.stats.resident == ["a", "c"]  # "b" was least recently used
+
+
+def test_a_loader_may_take_from_the_pool_what_its_model_is_built_on():
+    """The pyannote pipeline is built around the pooled speaker embedder: a loader asking the pool for
+    another model must get it, not wait forever on the pool's own lock (a CI run hung there)."""
+    import threading
+
+    pool = ModelPool(budget_bytes=100)
+    built: list[str] = []
+
+    def pipeline() -> str:
+        return "pipeline around " + pool.get("embedder", 30, lambda: "embedder")
+
+    worker = threading.Thread(target=lambda: built.append(pool.get("pipeline", 40, pipeline)), daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert built == ["pipeline around embedder"]
+    assert sorted(pool.stats.resident) == ["embedder", "pipeline"]

@@ -45,7 +45,9 @@ class ModelPool:
     def __init__(self, budget_bytes: int) -> None:
         self.budget_bytes = budget_bytes
         self._models: OrderedDict[str, tuple[Any, int]] = OrderedDict()
-        self._lock = threading.Lock()
+        # Re-entrant: a loader may take from the pool what its model is built on (the pyannote
+        # pipeline wraps the pooled CAM++ embedder); with a plain lock that was a silent deadlock.
+        self._lock = threading.RLock()
         self.stats = PoolStats()
 
     def get(self, key: str, size_bytes: int, loader: Callable[[], Any]) -> Any:
