@@ -65,10 +65,14 @@ def search(user_id: str, query: str, top_k: int, filters: SegmentFilters, index:
         if not filters.empty:
             allowed = np.array(search_results.candidate_vids(tx, user_id, filters), dtype=np.int64)
         vector_hits = user_index.search(query_vector, depth, allowed, approximate)
-        keyword_ids = fulltext.keyword_matches(tx, query, user_id, where, params, KEYWORD_DEPTH + top_k)
+        keyword_hits = [
+            (hit.vid, hit.coverage)
+            for hit in fulltext.keyword_matches(tx, query, user_id, where, params, KEYWORD_DEPTH + top_k)
+        ]
         if approximate and allowed is None:
+            keyword_ids = [vid for vid, _coverage in keyword_hits]
             vector_hits = with_keyword_candidates(user_index, query_vector, vector_hits, keyword_ids)
-        results = search_results.hydrate(tx, user_id, fuse(vector_hits, keyword_ids), filters, top_k)
+        results = search_results.hydrate(tx, user_id, fuse(vector_hits, keyword_hits), filters, top_k)
     return {
         "query": query,
         "results": results,

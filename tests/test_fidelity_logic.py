@@ -7,7 +7,7 @@ import numpy as np
 
 from workers import coverage, naming, quality
 from workers.asr import SAMPLE_RATE, Segment, Word
-from workers.recover import complete_chunk, is_speech
+from workers.recover import complete_chunk, is_speech, with_speech_onsets
 
 
 def test_union_intersect_subtract():
@@ -269,3 +269,24 @@ def test_a_decoding_loop_s_squeezed_repeats_are_dropped_and_a_real_repeat_is_kep
         (8.34, "Hello."),
         (9.10, "Yeah."),
     ]
+
+
+def test_a_turn_s_first_word_starts_where_the_speech_does():
+    # VAD heard speech from 1.0 and 4.0 s (its regions start 0.2 s before the voice); Whisper put each
+    # turn's first word 0.35 s late.
+    speech = [(1.0, 3.0), (4.0, 6.0), (7.0, 9.0)]
+    turns = [
+        Segment(1.55, 2.8, "Hello there", [Word(1.55, 2.0, " Hello", 0.9), Word(2.1, 2.8, " there", 0.9)]),
+        Segment(4.55, 5.0, "Yes", [Word(4.55, 5.0, " Yes", 0.9)]),
+        Segment(8.0, 8.5, "Late", [Word(8.0, 8.5, " Late", 0.9)]),
+    ]
+    moved = with_speech_onsets(turns, speech)
+    assert [w.start for s in moved for w in s.words] == [1.2, 2.1, 4.2, 8.0]  # 0.8 s late: not moved
+    assert [s.start for s in moved] == [1.2, 4.2, 8.0]
+    assert [w.end for s in moved for w in s.words] == [2.0, 2.8, 5.0, 8.5]
+    assert coverage.covered(
+        speech, [(w.start, w.end) for s in moved[:2] for w in s.words]
+    ) > coverage.covered(speech, [(w.start, w.end) for s in turns[:2] for w in s.words])
+    # A word after another one in the same stretch of speech keeps its time.
+    joined = [Segment(1.3, 2.8, "A b", [Word(1.3, 1.5, " A", 0.9), Word(1.9, 2.8, " b", 0.9)])]
+    assert [w.start for w in with_speech_onsets(joined, [(1.0, 3.0)])[0].words] == [1.2, 1.9]

@@ -425,6 +425,12 @@ def test_searches_while_indexing_runs_stay_consistent(client_module, memory, sto
         "The flight to Porto leaves on Sunday evening at nine.",
     ]
     stop = threading.Event()
+    # The first edit lands before any search: from then on the words as transcribed are a stale version
+    # (a search racing the first edit could see them legitimately; a CI run once did).
+    response = client_module.patch(
+        f"/api/v1/segments/{segment['id']}", json={"text": versions[0]}, headers=user["auth"]
+    )
+    assert response.status_code == 200, response.get_json()
 
     def edit() -> None:
         editor_client = client_module.application.test_client()  # a client per thread

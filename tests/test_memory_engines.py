@@ -138,8 +138,30 @@ def test_keyword_search_matches_words_for_this_user_only(store, owner):
             "m",
             [(segment_id, "The warehouse inventory is scheduled for Monday", np.ones(DIM))],
         )
-        assert fulltext.keyword_matches(tx, "when is the inventory?", user["id"], "", [], 10) == [vid]
-        assert fulltext.keyword_matches(tx, "inventories scheduling", user["id"], "", [], 10) == [vid]
+        found = fulltext.keyword_matches(tx, "when is the inventory?", user["id"], "", [], 10)
+        assert [hit.vid for hit in found] == [vid]
+        assert found[0].coverage == pytest.approx(1.0)  # its one selective word
+        found = fulltext.keyword_matches(tx, "inventories scheduling", user["id"], "", [], 10)
+        assert [hit.vid for hit in found] == [vid]
+        assert found[0].coverage == pytest.approx(1.0)  # both, stemmed
+        # A segment holding one of two selective words covers part of the query, the rarer word more.
+        # (Words made up for this test: the store is shared with the rest of the session.)
+        common, rare = f"tarp{uuid.uuid4().hex[:8]}", f"quokka{uuid.uuid4().hex[:8]}"
+        both, one = uuid.uuid4().hex, uuid.uuid4().hex
+        texts = {both: f"the {common} by the {rare}", one: f"a {common} on the roof"}
+        for seq, (segment, text) in enumerate(texts.items(), 1):
+            tx.execute(
+                "INSERT INTO segments (id, recording_id, chunk_index, seq, start_s, end_s, text) "
+                "VALUES (?, ?, 0, ?, ?, ?, ?)",
+                (segment, recording["id"], seq, seq, seq + 1, text),
+            )
+        vids = memory.add_vectors(
+            tx, user["id"], recording["id"], "m", [(s_id, text, np.ones(DIM)) for s_id, text in texts.items()]
+        )
+        found = fulltext.keyword_matches(tx, f"{common} {rare}", user["id"], "", [], 10)
+        assert [hit.vid for hit in found] == vids
+        assert found[0].coverage == pytest.approx(1.0)
+        assert 0.0 < found[1].coverage < 0.5  # the common word is in both, the rare one only in the first
         assert fulltext.keyword_matches(tx, "when is the inventory?", other["id"], "", [], 10) == []
         assert fulltext.keyword_matches(tx, "what was said?", user["id"], "", [], 10) == []
         assert fulltext.keyword_matches(tx, '"; DROP TABLE segments; --', user["id"], "", [], 10) == []
@@ -147,10 +169,15 @@ def test_keyword_search_matches_words_for_this_user_only(store, owner):
 
 def test_query_terms_and_fusion():
     assert fulltext.query_terms("What did Sarah say about the deadline?") == ["sarah", "deadline"]
-    fused = fuse([(1, 0.9), (2, 0.8), (3, 0.7)], [3, 4])
+    fused = fuse([(1, 0.9), (2, 0.8), (3, 0.7)], [(3, 1.0), (4, 1.0)])
     assert [item for item, _score, _sim in fused][:2] == [3, 1]  # found by both halves first
     assert {item for item, _s, _c in fused} == {1, 2, 3, 4}
     assert dict((i, c) for i, _s, c in fused)[4] is None
+    # A moment far down the vector ranking that holds all of the question's words comes first; one that
+    # holds a small share of them (a common word of a reworded question) does not outvote the best.
+    ranked = [(n, 1.0 - n / 100) for n in range(1, 41)]
+    assert fuse(ranked, [(30, 1.0)])[0][0] == 30
+    assert fuse(ranked, [(30, 0.2)])[0][0] == 1
 
 
 @pytest.fixture(scope="module")

@@ -11,12 +11,17 @@ Steps, for one chunk (times relative to the chunk):
    context) and decoded on their own, first batched, then sequentially for a clip that gave nothing, then
    batched again with more context; the words falling inside the hole are merged in time order. This repeats
    for holes that shrank, until none is left or the decoder truly returns nothing.
+4. The first word after a pause starts where the VAD heard the speech begin, when Whisper put it up to
+   ONSET_SNAP_SECONDS later and no word came before it in that stretch of speech: Whisper's word timing
+   starts the first word of a turn late (0.3-0.4 s on the robot corpus), which cut the word's first
+   syllable off when a result is played from its start, and counted as uncovered speech.
 
 What stays uncovered is reported as the chunk's coverage, never hidden.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -24,6 +29,7 @@ import numpy as np
 
 from workers import coverage
 from workers.asr import SAMPLE_RATE, AsrEngine, Segment, Word, split_sentences, words_text
+from workers.vad import SPEECH_PAD_SECONDS
 
 # Context either side of a hole when it is decoded on its own: enough for Whisper to hear the onset. A
 # hole that gives nothing is tried once more with the wider context (batched only): Whisper puts the first
@@ -31,6 +37,8 @@ from workers.asr import SAMPLE_RATE, AsrEngine, Segment, Word, split_sentences, 
 # real call, a second "Hello?" 0.5 s after the first came back only with 1.5 s of context).
 CLIP_CONTEXTS_SECONDS = (0.5, 1.5)
 MAX_ROUNDS = 4
+# The most a word's start is moved back to the onset of the speech it begins (step 4).
+ONSET_SNAP_SECONDS = 0.5
 # Whisper's own "this is not speech" test (faster-whisper's defaults): both must hold to drop a segment.
 NO_SPEECH_PROBABILITY = 0.6
 LOW_LOG_PROBABILITY = -1.0
@@ -186,9 +194,43 @@ def complete_chunk(
                 tried[_key(gap)] = tried.get(_key(gap), 0) + 1
         result.sort(key=lambda s: s.start)
 
-    outcome.segments = without_repeat_loops(result)
+    outcome.segments = with_speech_onsets(without_repeat_loops(result), speech)
     outcome.covered_seconds = coverage.covered(speech, word_times(outcome.segments))
     return outcome
+
+
+def with_speech_onsets(segments: list[Segment], speech: list[coverage.Span]) -> list[Segment]:
+    """The segments with each word that opens a stretch of VAD speech starting at that speech's onset
+    (step 4 of the module docstring). Only starts move, only earlier, never past an earlier word."""
+    onsets = [start + SPEECH_PAD_SECONDS for start, _end in coverage.union(speech)]
+    region_starts = [start for start, _end in coverage.union(speech)]
+    out: list[Segment] = []
+    spoken_until = float("-inf")
+    for segment in segments:
+        if not segment.words:
+            out.append(segment)
+            spoken_until = max(spoken_until, segment.end)
+            continue
+        words: list[Word] = []
+        for word in segment.words:
+            region = bisect.bisect_right(region_starts, word.start) - 1
+            if region >= 0 and spoken_until <= region_starts[region]:
+                onset = max(onsets[region], spoken_until)
+                if word.start - ONSET_SNAP_SECONDS <= onset < word.start:
+                    word = Word(onset, word.end, word.word, word.probability)
+            words.append(word)
+            spoken_until = max(spoken_until, word.end)
+        out.append(
+            Segment(
+                min(segment.start, words[0].start),
+                segment.end,
+                segment.text,
+                words,
+                segment.avg_logprob,
+                segment.no_speech_prob,
+            )
+        )
+    return out
 
 
 def _key(span: coverage.Span) -> tuple[float, float]:

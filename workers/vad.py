@@ -14,6 +14,8 @@ import numpy as np
 from workers.audio import BYTES_PER_SAMPLE, SAMPLE_RATE, read_pcm16
 
 MAX_CHUNK_SECONDS = 29.5
+# Silero's regions are widened by this much on each side, so a region starts this long before the speech.
+SPEECH_PAD_SECONDS = 0.2
 # VAD runs over windows of the PCM file so memory stays bounded by the window, not the recording.
 WINDOW_SECONDS = 600.0
 
@@ -27,7 +29,7 @@ def _speech_timestamps(audio: np.ndarray) -> list[tuple[float, float]]:
     options = VadOptions(
         threshold=0.5,
         min_silence_duration_ms=300,
-        speech_pad_ms=200,
+        speech_pad_ms=int(SPEECH_PAD_SECONDS * 1000),
         max_speech_duration_s=MAX_CHUNK_SECONDS,
     )
     return [(t["start"] / SAMPLE_RATE, t["end"] / SAMPLE_RATE) for t in get_speech_timestamps(audio, options)]

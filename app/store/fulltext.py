@@ -7,12 +7,19 @@ Words that occur in very many segments are left out: they say little about which
 BM25 weight is near zero) and ranking every segment that holds them would cost a scan of much of the memory
 for each search. What is left is what keywords are for: names, numbers, rare terms that sentence vectors
 blur. The vector half of the search still sees the whole question.
+
+A match is not a vote of full weight: each carries its *coverage*, the share of the query's selective words
+(weighted by how rare each is) that it holds. A question put in other words than its answer shares at
+most a common word or two with unrelated moments; counting each such match as much as a moment holding
+the question's rare words buried the answer under them (bench/answers: paraphrase recall@5 0.27).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from app.store.db import Tx
 
@@ -44,23 +51,65 @@ def query_terms(query: str) -> list[str]:
     return terms[:MAX_TERMS]
 
 
-def selective_terms(tx: Tx, terms: list[str]) -> list[str]:
-    """The query words present in the memory in at most MAX_TERM_SEGMENTS segments. Counting stops at
-    that bound, so a common word costs a short read of its posting list, not a scan of all of it."""
-    kept = []
+@dataclass(frozen=True)
+class KeywordHit:
+    """A segment vector matching some of the query's words, and the rarity-weighted share it holds."""
+
+    vid: int
+    coverage: float
+
+
+def _matching(tx: Tx, term: str) -> tuple[str, str, str, str]:
+    """(table, id column, condition, parameter) selecting the indexed texts that hold one word."""
+    if tx.dialect == "sqlcipher":
+        return "memory_fts", "rowid", "memory_fts MATCH ?", '"' + term.replace('"', "") + '"'
+    return "segment_vectors", "vid", "tsv @@ plainto_tsquery('english', ?)", term
+
+
+def selective_terms(tx: Tx, terms: list[str]) -> dict[str, int]:
+    """The query words present in the memory in at most MAX_TERM_SEGMENTS segments, each with that
+    count. Counting stops at the bound, so a common word costs a short read of its posting list, not a
+    scan of all of it."""
+    kept: dict[str, int] = {}
     for term in terms:
-        if tx.dialect == "sqlcipher":
-            probe = "SELECT rowid FROM memory_fts WHERE memory_fts MATCH ? LIMIT ?"
-            term_query = '"' + term.replace('"', "") + '"'
-        else:
-            probe = "SELECT 1 FROM segment_vectors WHERE tsv @@ plainto_tsquery('english', ?) LIMIT ?"
-            term_query = term
-        count = tx.one(f"SELECT count(*) AS n FROM ({probe}) AS probe", (term_query, MAX_TERM_SEGMENTS + 1))[
+        table, column, condition, parameter = _matching(tx, term)
+        probe = f"SELECT {column} FROM {table} WHERE {condition} LIMIT ?"
+        count = tx.one(f"SELECT count(*) AS n FROM ({probe}) AS probe", (parameter, MAX_TERM_SEGMENTS + 1))[
             "n"
         ]
         if 0 < count <= MAX_TERM_SEGMENTS:
-            kept.append(term)
+            kept[term] = int(count)
     return kept
+
+
+def term_weights(counts: dict[str, int], population: int) -> dict[str, float]:
+    """Inverse document frequency of each word: a word in few segments tells more about which one is
+    meant. `population` is the number of indexed texts (an upper bound does: only the ratios matter)."""
+    population = max(population, max(counts.values(), default=1), 1)
+    return {term: math.log(1.0 + population / count) for term, count in counts.items()}
+
+
+def holding(tx: Tx, term: str, vids: Sequence[int]) -> set[int]:
+    """Which of `vids` hold `term` (stemmed by the engine, as the match was)."""
+    if not vids:
+        return set()
+    table, column, condition, parameter = _matching(tx, term)
+    marks = ", ".join("?" * len(vids))
+    rows = tx.all(
+        f"SELECT {column} AS vid FROM {table} WHERE {condition} AND {column} IN ({marks})",
+        (parameter, *vids),
+    )
+    return {row["vid"] for row in rows}
+
+
+def coverages(tx: Tx, weights: dict[str, float], vids: Sequence[int]) -> dict[int, float]:
+    """Each vid's share of the query words' total weight (1.0: it holds every selective word)."""
+    total = sum(weights.values()) or 1.0
+    held = dict.fromkeys(vids, 0.0)
+    for term, weight in weights.items():
+        for vid in holding(tx, term, vids):
+            held[vid] += weight
+    return {vid: value / total for vid, value in held.items()}
 
 
 def index_texts(tx: Tx, rows: Sequence[tuple[int, str]]) -> None:
@@ -75,17 +124,19 @@ def forget_texts(tx: Tx, vids: Sequence[int]) -> None:
 
 
 def keyword_matches(
-    tx: Tx, query: str, user_id: str, where: str, params: Sequence[object], limit: int
-) -> list[int]:
-    """Vector ids of the user's live segments that match the query's selective words, best first.
+    tx: Tx, query: str, user_id: str, where: str, params: Sequence[object], limit: int, population: int = 0
+) -> list[KeywordHit]:
+    """The user's live segments that match the query's selective words, best first, with their coverage.
 
     Every match of those words is ranked (there are at most MAX_TERM_SEGMENTS per word), then joined to
     the segments to keep the user's own, drop edited or deleted ones and apply `where`: the same condition
-    over `s` (segments) and `r` (recordings) that the vector half obeys.
+    over `s` (segments) and `r` (recordings) that the vector half obeys. `population` (the number of
+    indexed texts, for the words' rarity) defaults to the store's vector sequence, an upper bound.
     """
-    terms = selective_terms(tx, query_terms(query))
-    if not terms:
+    counts = selective_terms(tx, query_terms(query))
+    if not counts:
         return []
+    terms = list(counts)
     depth = MAX_TERM_SEGMENTS * len(terms)
     if tx.dialect == "sqlcipher":
         words = " OR ".join('"' + term.replace('"', "") + '"' for term in terms)
@@ -120,4 +171,8 @@ def keyword_matches(
         found += [vid for vid in chunk if vid in allowed]
         if len(found) >= limit:
             break
-    return found[:limit]
+    found = found[:limit]
+    if not population:
+        population = int(tx.one("SELECT value FROM memory_sequence WHERE name = 'vectors'")["value"])
+    share = coverages(tx, term_weights(counts, population), found)
+    return [KeywordHit(vid, share[vid]) for vid in found]
