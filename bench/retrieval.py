@@ -35,7 +35,7 @@ from collections.abc import Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from app.store.fulltext import query_terms, term_weights  # noqa: E402
+from app.store.fulltext import coverages, query_terms, term_weights  # noqa: E402
 from bench.answer_corpus import MEETINGS, QUESTIONS, Question  # noqa: E402
 from workers.hybrid import fuse  # noqa: E402
 
@@ -97,8 +97,8 @@ class Corpus:
         if not weighted:
             return [(n, 1.0) for n in ranked]
         weights = term_weights({term: len(lines) for term, lines in held.items()}, len(self.lines))
-        total = sum(weights.values())
-        return [(n, sum(w for term, w in weights.items() if n in held[term]) / total) for n in ranked]
+        share = coverages(weights, held, ranked)
+        return [(n, share[n]) for n in ranked]
 
 
 def ranker(

@@ -202,7 +202,6 @@ def complete_chunk(
 def with_speech_onsets(segments: list[Segment], speech: list[coverage.Span]) -> list[Segment]:
     """The segments with each word that opens a stretch of VAD speech starting at that speech's onset
     (step 4 of the module docstring). Only starts move, only earlier, never past an earlier word."""
-    onsets = [start + SPEECH_PAD_SECONDS for start, _end in coverage.union(speech)]
     region_starts = [start for start, _end in coverage.union(speech)]
     out: list[Segment] = []
     spoken_until = float("-inf")
@@ -215,7 +214,7 @@ def with_speech_onsets(segments: list[Segment], speech: list[coverage.Span]) -> 
         for word in segment.words:
             region = bisect.bisect_right(region_starts, word.start) - 1
             if region >= 0 and spoken_until <= region_starts[region]:
-                onset = max(onsets[region], spoken_until)
+                onset = region_starts[region] + SPEECH_PAD_SECONDS
                 if word.start - ONSET_SNAP_SECONDS <= onset < word.start:
                     word = Word(onset, word.end, word.word, word.probability)
             words.append(word)

@@ -101,14 +101,13 @@ def holding(tx: Tx, term: str, vids: Sequence[int]) -> set[int]:
     return {row["vid"] for row in rows}
 
 
-def coverages(tx: Tx, weights: dict[str, float], vids: Sequence[int]) -> dict[int, float]:
-    """Each vid's share of the query words' total weight (1.0: it holds every selective word)."""
+def coverages(
+    weights: dict[str, float], holders: dict[str, set[int]], ids: Sequence[int]
+) -> dict[int, float]:
+    """Each id's share of the query words' total weight (1.0: it holds every word), from which ids hold
+    each word."""
     total = sum(weights.values()) or 1.0
-    held = dict.fromkeys(vids, 0.0)
-    for term, weight in weights.items():
-        for vid in holding(tx, term, vids):
-            held[vid] += weight
-    return {vid: value / total for vid, value in held.items()}
+    return {i: sum(w for term, w in weights.items() if i in holders.get(term, ())) / total for i in ids}
 
 
 def index_texts(tx: Tx, rows: Sequence[tuple[int, str]]) -> None:
@@ -123,14 +122,14 @@ def forget_texts(tx: Tx, vids: Sequence[int]) -> None:
 
 
 def keyword_matches(
-    tx: Tx, query: str, user_id: str, where: str, params: Sequence[object], limit: int, population: int = 0
+    tx: Tx, query: str, user_id: str, where: str, params: Sequence[object], limit: int
 ) -> list[KeywordHit]:
     """The user's live segments that match the query's selective words, best first, with their coverage.
 
     Every match of those words is ranked (there are at most MAX_TERM_SEGMENTS per word), then joined to
     the segments to keep the user's own, drop edited or deleted ones and apply `where`: the same condition
-    over `s` (segments) and `r` (recordings) that the vector half obeys. `population` (the number of
-    indexed texts, for the words' rarity) defaults to the store's vector sequence, an upper bound.
+    over `s` (segments) and `r` (recordings) that the vector half obeys. The words' rarity is taken
+    against the store's vector sequence, an upper bound of the number of indexed texts.
     """
     counts = term_counts(tx, query_terms(query))
     terms = [term for term, n in counts.items() if 0 < n <= MAX_TERM_SEGMENTS]
@@ -170,9 +169,10 @@ def keyword_matches(
         found += [vid for vid in chunk if vid in allowed]
         if len(found) >= limit:
             break
+    from app.store.memory import current_sequence  # memory imports this module
+
     found = found[:limit]
-    if not population:
-        population = int(tx.one("SELECT value FROM memory_sequence WHERE name = 'vectors'")["value"])
     weighed = {term: n for term, n in counts.items() if n <= MAX_TERM_SEGMENTS}  # too common: no say
-    share = coverages(tx, term_weights(weighed, population), found)
+    holders = {term: holding(tx, term, found) for term in terms}
+    share = coverages(term_weights(weighed, current_sequence(tx)), holders, found)
     return [KeywordHit(vid, share[vid]) for vid in found]
