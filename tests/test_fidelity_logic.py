@@ -130,6 +130,37 @@ def test_a_word_a_short_context_misplaces_is_found_with_a_wider_one():
     assert outcome.covered_seconds == outcome.speech_seconds
 
 
+def stretched(start: float, end: float, first: str, *rest: tuple[float, str]) -> Segment:
+    """A segment whose first word Whisper's alignment pulled back over a turn it skipped: it lasts from
+    `start` to where the next word begins."""
+    following = seg(rest[0][0], rest[-1][0] + 0.3, *rest)
+    words = [Word(start, rest[0][0], first, 0.99), *following.words]
+    return Segment(start, end, " ".join(w.word for w in words), words, -0.2, 0.01)
+
+
+def test_a_turn_a_stretched_word_hides_is_decoded_again_turn_by_turn():
+    # Robot conversation 4 of the bench: the batched pass skipped "Sarah said the deadline ..." and put the
+    # next turn's "pilot" over it, 2.3 s long, so no hole was left to decode.
+    spoken = [(0.5, "one"), (1.0, "two"), (2.4, "three"), (3.0, "four"), (4.7, "five"), (5.2, "six")]
+    decoder = ScriptedDecoder(spoken)
+    speech = [(0.3, 1.6), (2.2, 3.6), (4.5, 6.0)]
+    batched = [seg(0.5, 1.3, (0.5, "one"), (1.0, "two")), stretched(2.3, 5.5, "five", (5.2, "six"))]
+    outcome = complete_chunk(decoder, marked_audio(7.0), speech, batched, "en")
+    words = [(w.word, round(w.start, 2)) for s in outcome.segments for w in s.words]
+    assert words == [("one", 0.5), ("two", 1.0), ("three", 2.4), ("four", 3.0), ("five", 4.7), ("six", 5.2)]
+    assert outcome.doubtful_replaced == 1 and not outcome.sequential_redecode
+
+
+def test_a_stretched_word_is_kept_when_its_clips_hear_less():
+    # The clips hear only "six": fewer words than the stretched pass gave, so what was there stays.
+    decoder = ScriptedDecoder([(5.2, "six")])
+    speech = [(2.2, 3.6), (4.5, 6.0)]
+    batched = [stretched(2.3, 5.5, "five", (5.2, "six"))]
+    outcome = complete_chunk(decoder, marked_audio(7.0), speech, batched, "en")
+    assert [w.word for s in outcome.segments for w in s.words] == ["five", "six"]
+    assert outcome.doubtful_replaced == 0
+
+
 def test_a_hole_with_nothing_in_it_is_reported_not_filled():
     decoder = ScriptedDecoder([(0.5, "one")])
     outcome = complete_chunk(

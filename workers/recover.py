@@ -7,11 +7,19 @@ Steps, for one chunk (times relative to the chunk):
    the way bare faster-whisper does it (seek loop, timestamp tokens, temperature fallback), and that result
    replaces the batched one when it accounts for more of the speech. A batched pass that skipped a turn
    also tends to align the next turn's words into the gap; the sequential decode gets their times right.
-3. Holes still left, down to 0.3 s (a short "yeah" between turns), are cut out as clips (with a little
+3. Stretches whose words Whisper's own timing gives the lie to (a word stretched over MAX_WORD_SECONDS) are
+   decoded again, one clip per stretch of VAD speech the segment touches, and the clips' words replace theirs
+   when Whisper's anomaly test finds them less anomalous, they are not fewer and cover as much speech.
+   (Segments the anomaly test alone rejects are left: most are a turn's first word squeezed into no time,
+   and a clip loses that word more often than it mends anything.) A batched window that skipped a turn
+   pulls the next turn's first word back over it, stretched across the pause; the hole left before that
+   word gets garbage from a clip ("% of that line for the" for "Sarah said the deadline for the report is
+   the end of the month"), which its own clip, cut at the pause, hears right.
+4. Holes still left, down to 0.3 s (a short "yeah" between turns), are cut out as clips (with a little
    context) and decoded on their own, first batched, then sequentially for a clip that gave nothing, then
    batched again with more context; the words falling inside the hole are merged in time order. This repeats
    for holes that shrank, until none is left or the decoder truly returns nothing.
-4. The first word after a pause starts where the VAD heard the speech begin, when Whisper put it up to
+5. The first word after a pause starts where the VAD heard the speech begin, when Whisper put it up to
    ONSET_SNAP_SECONDS later and no word came before it in that stretch of speech: Whisper's word timing
    starts the first word of a turn late (0.3-0.4 s on the robot corpus), which cut the word's first
    syllable off when a result is played from its start, and counted as uncovered speech.
@@ -37,8 +45,12 @@ from workers.vad import SPEECH_PAD_SECONDS
 # real call, a second "Hello?" 0.5 s after the first came back only with 1.5 s of context).
 CLIP_CONTEXTS_SECONDS = (0.5, 1.5)
 MAX_ROUNDS = 4
-# The most a word's start is moved back to the onset of the speech it begins (step 4).
+# The most a word's start is moved back to the onset of the speech it begins (step 5).
 ONSET_SNAP_SECONDS = 0.5
+# No spoken word lasts this long: a longer one is an alignment gone wrong (Whisper's anomaly test bound).
+MAX_WORD_SECONDS = 2.0
+# A clip's words replace a doubtful stretch's only when they cover at least this share of what its words did.
+REPLACEMENT_COVERAGE = 0.9
 # Whisper's own "this is not speech" test (faster-whisper's defaults): both must hold to drop a segment.
 NO_SPEECH_PROBABILITY = 0.6
 LOW_LOG_PROBABILITY = -1.0
@@ -53,6 +65,7 @@ class CompletedChunk:
     covered_seconds: float
     sequential_redecode: bool = False
     clips_decoded: int = 0
+    doubtful_replaced: int = 0
 
 
 def is_speech(segment: Segment) -> bool:
@@ -76,8 +89,8 @@ def _anomaly(word: Word) -> float:
     score = 1.0 if word.probability < 0.15 else 0.0
     if duration < 0.133:
         score += (0.133 - duration) * 15
-    if duration > 2.0:
-        score += duration - 2.0
+    if duration > MAX_WORD_SECONDS:
+        score += duration - MAX_WORD_SECONDS
     return score
 
 
@@ -163,6 +176,8 @@ def complete_chunk(
             result = sequential
             outcome.sequential_redecode = True
 
+    result = with_doubtful_stretches_decoded_again(engine, audio, speech, result, language, outcome)
+
     # Per hole, how many contexts were tried without a word coming back.
     tried: dict[tuple[float, float], int] = {}
     for _round in range(MAX_ROUNDS):
@@ -197,6 +212,110 @@ def complete_chunk(
     outcome.segments = with_speech_onsets(without_repeat_loops(result), speech)
     outcome.covered_seconds = coverage.covered(speech, word_times(outcome.segments))
     return outcome
+
+
+def doubtful_stretches(segments: list[Segment], speech: list[coverage.Span]) -> list[list[coverage.Span]]:
+    """Where the words cannot be what was said (step 3): each segment with a word stretched over
+    MAX_WORD_SECONDS, as the group of stretches of speech it touches
+    (groups that share a stretch are one). Each stretch is decoded on its own: a clip of two turns lets
+    Whisper skip one of them again."""
+    regions = coverage.union(speech)
+    groups: list[list[coverage.Span]] = []
+    for segment in segments:
+        if not any(w.end - w.start > MAX_WORD_SECONDS for w in segment.words):
+            continue
+        touched = [r for r in regions if r[0] < segment.end and segment.start < r[1]]
+        group = touched or [(segment.start, segment.end)]
+        if groups and groups[-1][-1][1] >= group[0][0]:
+            groups[-1] = sorted(set(groups[-1]) | set(group))
+        else:
+            groups.append(group)
+    return groups
+
+
+def _shares(group: list[coverage.Span]) -> list[coverage.Span]:
+    """The part of the group's extent each of its stretches answers for: the pause between two stretches
+    is split at its middle, so a word a clip puts there belongs to one clip only."""
+    shares = []
+    for n, (start, end) in enumerate(group):
+        left = start if n == 0 else (group[n - 1][1] + start) / 2
+        right = end if n == len(group) - 1 else (end + group[n + 1][0]) / 2
+        shares.append((left, right))
+    return shares
+
+
+def _words_inside(segments: list[Segment], span: coverage.Span) -> list[Word]:
+    return [w for s in segments for w in s.words if span[0] <= (w.start + w.end) / 2 <= span[1]]
+
+
+def _without(segments: list[Segment], span: coverage.Span) -> list[Segment]:
+    """The segments with every word whose middle falls inside the span taken out."""
+    kept: list[Segment] = []
+    for segment in segments:
+        if not segment.words:
+            if not span[0] <= (segment.start + segment.end) / 2 <= span[1]:
+                kept.append(segment)
+            continue
+        words = [w for w in segment.words if not span[0] <= (w.start + w.end) / 2 <= span[1]]
+        if len(words) == len(segment.words):
+            kept.append(segment)
+        elif words:
+            text = words_text(words)
+            kept.append(
+                Segment(
+                    words[0].start, words[-1].end, text, words, segment.avg_logprob, segment.no_speech_prob
+                )
+            )
+    return kept
+
+
+def _is_better(found: list[Word], current: list[Word], speech: list[coverage.Span]) -> bool:
+    """A clip's words win when Whisper's own test finds them less anomalous word for word, they are not
+    fewer (the point is words that were lost, not fewer words) and they account for about as much of the
+    speech."""
+    if not found:
+        return False
+    covered_found = coverage.covered(speech, [(w.start, w.end) for w in found])
+    covered_current = coverage.covered(speech, [(w.start, w.end) for w in current])
+    return (
+        len(found) >= len(current)
+        and sum(_anomaly(w) for w in found) / len(found)
+        < sum(_anomaly(w) for w in current) / max(len(current), 1)
+        and covered_found >= REPLACEMENT_COVERAGE * covered_current
+    )
+
+
+def with_doubtful_stretches_decoded_again(
+    engine: AsrEngine,
+    audio: np.ndarray,
+    speech: list[coverage.Span],
+    segments: list[Segment],
+    language: str | None,
+    outcome: CompletedChunk,
+) -> list[Segment]:
+    """Step 3 of the module docstring: one batched decode of a clip per stretch of every doubtful group;
+    a group's words are replaced all together or not at all."""
+    groups = doubtful_stretches(segments, speech)
+    if not groups:
+        return segments
+    duration = len(audio) / SAMPLE_RATE
+    context = CLIP_CONTEXTS_SECONDS[0]
+    stretches = [stretch for group in groups for stretch in group]
+    bounds = [(max(0.0, a - context), min(duration, b + context)) for a, b in stretches]
+    clips = [audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)] for a, b in bounds]
+    decoded = iter(zip(bounds, engine.transcribe_batch(clips, language), strict=True))
+    outcome.clips_decoded += len(clips)
+    for group in groups:
+        found: list[Segment] = []
+        for share in _shares(group):
+            (clip_start, _end), clip_segments = next(decoded)
+            found.extend(_inside(clip_segments, clip_start, share))
+        extent = (group[0][0], group[-1][1])
+        inside_speech = coverage.clip_spans(speech, *extent)
+        if _is_better([w for s in found for w in s.words], _words_inside(segments, extent), inside_speech):
+            segments = sorted(_without(segments, extent) + found, key=lambda s: s.start)
+            outcome.doubtful_replaced += 1
+    return segments
 
 
 def with_speech_onsets(segments: list[Segment], speech: list[coverage.Span]) -> list[Segment]:
