@@ -320,7 +320,7 @@ def with_doubtful_stretches_decoded_again(
 
 def with_speech_onsets(segments: list[Segment], speech: list[coverage.Span]) -> list[Segment]:
     """The segments with each word that opens a stretch of VAD speech starting at that speech's onset
-    (step 4 of the module docstring). Only starts move, only earlier, never past an earlier word."""
+    (step 5 of the module docstring). Only starts move, only earlier, never past an earlier word."""
     region_starts = [start for start, _end in coverage.union(speech)]
     out: list[Segment] = []
     spoken_until = float("-inf")
