@@ -216,9 +216,8 @@ def complete_chunk(
 
 def doubtful_stretches(segments: list[Segment], speech: list[coverage.Span]) -> list[list[coverage.Span]]:
     """Where the words cannot be what was said (step 3): each segment with a word stretched over
-    MAX_WORD_SECONDS, as the group of stretches of speech it touches
-    (groups that share a stretch are one). Each stretch is decoded on its own: a clip of two turns lets
-    Whisper skip one of them again."""
+    MAX_WORD_SECONDS, as the group of stretches of speech it touches (groups that share a stretch are one).
+    Each stretch is decoded on its own: a clip of two turns lets Whisper skip one of them again."""
     regions = coverage.union(speech)
     groups: list[list[coverage.Span]] = []
     for segment in segments:
