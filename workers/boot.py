@@ -77,6 +77,7 @@ def _start_heartbeat(sender, **_kwargs) -> None:
             WORKER_KEY_PREFIX + hostname, json.dumps({**info, "seen_at": time.time()}), ex=HEARTBEAT_TTL
         )
         leases.recover(client, app, live_owners(client))
+        leases.restore_orphans(client, app)
 
     beat()
 

@@ -4,6 +4,7 @@ With late acknowledgement, a task whose worker is killed stays unacknowledged in
 timeout (hours) brings it back. To recover in seconds instead, every running task holds a lease in Redis
 naming its worker's boot; whenever a worker starts, and every heartbeat after, leases whose worker boot no
 longer beats are re-sent. Tasks are idempotent, so the late redelivery of the original message is harmless.
+A message a worker took off the queue but died before leasing is put back by `restore_orphans`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,13 @@ from typing import Any
 import redis
 
 LEASES_KEY = "nemo:leases"
+# Task ids re-sent from a dead worker's lease: their original message, still unacknowledged, is dropped by
+# `restore_orphans` instead of being sent a second time. Kept longer than the broker's visibility timeout.
+RESENT_KEY = "nemo:resent"
+RESENT_TTL_SECONDS = 5 * 3600
+# A message Redis handed to a worker that no lease names after this long was taken off the queue by a
+# worker that died before it could take the lease (the moment between kombu's fetch and Celery's receipt).
+ORPHAN_GRACE_SECONDS = 60
 # One id per worker start; forked pool processes inherit it from the main process.
 BOOT_ID = uuid.uuid4().hex
 log = logging.getLogger(__name__)
@@ -53,9 +61,44 @@ def recover(client: redis.Redis, app, live_owners: set[str]) -> int:
             continue
         # Whoever deletes the lease re-sends it: two workers sweeping at once send it only once.
         if client.hdel(LEASES_KEY, task_id):
+            client.sadd(RESENT_KEY, task_id)
+            client.expire(RESENT_KEY, RESENT_TTL_SECONDS)
             app.send_task(
                 lease["name"], args=lease["args"], kwargs=lease["kwargs"], priority=lease["priority"]
             )
             log.warning("re-sent %s %s from dead worker %s", lease["name"], lease["args"], lease["owner"])
             resent += 1
     return resent
+
+
+def restore_orphans(client: redis.Redis, app, grace_seconds: float = ORPHAN_GRACE_SECONDS) -> int:
+    """Put back on its queue every message Redis handed to a worker more than `grace_seconds` ago that no
+    lease names; returns how many. Without this, a worker killed right after taking a message off the queue
+    (before `task_received` gave it a lease) leaves it unacknowledged for the visibility timeout (hours),
+    and its job stalls. A message whose task was already re-sent from its lease is dropped instead."""
+    leased = {key.decode() if isinstance(key, bytes) else key for key in client.hkeys(LEASES_KEY)}
+    restored = 0
+    with app.connection_for_write() as connection:
+        qos = connection.default_channel.qos
+        ceiling = time.time() - grace_seconds
+        for tag in client.zrangebyscore(qos.unacked_index_key, 0, ceiling):
+            raw = client.hget(qos.unacked_key, tag)
+            if raw is None:
+                continue
+            message = json.loads(raw)[0]
+            task_id = (message.get("headers") or {}).get("id")
+            if task_id is None or task_id in leased:
+                continue
+            if client.srem(RESENT_KEY, task_id):
+                client.zrem(qos.unacked_index_key, tag)
+                client.hdel(qos.unacked_key, tag)
+                continue
+            # kombu's own restore: one transaction on the unacked hash, so two sweepers restore it once.
+            qos.restore_by_tag(tag.decode() if isinstance(tag, bytes) else tag)
+            log.warning(
+                "restored %s %s: its worker died before taking its lease",
+                task_id,
+                message["headers"].get("task"),
+            )
+            restored += 1
+    return restored
