@@ -140,6 +140,24 @@ def _sequential(engine: AsrEngine, audio: np.ndarray, language: str | None) -> l
     return [s for s in segments if is_speech(s)]
 
 
+def _centred_in(start: float, end: float, span: coverage.Span) -> bool:
+    """Whether a word (or a segment without word times) belongs to the span: by its middle, so a word
+    straddling an edge belongs to one side only."""
+    return span[0] <= (start + end) / 2 <= span[1]
+
+
+def _clips(
+    audio: np.ndarray, spans: list[coverage.Span], contexts: list[float]
+) -> tuple[list[coverage.Span], list[np.ndarray]]:
+    """Each span widened by its context (within the audio), and the audio of each."""
+    duration = len(audio) / SAMPLE_RATE
+    bounds = [
+        (max(0.0, a - context), min(duration, b + context))
+        for (a, b), context in zip(spans, contexts, strict=True)
+    ]
+    return bounds, [audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)] for a, b in bounds]
+
+
 def _inside(segments: list[Segment], offset: float, hole: coverage.Span) -> list[Segment]:
     """The words of a clip's segments (clip starting at `offset`) whose middle falls inside the hole, as
     segments in recording order."""
@@ -148,11 +166,11 @@ def _inside(segments: list[Segment], offset: float, hole: coverage.Span) -> list
         if not is_speech(segment):
             continue
         shifted = segment.shifted(offset)
-        words = [w for w in shifted.words if hole[0] <= (w.start + w.end) / 2 <= hole[1]]
+        words = [w for w in shifted.words if _centred_in(w.start, w.end, hole)]
         if words:
             text = words_text(words)
             kept.append(Segment(words[0].start, words[-1].end, text, words, shifted.avg_logprob))
-        elif not shifted.words and hole[0] <= (shifted.start + shifted.end) / 2 <= hole[1]:
+        elif not shifted.words and _centred_in(shifted.start, shifted.end, hole):
             kept.append(shifted)
     return kept
 
@@ -189,11 +207,7 @@ def complete_chunk(
         if not gaps:
             break
         contexts = [CLIP_CONTEXTS_SECONDS[tried.get(_key(g), 0)] for g in gaps]
-        bounds = [
-            (max(0.0, a - context), min(duration, b + context))
-            for (a, b), context in zip(gaps, contexts, strict=True)
-        ]
-        clips = [audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)] for a, b in bounds]
+        bounds, clips = _clips(audio, gaps, contexts)
         decoded = engine.transcribe_batch(clips, language)
         outcome.clips_decoded += len(clips)
         for gap, context, (clip_start, _end), clip, clip_segments in zip(
@@ -244,7 +258,7 @@ def _shares(group: list[coverage.Span]) -> list[coverage.Span]:
 
 
 def _words_inside(segments: list[Segment], span: coverage.Span) -> list[Word]:
-    return [w for s in segments for w in s.words if span[0] <= (w.start + w.end) / 2 <= span[1]]
+    return [w for s in segments for w in s.words if _centred_in(w.start, w.end, span)]
 
 
 def _without(segments: list[Segment], span: coverage.Span) -> list[Segment]:
@@ -252,10 +266,10 @@ def _without(segments: list[Segment], span: coverage.Span) -> list[Segment]:
     kept: list[Segment] = []
     for segment in segments:
         if not segment.words:
-            if not span[0] <= (segment.start + segment.end) / 2 <= span[1]:
+            if not _centred_in(segment.start, segment.end, span):
                 kept.append(segment)
             continue
-        words = [w for w in segment.words if not span[0] <= (w.start + w.end) / 2 <= span[1]]
+        words = [w for w in segment.words if not _centred_in(w.start, w.end, span)]
         if len(words) == len(segment.words):
             kept.append(segment)
         elif words:
@@ -297,11 +311,8 @@ def with_doubtful_stretches_decoded_again(
     groups = doubtful_stretches(segments, speech)
     if not groups:
         return segments
-    duration = len(audio) / SAMPLE_RATE
-    context = CLIP_CONTEXTS_SECONDS[0]
     stretches = [stretch for group in groups for stretch in group]
-    bounds = [(max(0.0, a - context), min(duration, b + context)) for a, b in stretches]
-    clips = [audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)] for a, b in bounds]
+    bounds, clips = _clips(audio, stretches, [CLIP_CONTEXTS_SECONDS[0]] * len(stretches))
     decoded = iter(zip(bounds, engine.transcribe_batch(clips, language), strict=True))
     outcome.clips_decoded += len(clips)
     for group in groups:
