@@ -109,6 +109,9 @@ class Config:
     CHAT_ABSTAIN_THRESHOLD: float = field(
         default_factory=lambda: float(_env("NEMO_CHAT_ABSTAIN_THRESHOLD", "0.05"))
     )
+    # An answer whose question asks for an amount, a time or a name it does not give, or names something
+    # the recordings it cites never mention, is taken back as not found (`workers.answer_check`).
+    CHAT_ANSWER_CHECK: bool = field(default_factory=lambda: _env("NEMO_CHAT_ANSWER_CHECK", "1") == "1")
     # Summaries and action items for every processed recording (lowest priority on the GPU worker).
     SUMMARIES: bool = field(default_factory=lambda: _env("NEMO_SUMMARIES", "1") == "1")
     SEARCH_TIMEOUT_SECONDS: float = field(default_factory=lambda: float(_env("NEMO_SEARCH_TIMEOUT", "15")))

@@ -233,6 +233,8 @@ def score(question: Question, reply: dict, memory: dict[str, dict]) -> dict:
         "similarities": [e.get("similarity") for e in reply["memory"].get("excerpts", [])],
         "not_found_probability": (final.get("memory") or {}).get("not_found_probability"),
         "citations": [[c["n"], c["inferred"]] for c in final["citations"]],
+        "excerpts": [[e.get("speaker"), e["text"]] for e in reply["memory"].get("excerpts", [])],
+        "withdrawn": (final.get("memory") or {}).get("withdrawn"),
     }
     if question.meeting is None:
         return row
@@ -291,12 +293,15 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--max-tokens", type=int, default=96)
     parser.add_argument("--stride", type=int, default=1, help="every n-th question only (a quick look)")
+    parser.add_argument("--offset", type=int, default=0, help="with --stride: start at this question")
     parser.add_argument("--out", type=Path, help="write every answer and its scores here (JSON)")
     parser.add_argument(
         "--workdir", type=Path, help="keep the memory here; a later run the same day reuses it"
     )
     args = parser.parse_args()
-    questions = [q for q in QUESTIONS if not args.kinds or q.kind in args.kinds.split(",")][:: args.stride]
+    questions = [q for q in QUESTIONS if not args.kinds or q.kind in args.kinds.split(",")][
+        args.offset :: args.stride
+    ]
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="nemo-bench-answers-"))
     workdir.mkdir(parents=True, exist_ok=True)

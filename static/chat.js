@@ -43,6 +43,8 @@
     return new Promise((resolve) => {
       source.addEventListener("restart", () => { text = ""; turn.body.textContent = ""; });
       source.addEventListener("token", (e) => { text += JSON.parse(e.data).text; turn.body.textContent = text; });
+      // The answer did not hold up against what it cites: what streamed is replaced by "not found".
+      source.addEventListener("revised", (e) => { text = JSON.parse(e.data).answer; turn.body.textContent = text; });
       source.addEventListener("done", (e) => {
         const chat = JSON.parse(e.data);
         source.close();

@@ -21,7 +21,7 @@ from app import events, question_scope, rpc
 from app.errors import ApiError
 from app.store import chats, recordings, voices
 from app.time_phrases import find_window
-from workers import prompts
+from workers import answer_check, prompts
 from workers.llm import Abstention, ContextTooLong, LlmEngine, llm_engine
 from workers.pool import model_pool
 
@@ -210,7 +210,15 @@ def answer_chat(chat_id: str, timezone: str | None = None) -> None:
         log.exception("chat %s failed", chat_id)
         fail(chat_id, stream, "generation_failed", f"{type(exc).__name__}: {exc}")
         return
-    citations = prompts.citations_for(generation.text, hits or [], last_question(chat))
+    answer = generation.text
+    citations = prompts.citations_for(answer, hits or [], last_question(chat))
+    if memory is not None and not generation.abstained and config.CHAT_ANSWER_CHECK:
+        reason = unsupported_because(last_question(chat), answer, citations)
+        if reason is not None:
+            # The words already streamed are taken back: what is kept is that nothing was found.
+            memory["withdrawn"] = {"answer": answer, "reason": reason}
+            answer, citations = prompts.NOT_FOUND, []
+            stream.emit("revised", {"answer": answer, "reason": reason})
     usage = {
         "prompt_tokens": generation.prompt_tokens,
         "completion_tokens": generation.completion_tokens,
@@ -227,9 +235,20 @@ def answer_chat(chat_id: str, timezone: str | None = None) -> None:
         "total_s": round(time.time() - chat["created_at"], 3),
     }
     with store.tx() as tx:
-        chats.finish(tx, chat_id, generation.text, citations, usage, timings)
+        chats.finish(tx, chat_id, answer, citations, usage, timings)
         final = chats.public_chat(chats.get_chat(tx, chat_id))
     stream.emit("done", {**final, "finish_reason": generation.finish_reason, "memory": memory})
+
+
+def unsupported_because(question: str, answer: str, citations: list[dict]) -> str | None:
+    """Why the recordings the answer cites do not hold it (`workers.answer_check`), or None."""
+    if prompts.NOT_FOUND.lower().rstrip(".") in answer.lower():
+        return None
+    store = current_app.extensions["nemo.store"]
+    cited = list(dict.fromkeys(c["recording_id"] for c in citations))
+    with store.tx(readonly=True) as tx:
+        texts = [recordings.said_in(tx, recording_id) for recording_id in cited]
+    return answer_check.unsupported(question, answer, texts)
 
 
 def fail(chat_id: str, stream: AnswerStream, code: str, message: str) -> None:

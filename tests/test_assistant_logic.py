@@ -11,7 +11,7 @@ import pytest
 from app.chat_requests import parse_chat
 from app.errors import ApiError
 from app.time_phrases import find_window
-from workers import prompts
+from workers import answer_check, prompts
 
 PARIS = ZoneInfo("Europe/Paris")
 # Wednesday 25 November 2026, 15:30 in Paris.
@@ -245,3 +245,96 @@ def test_filters_that_leave_nothing_are_dropped_speaker_first():
     assert order[1:4] == [{"window", "recording"}, {"window", "speaker"}, {"speaker", "recording"}]
     assert order[4:7] == [{"window"}, {"recording"}, {"speaker"}]
     assert attempts([]) == [set()]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How much did the flights to Lisbon cost?", "amount"),
+        ("How many seats does Bluebird have?", "amount"),
+        ("What is the budget for the sales kickoff?", "amount"),
+        ("What date is Mom's birthday party?", "time"),
+        ("Until when is the designer role frozen?", "time"),
+        ("Six weeks ago, when did we say the backend hire should start?", "time"),
+        ("How long is the free trial?", "amount or time"),
+        ("Which airline are we flying to Lisbon?", "name"),
+        ("What's the name of the veterinary practice?", "name"),
+        ("Which moving company are we using?", "name"),
+        ("In the hiring sync, what did the agency lower its fee to?", None),
+        ("Where is the spare key for the lake house?", None),
+        ("Who owns the follow up on the payment incident?", None),
+    ],
+)
+def test_the_kind_of_answer_a_question_asks_for(question, kind):
+    assert answer_check.asked_kind(question) == kind
+
+
+def test_the_things_a_question_names_are_its_capitalised_words_not_its_opening():
+    assert answer_check.named_terms("How much does Biscuit's medicine cost in Lisbon?") == {
+        "biscuit",
+        "lisbon",
+    }
+    assert answer_check.named_terms("What's wrong with the printer? Tell me, is it broken?") == set()
+    assert answer_check.named_terms("Mom's party: where is it?") == {"mom"}
+    assert answer_check.named_terms("WHAT DID SARAH SAY ABOUT THE API?") == set()
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "recordings", "taken_back"),
+    [
+        # The nearest fact shown, of the wrong kind: a place for a date, a month for an amount.
+        (
+            "What date is Mom's party?",
+            "David said the party will be at the lake house [2].",
+            ["Mom's party"],
+            True,
+        ),
+        (
+            "What is the budget for the sales kickoff?",
+            "The kickoff is in Chicago in October [1].",
+            ["x"],
+            True,
+        ),
+        # The right kind, from a recording that never mentions what was asked about.
+        (
+            "How much did the flights to Lisbon cost?",
+            "The flights to Lisbon cost 38,000 [2].",
+            ["Office move: Sarah James the move is quoted 38,000, including the new furniture"],
+            True,
+        ),
+        # Right answers: the number or time is there, and the recording mentions the thing (by its title,
+        # a speaker's name, or anywhere in what was said, not necessarily in the cited line).
+        (
+            "How much is the Lisbon hotel a night?",
+            "It's 140 euros a night [1].",
+            ["Trip planning: ... Lisbon ..."],
+            False,
+        ),
+        (
+            "When is Olivia's first day?",
+            "Her first day is the 7th of July [1].",
+            ["Hiring sync Olivia accepted"],
+            False,
+        ),
+        (
+            "What did Nina say about Berlin?",
+            "She hopes to go to the conference there [3].",
+            ["One on one Nina Berlin"],
+            False,
+        ),
+        ("How long is the free trial?", "Two weeks [1].", ["Pricing"], False),
+        # A name asked for: the speaker who said it, a month or the question's own words are none.
+        (
+            "Which airline are we flying?",
+            "David said the flights leave on the 2nd of August [1].",
+            ["x"],
+            True,
+        ),
+        ("Which bakery is making the cake?", "Rosie's bakery [1].", ["Rosie's bakery"], False),
+        ("Which city does Nina want to visit?", "Nina said Berlin [2].", ["Nina Berlin"], False),
+        ("Where is the spare key?", "Under the blue flower pot [1].", [], False),
+    ],
+)
+def test_an_answer_its_recordings_do_not_hold_is_taken_back(question, answer, recordings, taken_back):
+    reason = answer_check.unsupported(question, answer, recordings)
+    assert (reason is not None) == taken_back, reason

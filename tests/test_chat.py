@@ -216,6 +216,41 @@ def test_the_answer_to_a_question_asked_in_a_meeting_is_the_reply_not_the_echo(l
     assert all(c["segment_id"] != asked["id"] for c in final["citations"]), final
 
 
+def test_a_question_about_something_never_said_is_not_found_and_cites_nothing(live_server, memory):
+    user, _recordings = memory
+    # The holiday's flight is in the memory, Lisbon and its cost are not: the nearest fact ("the flight
+    # leaves on Saturday morning at eight") is no answer, whether the model abstains or is taken back.
+    accepted = ask(live_server, user, "How much did the flights to Lisbon cost?", max_tokens=96)
+    events = follow(live_server, user, accepted["chat_id"])
+    final = events[-1][2]
+    assert events[-1][1] == "done"
+    assert final["answer"] == "I could not find that in the recordings.", final
+    assert final["citations"] == []
+    withdrawn = final["memory"].get("withdrawn")
+    if withdrawn:  # generated, then taken back: the page and the CLI were told before `done`
+        revised = [e[2] for e in events if e[1] == "revised"]
+        assert revised == [{"answer": final["answer"], "reason": withdrawn["reason"]}]
+        assert "lisbon" in withdrawn["reason"] or "amount" in withdrawn["reason"], withdrawn
+    else:
+        assert final["memory"]["abstained"] is True, final["memory"]
+    stored = requests.get(f"{live_server}/api/v1/chat/{accepted['chat_id']}", headers=user["auth"]).json()
+    assert stored["answer"] == final["answer"] and stored["citations"] == []
+    # The command line ends on the same "not found", with no sources under it.
+    from tests.test_cli import NEMOCTL
+
+    command = [NEMOCTL, "chat", "How much did the flights to Lisbon cost?", "--server", live_server]
+    shown = subprocess.run(
+        [*command, "--temperature", "0"],
+        env={"NEMO_TOKEN": user["token"], "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.strip().splitlines()
+    assert lines[-2] == final["answer"] and lines[-1].startswith("conversation="), shown.stdout
+
+
 def test_a_client_that_disconnects_misses_nothing_on_reconnect(live_server, memory):
     user, _recordings = memory
     accepted = ask(live_server, user, "Write three sentences about the sea.", use_memory=False, max_tokens=80)

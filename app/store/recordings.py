@@ -160,6 +160,21 @@ def list_segments(tx: Tx, recording_id: str) -> list[dict[str, Any]]:
     return [public_segment(r) for r in rows]
 
 
+def said_in(tx: Tx, recording_id: str) -> str:
+    """A recording's title, its speakers' names and every word said in it, as one text: what an answer
+    citing the recording is checked against (`workers.answer_check`)."""
+    rows = tx.all(
+        "SELECT r.title, s.text, v.name AS voice_name FROM recordings r "
+        "LEFT JOIN segments s ON s.recording_id = r.id LEFT JOIN voices v ON v.id = s.voice_id "
+        "WHERE r.id = ?",
+        (recording_id,),
+    )
+    if not rows:
+        return ""
+    names = {row["voice_name"] for row in rows if row["voice_name"]}
+    return " ".join([rows[0]["title"] or "", *sorted(names), *(row["text"] or "" for row in rows)])
+
+
 def chunk_segments(tx: Tx, recording_id: str, chunk_index: int) -> list[dict[str, Any]]:
     return tx.all(
         f"{SEGMENT_SELECT} WHERE s.recording_id = ? AND s.chunk_index = ? ORDER BY s.seq",

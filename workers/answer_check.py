@@ -1,0 +1,176 @@
+"""Whether an answer is held by the moments it cites, checked before it is kept as found.
+
+A small model given excerpts that do not answer the question rarely says so: it answers with the
+nearest fact it was shown ("How much did the flights cost?" -> the office move's quote; "What date is the
+party?" -> where the party is). Its own probability of abstaining does not tell those apart from right
+answers (bench/answers: 0.004-0.13 for both), and a second pass of the same model as a judge separated
+them little better (yes-probabilities 0.05-0.67 for invented answers, 0.14-0.96 for right ones) for
+0.7 s more per answer. Two plain checks catch much of it at no cost, as classic question answering
+does:
+
+- **The kind of answer asked for.** A question for an amount ("how much", "how many", "what budget")
+  wants a number in the answer, one for a time ("what date", "when", "until when") a date, a day or a
+  time, one for something with a name of its own ("which airline", "what is the name of the hotel") a
+  name the question does not already hold. An answer without one does not answer it, whatever it cites.
+- **The things the question names.** A name the question is about (its capitalised words: "Lisbon",
+  "Biscuit", "Bluebird") must be somewhere in the recording the answer cites: said in it, one of its
+  speakers, or in its title. An answer drawn from a recording that never mentions the thing asked about
+  ("the flights to Lisbon" answered from the office move) is about something else. The whole recording
+  is read, not the cited line: people say "the dog" and "she" far more often than the name.
+
+Paraphrased questions share no content word with their answer by design; neither check needs one.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d,.:]*")
+_NUMBER_WORDS_TEXT = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred "
+    "thousand million billion half quarter dozen once twice none no single double"
+)
+_NUMBER_WORDS = frozenset(_NUMBER_WORDS_TEXT.split())
+_TIME_WORDS_TEXT = (
+    "january february march april may june july august september october november december jan feb mar "
+    "apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday today "
+    "tomorrow tonight yesterday morning afternoon evening night noon midnight week weeks month months year "
+    "years weekend day days hour hours minute minutes spring summer autumn fall winter quarter christmas "
+    "easter soon later next last end start beginning early late before after o'clock am pm asap now"
+)
+_TIME_WORDS = frozenset(_TIME_WORDS_TEXT.split())
+# Question openings that ask for an amount, and for a time. "How long" asks for either (two hours, until
+# September), so it wants one of the two.
+_AMOUNT = re.compile(
+    r"^\s*(how (much|many)|what(?:'s| is| was| are| were)? (the )?(budget|price|cost|fee|salary|rate|"
+    r"amount|number|total|figure|quote|discount|percentage)\b)",
+    re.IGNORECASE,
+)
+_TIME = re.compile(
+    r"^\s*((by |until |since )?when\b|what (date|day|time|month|year)\b|which (date|day|month|year)\b|"
+    r"(by|until) what (date|day|time)\b)",
+    re.IGNORECASE,
+)
+_DURATION = re.compile(r"^\s*(for )?how long\b", re.IGNORECASE)
+# Questions for something with a name of its own: the answer names it.
+# Words between "which" and the thing named ("which moving company"), never a verb or an article ("what
+# did the agency lower its fee to" asks for an amount, not a name).
+_MODIFIER = r"(?!(?:did|does|do|is|was|are|were|has|have|had|will|would|can|could|should|the|a|an)\b)[a-z]+"
+_NAMED_THINGS = (
+    "company|airline|hotel|city|town|country|provider|agency|restaurant|bakery|practice|clinic|firm|vendor|"
+    "brand|supplier|shop|store|bank|school|venue|client|customer|building"
+)
+_NAMED = re.compile(
+    rf"^\s*(what(?:'s| is| was| are| were)? the names? of\b|(which|what) ({_MODIFIER} ){{0,2}}"
+    rf"({_NAMED_THINGS})\b)",
+    re.IGNORECASE,
+)
+# "<Name> said ..." opens most answers: that name is who spoke, not what was asked for.
+_SPEECH = re.compile(
+    r"^(said|says|thinks|thought|asked|asks|wants|wanted|suggested|mentioned|told|offered|agreed|explained)$",
+    re.IGNORECASE,
+)
+# Leading words that open a question or a clause and are capitalised for that reason alone.
+_OPENERS_TEXT = (
+    "what which who whom whose when where why how is are was were do does did can could should would will "
+    "in on at for from by with about during after before since until the a an and or but if so ok okay "
+    "i we you they he she it my our your their this that these those there here please tell"
+)
+_OPENERS = frozenset(_OPENERS_TEXT.split())
+# A scope said first ("Six weeks ago, when did ...", "In the hiring sync, how much ..."): the question
+# proper follows the comma.
+_PREFIX = re.compile(r"^[^,?]{1,60},\s*(?=\w)")
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def _has_number(text: str) -> bool:
+    return any(w[0].isdigit() or w.lower() in _NUMBER_WORDS for w in _words(text))
+
+
+def _has_time(text: str) -> bool:
+    return any(w[0].isdigit() or w.lower() in _TIME_WORDS for w in _words(text))
+
+
+def asked_kind(question: str) -> str | None:
+    """`amount`, `time`, `amount or time` (how long), `name` (which company, what is the name of),
+    or None when the question asks for none of them."""
+    question = _PREFIX.sub("", question)
+    if _AMOUNT.search(question):
+        return "amount"
+    if _TIME.search(question):
+        return "time"
+    if _DURATION.search(question):
+        return "amount or time"
+    if _NAMED.search(question):
+        return "name"
+    return None
+
+
+def _names_something(answer: str, question: str) -> bool:
+    """A capitalised word in the answer that the question does not have, and that is not a month, a day,
+    a word capitalised for opening the sentence, or the name of whoever "said" it."""
+    asked = {w.lower() for w in _words(question)}
+    words = _words(answer)
+    for n, word in enumerate(words):
+        lower = re.sub(r"['’]s$", "", word).lower()
+        if not word[0].isupper() or lower in asked or lower in _TIME_WORDS or lower in _OPENERS:
+            continue
+        if n + 1 < len(words) and _SPEECH.match(words[n + 1]):
+            continue
+        return True
+    return False
+
+
+def has_kind(answer: str, kind: str | None, question: str = "") -> bool:
+    if kind == "amount":
+        return _has_number(answer)
+    if kind == "time":
+        return _has_time(answer)
+    if kind == "amount or time":
+        return _has_number(answer) or _has_time(answer)
+    if kind == "name":
+        return _names_something(answer, question)
+    return True
+
+
+def named_terms(question: str) -> set[str]:
+    """The question's capitalised words that are not capitalised for being first: "Lisbon" and "Biscuit"
+    in "How much does Biscuit's medicine cost in Lisbon?", lower-cased, possessive dropped."""
+    letters = [c for c in question if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) > len(letters) / 2:
+        return set()  # typed in capitals: a capital tells nothing
+    terms = set()
+    for sentence in re.split(r"(?<=[.?!,;:])\s+", question):
+        for n, word in enumerate(_words(sentence)):
+            term = re.sub(r"['’]s$", "", word).lower()
+            if not word[0].isupper() or term in _OPENERS:
+                continue
+            if n == 0 and not re.search(r"['’]s$", word):
+                continue  # capitalised for opening the sentence, unless it is someone's ("Mom's ...")
+            if len(term) > 1:
+                terms.add(term)
+    return terms
+
+
+def unsupported(question: str, answer: str, cited_recordings: list[str]) -> str | None:
+    """Why the answer is not held by what it cites, or None when nothing says it is not.
+    `cited_recordings` holds, per recording the answer cites, its title, speakers' names and words (any
+    case); the answer's citation marks are not part of what it says."""
+    said = re.sub(r"\[\d+(?:\s*[,;]\s*\d+)*\]", " ", answer)
+    kind = asked_kind(question)
+    if not has_kind(said, kind, question):
+        wanted = {"amount": "an amount", "time": "a date or time", "name": "a name"}.get(
+            kind or "", "an amount or a time"
+        )
+        return f"the question asks for {wanted} and the answer gives none"
+    if not cited_recordings:
+        return None
+    where = " ".join(cited_recordings).lower()
+    missing = sorted(t for t in named_terms(question) if not re.search(rf"\b{re.escape(t)}", where))
+    if missing:
+        return f"the recordings it cites never mention {', '.join(missing)}"
+    return None
