@@ -10,6 +10,8 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app.store.db import StoreUnavailable
+
 log = logging.getLogger(__name__)
 
 
@@ -63,6 +65,16 @@ def register_error_handlers(app: Flask) -> None:
                 503, "unavailable", "the queue is restarting; try again", {"Retry-After": "5"}
             )
         return render_template("error.html", status=503, message="Restarting; try again shortly."), 503
+
+    @app.errorhandler(StoreUnavailable)
+    def _store_down(exc: StoreUnavailable):
+        # The database restarting or a connection cut: its transaction rolled back whole. Try again.
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
+        if _wants_json():
+            return error_response(
+                503, "unavailable", "the database is reconnecting; try again", {"Retry-After": "2"}
+            )
+        return render_template("error.html", status=503, message="Reconnecting; try again shortly."), 503
 
     @app.errorhandler(OSError)
     def _disk_full(exc: OSError):

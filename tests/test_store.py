@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 
 import pytest
 
-from app.store import audit, users
+from app.store import StoreUnavailable, audit, users
 from app.store.migrations import LATEST_VERSION
 
 
@@ -24,6 +25,24 @@ def test_transaction_rolls_back_everything(store):
         raise RuntimeError("boom")
     with store.tx() as tx:
         assert users.get_user_by_name(tx, "rollback-user") is None
+
+
+@pytest.mark.skipif(
+    os.environ.get("NEMO_TEST_STORE") != "postgres", reason="cuts a PostgreSQL connection (the postgres run)"
+)
+def test_a_connection_cut_mid_transaction_is_unavailable_writes_nothing_and_reconnects(store):
+    import psycopg
+
+    base = os.environ.get("NEMO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    with pytest.raises(StoreUnavailable), store.tx() as tx:
+        users.create_user(tx, "cut-user", "long enough password")
+        mine = tx.one("SELECT pg_backend_pid() AS pid")["pid"]
+        with psycopg.connect(base, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (mine,))
+        tx.one("SELECT 1 AS one")  # the server ended this connection: not a 500-worthy surprise
+    # Nothing of the cut transaction landed, and the next one gets a fresh connection.
+    with store.tx() as tx:
+        assert users.get_user_by_name(tx, "cut-user") is None
 
 
 def test_passwords_are_hashed_and_checked(store):

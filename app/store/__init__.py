@@ -5,9 +5,9 @@ from __future__ import annotations
 from app.config import Config
 from app.secrets import get_secret
 from app.store.backends import PostgresBackend, SqlcipherBackend
-from app.store.db import Store, Tx
+from app.store.db import Store, StoreUnavailable, Tx
 
-__all__ = ["Store", "Tx", "open_store"]
+__all__ = ["Store", "StoreUnavailable", "Tx", "open_store"]
 
 
 def open_store(config: Config) -> Store:

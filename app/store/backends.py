@@ -20,6 +20,10 @@ class Backend(Protocol):
 
     def adapt(self, sql: str) -> str: ...
 
+    def lost(self, exc: BaseException) -> bool:
+        """Whether `exc` says the connection to the database is gone (nothing the statement did wrong)."""
+        ...
+
 
 class SqlcipherBackend:
     """A single encrypted file: the zero-setup default for one machine."""
@@ -53,6 +57,9 @@ class SqlcipherBackend:
     def adapt(self, sql: str) -> str:
         return sql
 
+    def lost(self, exc: BaseException) -> bool:
+        return False  # a file has no connection to lose
+
 
 class PostgresBackend:
     """PostgreSQL through psycopg 3: the backend for more than one host."""
@@ -69,3 +76,9 @@ class PostgresBackend:
 
     def adapt(self, sql: str) -> str:
         return _PLACEHOLDER.sub("%s", sql)
+
+    def lost(self, exc: BaseException) -> bool:
+        import psycopg
+
+        # The server went away, restarted, or ended this backend (pg_terminate_backend, a failover).
+        return isinstance(exc, psycopg.OperationalError)

@@ -16,6 +16,11 @@ from app.store.migrations import MIGRATIONS
 ANALYSED_TABLES = ("segments", "segment_vectors", "vector_blobs", "recordings", "voices")
 
 
+class StoreUnavailable(Exception):
+    """The database connection was lost mid-transaction (or could not be made again): the server rolled
+    the transaction back, so nothing of it landed; trying again shortly is safe."""
+
+
 class Tx:
     """A cursor bound to one transaction; `?` placeholders work on both backends."""
 
@@ -93,14 +98,34 @@ class Store:
         except Exception:
             # A server restart or a forked copy: one fresh connection, then give up loudly.
             self._drop_connection()
-            conn = self._connection()
-            conn.execute(begin)
+            try:
+                conn = self._connection()
+                conn.execute(begin)
+            except Exception as exc:
+                self._unavailable_if_lost(exc)
+                raise
         try:
             yield Tx(conn, self.backend)
-        except BaseException:
-            conn.execute("ROLLBACK")
+        except BaseException as exc:
+            try:
+                conn.execute("ROLLBACK")
+            except Exception:
+                # The connection died under the block (its transaction died with it): the next block
+                # reconnects, and the caller hears what went wrong first, not the failed ROLLBACK.
+                self._drop_connection()
+            self._unavailable_if_lost(exc)
             raise
-        conn.execute("COMMIT")
+        try:
+            conn.execute("COMMIT")
+        except Exception as exc:
+            self._drop_connection()
+            self._unavailable_if_lost(exc)
+            raise
+
+    def _unavailable_if_lost(self, exc: BaseException) -> None:
+        if self.backend.lost(exc):
+            self._drop_connection()
+            raise StoreUnavailable(f"the database connection was lost: {exc}") from exc
 
     def optimize(self) -> None:
         """Refresh the query planner's statistics where they went stale; without them both engines guess
