@@ -80,5 +80,11 @@ class PostgresBackend:
     def lost(self, exc: BaseException) -> bool:
         import psycopg
 
-        # The server went away, restarted, or ended this backend (pg_terminate_backend, a failover).
-        return isinstance(exc, psycopg.OperationalError)
+        # The server went away, restarted, or ended this backend (pg_terminate_backend, a failover): a
+        # connection exception (SQLSTATE class 08), an operator intervention that ends sessions (57P01-03),
+        # or the client's own "connection lost" (no SQLSTATE). A cancelled statement (57014) or a lock
+        # timeout is the statement's own failure, not this.
+        if not isinstance(exc, psycopg.OperationalError):
+            return False
+        state = exc.sqlstate
+        return state is None or state.startswith("08") or state in ("57P01", "57P02", "57P03")
