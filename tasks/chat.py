@@ -158,6 +158,7 @@ def fitted(engine_: LlmEngine, chat: dict, hits: list[dict] | None) -> tuple[lis
 @shared_task(name=celeryconfig.CHAT_TASK, ignore_result=True)
 def answer_chat(chat_id: str, timezone: str | None = None) -> None:
     store = current_app.extensions["nemo.store"]
+    config = current_app.extensions["nemo.config"]
     with store.tx() as tx:
         chat = chats.get_chat(tx, chat_id)
     if chat is None or chat["state"] in chats.TERMINAL:
@@ -192,7 +193,6 @@ def answer_chat(chat_id: str, timezone: str | None = None) -> None:
             ]
             stream.emit("memory", memory)
         messages, hits = fitted(llm, chat, hits)
-        config = current_app.extensions["nemo.config"]
         generation = llm.generate(
             messages,
             chat["max_tokens"],
@@ -210,10 +210,10 @@ def answer_chat(chat_id: str, timezone: str | None = None) -> None:
         log.exception("chat %s failed", chat_id)
         fail(chat_id, stream, "generation_failed", f"{type(exc).__name__}: {exc}")
         return
-    answer = generation.text
-    citations = prompts.citations_for(answer, hits or [], last_question(chat))
+    answer, question = generation.text, last_question(chat)
+    citations = prompts.citations_for(answer, hits or [], question)
     if memory is not None and not generation.abstained and config.CHAT_ANSWER_CHECK:
-        reason = unsupported_because(last_question(chat), answer, citations)
+        reason = unsupported_because(question, answer, citations)
         if reason is not None:
             # The words already streamed are taken back: what is kept is that nothing was found.
             memory["withdrawn"] = {"answer": answer, "reason": reason}
@@ -242,7 +242,7 @@ def answer_chat(chat_id: str, timezone: str | None = None) -> None:
 
 def unsupported_because(question: str, answer: str, citations: list[dict]) -> str | None:
     """Why the recordings the answer cites do not hold it (`workers.answer_check`), or None."""
-    if prompts.NOT_FOUND.lower().rstrip(".") in answer.lower():
+    if prompts.says_not_found(answer):
         return None
     store = current_app.extensions["nemo.store"]
     cited = list(dict.fromkeys(c["recording_id"] for c in citations))

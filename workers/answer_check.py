@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import re
 
+from workers.prompts import without_citations
+
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d,.:]*")
 _NUMBER_WORDS_TEXT = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
@@ -78,6 +80,7 @@ _OPENERS_TEXT = (
     "i we you they he she it my our your their this that these those there here please tell"
 )
 _OPENERS = frozenset(_OPENERS_TEXT.split())
+_POSSESSIVE = re.compile(r"['’]s$")
 # A scope said first ("Six weeks ago, when did ...", "In the hiring sync, how much ..."): the question
 # proper follows the comma.
 _PREFIX = re.compile(r"^[^,?]{1,60},\s*(?=\w)")
@@ -85,6 +88,11 @@ _PREFIX = re.compile(r"^[^,?]{1,60},\s*(?=\w)")
 
 def _words(text: str) -> list[str]:
     return _WORD.findall(text)
+
+
+def _bare(word: str) -> str:
+    """The word lower-cased, without a possessive: "Biscuit's" is "biscuit"."""
+    return _POSSESSIVE.sub("", word).lower()
 
 
 def _has_number(text: str) -> bool:
@@ -116,7 +124,7 @@ def _names_something(answer: str, question: str) -> bool:
     asked = {w.lower() for w in _words(question)}
     words = _words(answer)
     for n, word in enumerate(words):
-        lower = re.sub(r"['’]s$", "", word).lower()
+        lower = _bare(word)
         if not word[0].isupper() or lower in asked or lower in _TIME_WORDS or lower in _OPENERS:
             continue
         if n + 1 < len(words) and _SPEECH.match(words[n + 1]):
@@ -146,10 +154,10 @@ def named_terms(question: str) -> set[str]:
     terms = set()
     for sentence in re.split(r"(?<=[.?!,;:])\s+", question):
         for n, word in enumerate(_words(sentence)):
-            term = re.sub(r"['’]s$", "", word).lower()
+            term = _bare(word)
             if not word[0].isupper() or term in _OPENERS:
                 continue
-            if n == 0 and not re.search(r"['’]s$", word):
+            if n == 0 and not _POSSESSIVE.search(word):
                 continue  # capitalised for opening the sentence, unless it is someone's ("Mom's ...")
             if len(term) > 1:
                 terms.add(term)
@@ -160,7 +168,7 @@ def unsupported(question: str, answer: str, cited_recordings: list[str]) -> str 
     """Why the answer is not held by what it cites, or None when nothing says it is not.
     `cited_recordings` holds, per recording the answer cites, its title, speakers' names and words (any
     case); the answer's citation marks are not part of what it says."""
-    said = re.sub(r"\[\d+(?:\s*[,;]\s*\d+)*\]", " ", answer)
+    said = without_citations(answer)
     kind = asked_kind(question)
     if not has_kind(said, kind, question):
         wanted = {"amount": "an amount", "time": "a date or time", "name": "a name"}.get(

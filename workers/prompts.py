@@ -150,6 +150,15 @@ def citation(n: int, hit: dict[str, Any], inferred: bool) -> dict[str, Any]:
     }
 
 
+def without_citations(answer: str) -> str:
+    """The answer's words with its `[n]` marks taken out."""
+    return _CITATION.sub(" ", answer)
+
+
+def says_not_found(answer: str) -> bool:
+    return NOT_FOUND.lower().rstrip(".") in answer.lower()
+
+
 def cited_numbers(answer: str, count: int) -> list[int]:
     """Excerpt numbers the answer cites, in order of first mention; numbers with no excerpt are ignored."""
     seen: list[int] = []
@@ -167,11 +176,11 @@ def citations_for(answer: str, hits: list[dict[str, Any]], question: str = "") -
     holding some, is the model's slip to a neighbour: the one that holds them is cited instead, marked
     `inferred` (the model did not pick it). An answer that cites nothing gets the excerpts it evidently
     draws on, marked the same way; one that says it found nothing cites nothing."""
-    if NOT_FOUND.lower().rstrip(".") in answer.lower():
+    if says_not_found(answer):
         return []
     numbers = cited_numbers(answer, len(hits))
     if numbers:
-        new_words = content_words(_CITATION.sub(" ", answer)) - content_words(question)
+        new_words = content_words(without_citations(answer)) - content_words(question)
         held = [len(new_words & content_words(hit["text"])) for hit in hits]
         cited: list[dict[str, Any]] = []
         for n in numbers:

@@ -102,6 +102,7 @@ class Store:
                 conn = self._connection()
                 conn.execute(begin)
             except Exception as exc:
+                self._drop_connection()
                 self._unavailable_if_lost(exc)
                 raise
         try:
@@ -123,8 +124,8 @@ class Store:
             raise
 
     def _unavailable_if_lost(self, exc: BaseException) -> None:
+        """The caller has already let go of a broken connection; this only says why, when it was lost."""
         if self.backend.lost(exc):
-            self._drop_connection()
             raise StoreUnavailable(f"the database connection was lost: {exc}") from exc
 
     def optimize(self) -> None:
