@@ -354,7 +354,7 @@ def chat(
             elif event == "restart" and not as_json:
                 click.echo("\n[the worker restarted; answering again]")
             elif event == "revised" and not as_json:
-                click.echo(f"\n[taken back: {data['reason']}]\n{data['answer']}", nl=False)
+                click.echo(f"\n[revised: {data['reason']}]\n{data['answer']}", nl=False)
             elif event in ("done", "failed"):
                 final = data
     if as_json:

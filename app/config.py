@@ -102,12 +102,14 @@ class Config:
     LLM_GPU_LAYERS: int | None = field(
         default_factory=lambda: None if (v := _env("NEMO_LLM_GPU_LAYERS", "auto")) == "auto" else int(v)
     )
-    # Memory excerpts put in front of a question (replies to questions among them may add up to 2 more).
+    # Search hits behind a question's excerpts: each becomes its speaker's whole turn (hits in one turn
+    # make one excerpt), and a question asked in a recording brings its reply (`workers.excerpts`).
     CHAT_EXCERPTS: int = field(default_factory=lambda: int(_env("NEMO_CHAT_EXCERPTS", "5")))
     # The assistant says it found nothing when its probability of starting to say so is at least this
-    # (0 always abstains, 1 never forces it); set on bench/answers.py.
+    # (0 always abstains, 1 never forces it); set on bench/answers.py for the prompt that lists the best
+    # excerpt last (its probabilities run higher than the best-first prompt's, for which 0.05 was set).
     CHAT_ABSTAIN_THRESHOLD: float = field(
-        default_factory=lambda: float(_env("NEMO_CHAT_ABSTAIN_THRESHOLD", "0.05"))
+        default_factory=lambda: float(_env("NEMO_CHAT_ABSTAIN_THRESHOLD", "0.12"))
     )
     # An answer whose question asks for an amount, a time or a name it does not give, or names something
     # the recordings it cites never mention, is taken back as not found (`workers.answer_check`).

@@ -14,6 +14,8 @@ to the end. For each question, against the line that holds its fact (its time sp
 - answer correct: every key fact of the question is in the answer (any of its spellings);
 - citation correct: a citation overlaps the line and names the person who said it;
 - strict: both (what a user clicking the citation needs);
+- misnamed: the answer opens "<Name> said" with one of the memory's people other than the one who said
+  the moment it cites first ("David said it's a sprain" over Grace's words);
 - abstention: on questions nothing in the memory answers, the answer says it could not find it; the
   answerable ones are also counted for wrong abstentions;
 - first token (the server's `first_token_s`) and total time per answer.
@@ -55,6 +57,7 @@ from bench.chat import Api  # noqa: E402
 from bench.corpus import SAMPLE_RATE, write_wav  # noqa: E402
 from bench.realistic import CACHE, pink_noise, room_response  # noqa: E402
 from bench.search import System, scratch_env  # noqa: E402
+from workers import prompts  # noqa: E402
 
 AUDIO_CACHE = CACHE / "answers"
 SNR_DB = 22.0
@@ -233,17 +236,24 @@ def score(question: Question, reply: dict, memory: dict[str, dict]) -> dict:
         "similarities": [e.get("similarity") for e in reply["memory"].get("excerpts", [])],
         "not_found_probability": (final.get("memory") or {}).get("not_found_probability"),
         "citations": [[c["n"], c["inferred"]] for c in final["citations"]],
-        "excerpts": [[e.get("speaker"), e["text"]] for e in reply["memory"].get("excerpts", [])],
+        "excerpts": [
+            [e.get("speaker"), e["text"], e.get("rank")] for e in reply["memory"].get("excerpts", [])
+        ],
         "withdrawn": (final.get("memory") or {}).get("withdrawn"),
     }
     if question.meeting is None:
         return row
     recording_id = memory[question.meeting]["recording"]["id"]
     line = memory[question.meeting]["lines"][question.line]
-    excerpts = reply["memory"].get("excerpts", [])
+    # In search rank order (the prompt lists the best excerpt last).
+    excerpts = sorted(reply["memory"].get("excerpts", []), key=lambda e: e.get("rank") or 0)
     ranks = [n for n, e in enumerate(excerpts) if overlaps(e, recording_id, line)]
     cited = [c for c in final["citations"] if overlaps(c, recording_id, line)]
+    said_by = prompts.attribution(answer)[0]
+    first = final["citations"][0] if final["citations"] else None
     row.update(
+        # The answer opens "<Name> said" with a person of the memory other than who said what it cites.
+        misnamed=bool(first and said_by in PEOPLE and said_by != first.get("speaker")),
         recall1=bool(ranks) and ranks[0] < 1,
         recall5=bool(ranks) and ranks[0] < 5,
         correct=has_facts(answer, question),
@@ -271,9 +281,11 @@ def report(model: str, rows: list[dict]) -> None:
         cells = [share(group, key) for key in keys]
         print(f"| {kind} | {len(group)} | " + " | ".join(cells) + " |")
     wrongly = sum(1 for r in answerable if r["abstained"])
+    misnamed = sum(1 for r in answerable if r.get("misnamed"))
     print(
         f"abstained on unanswerable: {share(unanswerable, 'abstained')} ({len(unanswerable)}); "
-        f"abstained on answerable: {wrongly} of {len(answerable)}"
+        f"abstained on answerable: {wrongly} of {len(answerable)}; "
+        f"answers naming someone other than the cited speaker: {misnamed}"
     )
     firsts = [r["first_token_s"] for r in rows if r["first_token_s"] is not None]
     totals = [r["total_s"] for r in rows]

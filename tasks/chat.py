@@ -21,7 +21,7 @@ from app import events, question_scope, rpc
 from app.errors import ApiError
 from app.store import chats, recordings, voices
 from app.time_phrases import find_window
-from workers import answer_check, prompts
+from workers import answer_check, excerpts, prompts
 from workers.llm import Abstention, ContextTooLong, LlmEngine, llm_engine
 from workers.pool import model_pool
 
@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 SUMMARY_MAX_TOKENS = 300
 # Excerpts are dropped (the weakest first) until the prompt fits; at least this many are kept.
 MIN_EXCERPTS = 1
+# Neighbours read on either side of each hit: enough for the speaker's turn and the reply to a question.
+EXCERPT_CONTEXT = 6
 
 
 def engine(model: str | None = None) -> LlmEngine:
@@ -86,8 +88,8 @@ def recall(chat: dict, timezone: str | None) -> tuple[list[dict], dict]:
     window, a named speaker and a named recording into filters. None may erase the memory: a phrase about
     when the event happened ("why did the backup fail last night") searches everything, phrase included;
     filters that leave nothing are dropped (the speaker first: a name may be the topic, not who spoke),
-    and the memory event says which were dropped and why. A question asked in a recording brings the reply
-    said after it (`prompts.with_replies`)."""
+    and the memory event says which were dropped and why. Each hit becomes its speaker's whole turn, and
+    a question asked in a recording brings the turn that replied to it (`excerpts.turn_excerpts`)."""
     config = current_app.extensions["nemo.config"]
     question = last_question(chat)
     window, query = find_window(question, time.time(), timezone)
@@ -106,7 +108,7 @@ def recall(chat: dict, timezone: str | None) -> tuple[list[dict], dict]:
         filters = {key: value for name in applied for key, value in wanted[name].items()}
         found = rpc.call(
             celeryconfig.SEARCH_TASK,
-            [chat["user_id"], query, config.CHAT_EXCERPTS, filters, "auto"],
+            [chat["user_id"], query, config.CHAT_EXCERPTS, filters, "auto", EXCERPT_CONTEXT],
             priority=celeryconfig.PRIORITY_CHAT,
             timeout=config.CHAT_SEARCH_TIMEOUT_SECONDS,
             what="memory search",
@@ -134,12 +136,13 @@ def recall(chat: dict, timezone: str | None) -> tuple[list[dict], dict]:
             info["window"]["dropped"] = "nothing in the recordings matches in that time"
     if speaker is not None and "speaker" not in applied:
         info["speaker_dropped"] = f"{speaker['name']} said nothing that matches"
-    return prompts.with_replies(found["results"]), info
+    return excerpts.nearest_last(excerpts.turn_excerpts(found["results"])), info
 
 
 def fitted(engine_: LlmEngine, chat: dict, hits: list[dict] | None) -> tuple[list[dict], list[dict] | None]:
-    """The prompt, cut to fit the context with the answer's tokens: the weakest excerpts go first, then the
-    oldest turns; the last question is never cut (if it alone does not fit, that is the caller's error)."""
+    """The prompt, cut to fit the context with the answer's tokens: the weakest excerpts go first (by their
+    search rank), then the oldest turns; the last question is never cut (if it alone does not fit, that is
+    the caller's error)."""
     turns = list(chat["messages"])
     budget = engine_.context - chat["max_tokens"]
     while True:
@@ -147,7 +150,7 @@ def fitted(engine_: LlmEngine, chat: dict, hits: list[dict] | None) -> tuple[lis
         if len(engine_.prompt_tokens(messages)) <= budget:
             return messages, hits
         if hits is not None and len(hits) > MIN_EXCERPTS:
-            hits = hits[:-1]
+            hits = excerpts.without_weakest(hits)
         elif len([m for m in turns if m["role"] != "system"]) > 1:
             first = next(i for i, m in enumerate(turns) if m["role"] != "system")
             del turns[first]
@@ -188,8 +191,7 @@ def answer_chat(chat_id: str, timezone: str | None = None) -> None:
                 )
                 return
             memory["excerpts"] = [
-                {**prompts.citation(n, h, inferred=False), "similarity": h.get("similarity")}
-                for n, h in enumerate(hits, 1)
+                {**prompts.source(n, h), "similarity": h.get("similarity")} for n, h in enumerate(hits, 1)
             ]
             stream.emit("memory", memory)
         messages, hits = fitted(llm, chat, hits)
@@ -219,6 +221,13 @@ def answer_chat(chat_id: str, timezone: str | None = None) -> None:
             memory["withdrawn"] = {"answer": answer, "reason": reason}
             answer, citations = prompts.NOT_FOUND, []
             stream.emit("revised", {"answer": answer, "reason": reason})
+    attributed = prompts.with_cited_speaker(answer, hits or [], citations, question)
+    if attributed is not None:
+        # "David said ..." over Grace's words: the name follows the moment the answer cites.
+        said_by = prompts.attribution(answer)[0]
+        reason = f"{citations[0]['speaker']} said it, not {said_by}"
+        stream.emit("revised", {"answer": attributed, "reason": reason})
+        answer = attributed
     usage = {
         "prompt_tokens": generation.prompt_tokens,
         "completion_tokens": generation.completion_tokens,

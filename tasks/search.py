@@ -47,7 +47,11 @@ def with_keyword_candidates(user_index, query_vector, vector_hits, keyword_ids) 
     return sorted([*vector_hits, *extra], key=lambda hit: -hit[1])
 
 
-def search(user_id: str, query: str, top_k: int, filters: SegmentFilters, index: str) -> dict:
+def search(
+    user_id: str, query: str, top_k: int, filters: SegmentFilters, index: str, context: int = 1
+) -> dict:
+    """The user's best `top_k` segments for `query`, each with `context` neighbours on either side (the
+    assistant reads whole turns from them)."""
     config = current_app.extensions["nemo.config"]
     store = current_app.extensions["nemo.store"]
     started = time.perf_counter()
@@ -72,7 +76,8 @@ def search(user_id: str, query: str, top_k: int, filters: SegmentFilters, index:
         if approximate and allowed is None:
             keyword_ids = [vid for vid, _coverage in keyword_hits]
             vector_hits = with_keyword_candidates(user_index, query_vector, vector_hits, keyword_ids)
-        results = search_results.hydrate(tx, user_id, fuse(vector_hits, keyword_hits), filters, top_k)
+        ranked = fuse(vector_hits, keyword_hits)
+        results = search_results.hydrate(tx, user_id, ranked, filters, top_k, context)
     return {
         "query": query,
         "results": results,
@@ -83,10 +88,12 @@ def search(user_id: str, query: str, top_k: int, filters: SegmentFilters, index:
 
 
 @shared_task(name=celeryconfig.SEARCH_TASK, ignore_result=True)
-def search_memory(reply_key: str, user_id: str, query: str, top_k: int, filters: dict, index: str) -> None:
+def search_memory(
+    reply_key: str, user_id: str, query: str, top_k: int, filters: dict, index: str, context: int = 1
+) -> None:
     redis_client = current_app.extensions["nemo.redis"]
     try:
-        answer = search(user_id, query, top_k, SegmentFilters.from_dict(filters), index)
+        answer = search(user_id, query, top_k, SegmentFilters.from_dict(filters), index, context)
     except Exception as exc:  # noqa: BLE001 - the caller gets the reason, the worker goes on
         log.exception("search failed")
         rpc.answer(redis_client, reply_key, error=f"{type(exc).__name__}: {exc}")

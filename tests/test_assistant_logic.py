@@ -11,7 +11,7 @@ import pytest
 from app.chat_requests import parse_chat
 from app.errors import ApiError
 from app.time_phrases import find_window
-from workers import answer_check, prompts
+from workers import answer_check, excerpts, prompts
 
 PARIS = ZoneInfo("Europe/Paris")
 # Wednesday 25 November 2026, 15:30 in Paris.
@@ -120,23 +120,117 @@ def test_a_citation_slipped_to_a_neighbour_goes_to_the_excerpt_that_holds_the_fa
     assert prompts.citations_for(f"{prompts.NOT_FOUND} [1]", hits, question) == []
 
 
-def test_a_question_asked_in_a_meeting_brings_its_reply_as_an_excerpt():
-    asked = {
-        **HITS[0],
-        "segment_id": "q",
-        "text": "Do we know why the payment page was slow?",
-        "context_after": [
-            {"id": "r", "start": 5.0, "end": 9.0, "speaker": "Ken", "text": "The currency service timed out."}
-        ],
+def said(segment_id: str, start: float, speaker: str, text: str, seconds: float = 2.0) -> dict:
+    """A neighbour of a search hit, as the store gives it."""
+    return {
+        "id": segment_id,
+        "start": start,
+        "end": start + seconds,
+        "speaker": speaker,
+        "speaker_id": f"voice-{speaker}",
+        "text": text,
     }
-    merged = prompts.with_replies([asked, HITS[1], HITS[2]], limit=3)
-    assert [e["segment_id"] for e in merged] == ["q", "r", "s1"]
+
+
+def hit_of(neighbours: list[dict], n: int) -> dict:
+    """Neighbour `n` as a search hit, the others as its context."""
+    row = neighbours[n]
+    return {
+        **{k: HITS[0][k] for k in ("recording_id", "recording_title", "recorded_at")},
+        "segment_id": row["id"],
+        **{k: row[k] for k in ("start", "end", "speaker", "speaker_id", "text")},
+        "similarity": 0.5,
+        "context_before": neighbours[:n],
+        "context_after": neighbours[n + 1 :],
+    }
+
+
+LEASE_TALK = [
+    said("a", 0.0, "Sarah", "Which building do we take?"),
+    said("b", 2.5, "Michael", "Okay, James."),
+    said("c", 4.6, "Michael", "Send me the lease draft by the end of the week."),
+    said("d", 7.0, "James", "Will do."),
+    said("e", 12.0, "Michael", "And the parking?"),
+]
+
+
+def test_a_hit_is_read_as_its_speakers_whole_turn():
+    (excerpt,) = excerpts.turn_excerpts([hit_of(LEASE_TALK, 2)])
+    assert excerpt["text"] == "Okay, James. Send me the lease draft by the end of the week."
+    assert (excerpt["segment_id"], excerpt["speaker"], excerpt["start"], excerpt["end"]) == (
+        "c",
+        "Michael",
+        2.5,
+        6.6,
+    )
+    assert [part["segment_id"] for part in excerpt["parts"]] == ["b", "c"]
+    # Another hit in the same turn adds nothing twice: one excerpt, the first hit's.
+    both = excerpts.turn_excerpts([hit_of(LEASE_TALK, 2), hit_of(LEASE_TALK, 1)])
+    assert [e["segment_id"] for e in both] == ["c"]
+
+
+def test_a_turn_stops_at_another_speaker_a_long_pause_or_an_unknown_speaker():
+    # "e" is Michael again, but after a 3 s pause: another turn.
+    (excerpt,) = excerpts.turn_excerpts([hit_of(LEASE_TALK, 4)])
+    assert excerpt["text"] == "And the parking?" and "parts" in excerpt
+    unknown = [{**row, "speaker_id": None} for row in LEASE_TALK]
+    (excerpt,) = excerpts.turn_excerpts([hit_of(unknown, 2)])
+    assert excerpt["text"] == "Send me the lease draft by the end of the week."
+
+
+def test_a_monologue_is_cut_to_the_words_around_the_hit():
+    long_turn = [said(f"m{i}", i * 2.2, "Tom", f"Sentence {i} " + "word " * 18) for i in range(8)]
+    (excerpt,) = excerpts.turn_excerpts([hit_of(long_turn, 5)])
+    assert len(excerpt["text"].split()) <= excerpts.MAX_TURN_WORDS
+    kept = [part["segment_id"] for part in excerpt["parts"]]
+    assert "m5" in kept and len(kept) == 3 and kept == sorted(kept)
+
+
+def test_a_question_asked_in_a_meeting_brings_the_turn_that_answered_it():
+    talk = [
+        said("q1", 0.0, "Sarah", "What about training?"),
+        said("q2", 2.1, "Sarah", "Can we still do the team workshop?"),
+        said("r1", 4.5, "Michael", "Yes, keep the workshop."),
+        said("r2", 6.6, "Michael", "But cap it at three thousand."),
+        said("n", 9.0, "Sarah", "Fine."),
+    ]
+    merged = excerpts.turn_excerpts([hit_of(talk, 0)])
+    assert [e["text"] for e in merged] == [
+        "What about training? Can we still do the team workshop?",
+        "Yes, keep the workshop. But cap it at three thousand.",
+    ]
     reply = merged[1]
-    assert reply["speaker"] == "Ken" and reply["recording_id"] == asked["recording_id"]
-    assert (reply["start"], reply["end"], reply["reply_to"]) == (5.0, 9.0, "q")
-    # A reply already among the hits is not repeated.
-    found = {**HITS[2], "segment_id": "r"}
-    assert [e["segment_id"] for e in prompts.with_replies([asked, found])] == ["q", "r"]
+    assert (reply["segment_id"], reply["reply_to"], reply["speaker"]) == ("r1", "q1", "Michael")
+    # The reply found by the search itself is not repeated, and a full prompt keeps a question's reply.
+    assert [e["segment_id"] for e in excerpts.turn_excerpts([hit_of(talk, 3), hit_of(talk, 1)])] == [
+        "r2",
+        "q2",
+    ]
+    crowded = excerpts.turn_excerpts([hit_of(talk, 0), hit_of(LEASE_TALK, 2)], limit=2)
+    assert [e["segment_id"] for e in crowded] == ["q1", "r1"]
+
+
+def test_a_turn_is_cited_at_the_sentence_that_holds_the_fact():
+    (excerpt,) = excerpts.turn_excerpts([hit_of(LEASE_TALK, 1)])
+    question = "What does Michael want James to send him?"
+    (cited,) = prompts.citations_for("Michael wants the lease draft [1].", [excerpt], question)
+    assert (cited["segment_id"], cited["start"], cited["inferred"]) == ("c", 4.6, False)
+    assert cited["text"] == "Send me the lease draft by the end of the week."
+    # Without the fact's words, the citation is the segment the search found.
+    (cited,) = prompts.citations_for("He asked for it [1].", [excerpt], question)
+    assert cited["segment_id"] == "b"
+
+
+def test_a_one_word_answer_without_a_marker_cites_the_one_excerpt_that_holds_it():
+    hits = [
+        {**HITS[0], "segment_id": "a", "text": "Can I go to the database conference in Berlin in November?"},
+        {**HITS[1], "segment_id": "b", "text": "Yes, the budget should cover it."},
+    ]
+    cited = prompts.citations_for("Berlin", hits, "Which city's conference came up?")
+    assert [(c["segment_id"], c["inferred"]) for c in cited] == [("a", True)]
+    # Words two excerpts share point at neither.
+    other = {**hits[1], "text": "We fly out for the trade fair in November with the whole team."}
+    assert prompts.citations_for("November", [hits[0], other], "When?") == []
 
 
 def test_the_prompt_numbers_excerpts_before_the_last_question():
@@ -333,8 +427,55 @@ def test_the_things_a_question_names_are_its_capitalised_words_not_its_opening()
         ("Which bakery is making the cake?", "Rosie's bakery [1].", ["Rosie's bakery"], False),
         ("Which city does Nina want to visit?", "Nina said Berlin [2].", ["Nina Berlin"], False),
         ("Where is the spare key?", "Under the blue flower pot [1].", [], False),
+        # The kind asked for must be the answer's own, not the question's words said back.
+        ("What time does Mom's party start?", "Emma said it will start at the lake house [4].", [], True),
+        ("What time does Mom's party start?", "It starts at four in the afternoon [4].", [], False),
+        # Money asked for: a sum of money, not any number.
+        ("How much revenue did we lose in the incident?", "Around 340 orders failed [7].", [], True),
+        ("How much does Biscuit's medicine cost?", "Grace said don't let him go over 28 [2].", [], True),
+        ("What fee did the agency charge?", "Laura said 20% of the first year salary [4].", [], False),
+        ("How much will the new engineer earn?", "We offered her 92,000 a year [3].", [], False),
+        ("How much is the hotel?", "It is a hundred and forty a night [1].", [], False),
+        # An answer that only says the question back.
+        ("Who is Olivia's current employer?", "Olivia's current employer is her employer [6].", [], True),
+        ("How many people did Emma invite?", "30 people [5].", [], False),
+        ("Will there be standing desks?", "James said yes [3].", [], False),
     ],
 )
 def test_an_answer_its_recordings_do_not_hold_is_taken_back(question, answer, recordings, taken_back):
     reason = answer_check.unsupported(question, answer, recordings)
     assert (reason is not None) == taken_back, reason
+
+
+def test_a_cited_question_gives_way_to_the_reply_that_answered_it():
+    talk = [
+        said("q", 0.0, "Sarah", "How many interview rounds are we planning?"),
+        said("r", 2.5, "Laura", "For rounds, with the take home exercise as the second one."),
+        said("x", 40.0, "Michael", "Good Sarah, send me the contractor plan by Friday."),
+    ]
+    hits = [*excerpts.turn_excerpts([hit_of(talk, 0)]), {**hit_of(talk, 2), "parts": None}]
+    question = "How many interview rounds were planned?"
+    # The name of who the answer says spoke is not a fact of the answer: "Sarah" does not pull the
+    # citation to Michael's line that happens to hold the word.
+    (cited,) = prompts.citations_for("Sarah said we planned four interview rounds [1].", hits, question)
+    assert (cited["segment_id"], cited["speaker"], cited["inferred"]) == ("r", "Laura", True)
+    # A reply that holds fewer of the answer's words than the question leaves the citation where it is.
+    (cited,) = prompts.citations_for("Sarah asked how many rounds we are planning [1].", hits[:2], "What?")
+    assert cited["segment_id"] == "q"
+
+
+def test_an_answer_names_the_speaker_of_the_moment_it_cites():
+    hits = [
+        {**HITS[0], "segment_id": "a", "speaker": "Grace", "text": "It's a sprained ligament in his leg."},
+        {**HITS[1], "segment_id": "b", "speaker": "David", "text": "Why is he limping?"},
+    ]
+    answer = "David said it's a sprained ligament [1]."
+    cited = prompts.citations_for(answer, hits, "What is wrong with Biscuit's leg?")
+    assert prompts.with_cited_speaker(answer, hits, cited) == "Grace said it's a sprained ligament [1]."
+    # Right already, no name, or a name that is nobody in the excerpts: unchanged.
+    assert prompts.with_cited_speaker("Grace said it's a sprain [1].", hits, cited) is None
+    assert prompts.with_cited_speaker("It's a sprained ligament [1].", hits, cited) is None
+    assert prompts.with_cited_speaker("Mark said he'd take him [1].", hits, cited) is None
+    assert prompts.with_cited_speaker(answer, hits, []) is None
+    # Asked who, the name may be the answer itself.
+    assert prompts.with_cited_speaker(answer, hits, cited, "Who diagnosed the sprain?") is None

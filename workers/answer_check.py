@@ -12,6 +12,12 @@ does:
   wants a number in the answer, one for a time ("what date", "when", "until when") a date, a day or a
   time, one for something with a name of its own ("which airline", "what is the name of the hotel") a
   name the question does not already hold. An answer without one does not answer it, whatever it cites.
+- **Something new.** The evidence of that kind must be the answer's own, not words it echoes from the
+  question ("What time does the party start?" -> "it will start at the lake house" holds no time); a
+  question for money ("how much does the medicine cost", "what fee") wants a sum of money (a currency, a
+  percentage, thousands, or so much a month), not any number ("around 340 orders failed"); and an
+  answer to a question that is not yes-or-no must say something the question did not ("Olivia's current
+  employer is her current employer").
 - **The things the question names.** A name the question is about (its capitalised words: "Lisbon",
   "Biscuit", "Bluebird") must be somewhere in the recording the answer cites: said in it, one of its
   speakers, or in its title. An answer drawn from a recording that never mentions the thing asked about
@@ -25,7 +31,7 @@ from __future__ import annotations
 
 import re
 
-from workers.prompts import without_citations
+from workers.prompts import attribution, content_words, without_citations
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d,.:]*")
 _NUMBER_WORDS_TEXT = (
@@ -84,6 +90,24 @@ _POSSESSIVE = re.compile(r"['’]s$")
 # A scope said first ("Six weeks ago, when did ...", "In the hiring sync, how much ..."): the question
 # proper follows the comma.
 _PREFIX = re.compile(r"^[^,?]{1,60},\s*(?=\w)")
+
+
+# A question for a sum of money, and what a sum of money looks like in an answer.
+_MONEY_ASKED = re.compile(
+    r"^\s*(how much\b.*\b(cost|costs|price|pay|paid|spend|spent|budget|salary|revenue|fee|rent|quote|quoted|"
+    r"charge|charged|earn|owe|worth|afford|bill|money|lose|lost)\b|what(?:'s| is| was)? (the )?(\w+ )?"
+    r"(price|cost|fee|salary|rent|budget|quote|bill)\b)",
+    re.IGNORECASE,
+)
+_MONEY = re.compile(
+    r"[$€£%]|\b(dollars?|euros?|pounds?|cents?|bucks|k|thousand|million|billion|hundred|grand|percent)\b|"
+    r"\b\d{1,3}(,\d{3})+\b|\b\d{4,}\b|\b(a|an|per|each|every)\s+(month|year|night|hour|week|day|person|seat)\b",
+    re.IGNORECASE,
+)
+# Questions answered by yes or no: "Yes." says something the question did not.
+_YES_NO = re.compile(
+    r"^\s*(is|are|will|does|did|can|could|should|has|have|was|were|do|would)\b", re.IGNORECASE
+)
 
 
 def _words(text: str) -> list[str]:
@@ -164,17 +188,36 @@ def named_terms(question: str) -> set[str]:
     return terms
 
 
+def _fresh(claim: str, question: str) -> str:
+    """The answer's words that the question does not have: what it says of its own."""
+    asked = {w.lower() for w in _words(question)}
+    return " ".join(w for w in _words(claim) if w.lower() not in asked)
+
+
+def _says_nothing_new(claim: str, question: str) -> bool:
+    def meaning(text: str) -> set[str]:
+        return content_words(text) | {w for w in _words(text) if w[0].isdigit()}
+
+    return not (meaning(claim) - meaning(question))
+
+
 def unsupported(question: str, answer: str, cited_recordings: list[str]) -> str | None:
     """Why the answer is not held by what it cites, or None when nothing says it is not.
     `cited_recordings` holds, per recording the answer cites, its title, speakers' names and words (any
-    case); the answer's citation marks are not part of what it says."""
-    said = without_citations(answer)
+    case); the answer's citation marks and the name it opens with as who said it are not part of what
+    it says."""
+    _name, claim = attribution(without_citations(answer))
     kind = asked_kind(question)
-    if not has_kind(said, kind, question):
+    asked = _PREFIX.sub("", question)
+    if not has_kind(_fresh(claim, question), kind, question):
         wanted = {"amount": "an amount", "time": "a date or time", "name": "a name"}.get(
             kind or "", "an amount or a time"
         )
         return f"the question asks for {wanted} and the answer gives none"
+    if _MONEY_ASKED.search(asked) and not _MONEY.search(claim):
+        return "the question asks for a sum of money and the answer gives none"
+    if not _YES_NO.search(asked) and _says_nothing_new(claim, question):
+        return "the answer only repeats the question"
     if not cited_recordings:
         return None
     where = " ".join(cited_recordings).lower()

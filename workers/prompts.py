@@ -41,8 +41,6 @@ EXAMPLES = [
     },
     {"role": "assistant", "content": NOT_FOUND},
 ]
-# At most this many excerpts reach the prompt once replies to questions are added.
-MAX_EXCERPTS = 8
 NO_MEMORY_PROMPT = "You are Nemo, a helpful assistant. Answer briefly."
 SUMMARY_PROMPT = (
     "You summarise transcripts of conversations. Reply in exactly this format:\n"
@@ -74,43 +72,6 @@ def memory_block(hits: list[dict[str, Any]]) -> str:
     return "Excerpts:\n" + "\n".join(lines)
 
 
-def is_question(text: str) -> bool:
-    return text.rstrip().endswith("?")
-
-
-def with_replies(hits: list[dict[str, Any]], limit: int = MAX_EXCERPTS) -> list[dict[str, Any]]:
-    """The hits, each question among them followed by the line said after it (from the hit's context) as
-    an excerpt of its own: a question asked in a meeting echoes the user's question and ranks high, while
-    the answer is what was said next. When they do not all fit, the weakest plain hits go first; no
-    segment appears twice."""
-    seen = {hit["segment_id"] for hit in hits}
-    merged: list[dict[str, Any]] = []
-    for hit in hits:
-        merged.append(hit)
-        after = hit.get("context_after") or []
-        if is_question(hit["text"]) and after and after[0]["id"] not in seen:
-            seen.add(after[0]["id"])
-            merged.append(reply_excerpt(hit, after[0]))
-    paired = {e["reply_to"] for e in merged if "reply_to" in e}
-    while len(merged) > limit:
-        plain = [n for n, e in enumerate(merged) if "reply_to" not in e and e["segment_id"] not in paired]
-        del merged[plain[-1] if plain else -1]
-    return merged
-
-
-def reply_excerpt(question: dict[str, Any], reply: dict[str, Any]) -> dict[str, Any]:
-    """The line after a question hit, shaped like a hit of the same recording."""
-    return {
-        **{key: question[key] for key in ("recording_id", "recording_title", "recorded_at")},
-        "segment_id": reply["id"],
-        "start": reply["start"],
-        "end": reply["end"],
-        "speaker": reply["speaker"],
-        "text": reply["text"],
-        "reply_to": question["segment_id"],
-    }
-
-
 def build_messages(
     conversation: list[dict[str, str]], hits: list[dict[str, Any]] | None
 ) -> list[dict[str, str]]:
@@ -136,18 +97,41 @@ def content_words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 2}
 
 
-def citation(n: int, hit: dict[str, Any], inferred: bool) -> dict[str, Any]:
+def citation(
+    n: int, hit: dict[str, Any], inferred: bool, new_words: set[str] | None = None
+) -> dict[str, Any]:
+    """Excerpt `n` as a citation. An excerpt of several segments (a speaker's turn) is cited at the part
+    that holds most of the answer's new words, so a click lands on the sentence that says it; without
+    such words, at the segment the search found."""
+    part = _part_holding(hit, new_words or set())
     return {
         "n": n,
-        "segment_id": hit["segment_id"],
+        "segment_id": part["segment_id"],
         "recording_id": hit["recording_id"],
         "recording_title": hit["recording_title"],
-        "start": hit["start"],
-        "end": hit["end"],
+        "start": part["start"],
+        "end": part["end"],
         "speaker": hit.get("speaker"),
-        "text": hit["text"],
+        "text": part["text"],
         "inferred": inferred,
     }
+
+
+def source(n: int, hit: dict[str, Any]) -> dict[str, Any]:
+    """Excerpt `n` as the prompt shows it (a speaker's whole turn), for the memory event: what the
+    assistant was given to read, as opposed to what it cited, with its search rank (1 is the best: the
+    prompt lists the best last)."""
+    shown = {"start": hit["start"], "end": hit["end"], "text": hit["text"], "rank": hit.get("rank", n)}
+    return {**citation(n, hit, inferred=False), **shown}
+
+
+def _part_holding(hit: dict[str, Any], new_words: set[str]) -> dict[str, Any]:
+    parts = hit.get("parts") or [hit]
+    own = next((p for p in parts if p["segment_id"] == hit["segment_id"]), parts[0])
+    held = [len(new_words & content_words(p["text"])) for p in parts]
+    if max(held) == 0:
+        return own
+    return max(zip(parts, held, strict=True), key=lambda ph: (ph[1], ph[0] is own))[0]
 
 
 def without_citations(answer: str) -> str:
@@ -172,25 +156,41 @@ def cited_numbers(answer: str, count: int) -> list[int]:
 
 def citations_for(answer: str, hits: list[dict[str, Any]], question: str = "") -> list[dict[str, Any]]:
     """The excerpts the answer cites, each checked against what the answer says that the question did not
-    (its new words: the salary, the reason, the date). A cited excerpt holding none of them, next to one
-    holding some, is the model's slip to a neighbour: the one that holds them is cited instead, marked
-    `inferred` (the model did not pick it). An answer that cites nothing gets the excerpts it evidently
-    draws on, marked the same way; one that says it found nothing cites nothing."""
+    (its new words: the salary, the reason, the date; not the name of whoever it says said it). A cited
+    excerpt holding none of them, next to one holding some, is the model's slip to a neighbour: the one
+    that holds them is cited instead, marked `inferred` (the model did not pick it). A question asked in
+    the meeting is not where its answer was said: a citation of one goes to the reply after it, unless the
+    reply holds fewer of the new words. An answer that cites nothing gets the excerpts it evidently draws
+    on, marked the same way; one that says it found nothing cites nothing."""
     if says_not_found(answer):
         return []
+    _name, claim = attribution(without_citations(answer))
+    new_words = content_words(claim) - content_words(question)
+    held = [len(new_words & content_words(hit["text"])) for hit in hits]
+
+    def answered_by(index: int) -> int:
+        """The excerpt that answers excerpt `index` when it is a question with its reply in the prompt."""
+        if not hits[index]["text"].rstrip().endswith("?"):
+            return index
+        reply = next(
+            (n for n, hit in enumerate(hits) if hit.get("reply_to") == hits[index]["segment_id"]), None
+        )
+        return index if reply is None or held[reply] < held[index] else reply
+
     numbers = cited_numbers(answer, len(hits))
     if numbers:
-        new_words = content_words(without_citations(answer)) - content_words(question)
-        held = [len(new_words & content_words(hit["text"])) for hit in hits]
         cited: list[dict[str, Any]] = []
         for n in numbers:
             best = max(range(len(hits)), key=lambda i: (held[i], -abs(i - (n - 1))))
-            chosen, inferred = (best + 1, True) if held[n - 1] == 0 and held[best] > 0 else (n, False)
-            if all(c["n"] != chosen for c in cited):
-                cited.append(citation(chosen, hits[chosen - 1], inferred=inferred))
+            index, inferred = (best, True) if held[n - 1] == 0 and held[best] > 0 else (n - 1, False)
+            answering = answered_by(index)
+            inferred = inferred or answering != index
+            if all(c["n"] != answering + 1 for c in cited):
+                cited.append(citation(answering + 1, hits[answering], inferred, new_words))
         return cited
     # No citation given: attribute the excerpts the answer evidently draws on (two shared content words, or
-    # half of a short excerpt's), best first.
+    # half of a short excerpt's), best first; failing that, the one excerpt that alone holds the most of
+    # the answer's new words (a one-word answer such as "Berlin").
     said = content_words(answer)
     scored = []
     for n, hit in enumerate(hits, 1):
@@ -199,7 +199,48 @@ def citations_for(answer: str, hits: list[dict[str, Any]], question: str = "") -
         if shared >= 2 or (words and shared / len(words) >= 0.5):
             scored.append((shared, -n))
     scored.sort(reverse=True)
-    return [citation(-neg_n, hits[-neg_n - 1], inferred=True) for _shared, neg_n in scored[:3]]
+    if not scored and held and max(held) > 0 and held.count(max(held)) == 1:
+        scored = [(max(held), -(held.index(max(held)) + 1))]
+    chosen = list(dict.fromkeys(answered_by(-neg_n - 1) for _shared, neg_n in scored[:3]))
+    return [citation(index + 1, hits[index], True, new_words) for index in chosen]
+
+
+# "<Name> said ..." (or says, thinks, wants, ...): how small models open an answer about what someone said.
+_ATTRIBUTION = re.compile(
+    r"^(?P<lead>\s*)(?P<name>[A-Z][a-z]+(?: [A-Z][a-z]+)?)(?P<verb>\s+(?:said|says|mentioned|thinks|thought|"
+    r"wants|wanted|suggested|asked|offered|agreed|explained|told|promised|decided|prefers|preferred)\b)"
+)
+
+
+_ASKS_WHO = re.compile(r"\b(who|whom|whose)\b", re.IGNORECASE)
+
+
+def attribution(answer: str) -> tuple[str | None, str]:
+    """(the name an answer opens with as who said it, the rest of the answer): "Grace said it is a sprain"
+    -> ("Grace", "it is a sprain")."""
+    match = _ATTRIBUTION.match(answer)
+    if match is None:
+        return None, answer
+    return match.group("name"), answer[match.end() :]
+
+
+def with_cited_speaker(
+    answer: str, hits: list[dict[str, Any]], citations: list[dict[str, Any]], question: str = ""
+) -> str | None:
+    """The answer with its opening "<Name> said" naming the speaker of the moment it cites, when it names
+    another speaker of the excerpts instead ("David said it's a sprain" over Grace's words); None when
+    the answer needs no change. A name that is no speaker of the excerpts is left alone ("Mark said he'd
+    take him" reports what someone said about Mark), and so is any name in the answer to a question
+    asking who: there the name may be the answer ("James said he's ordering the laptops")."""
+    name, _claim = attribution(answer)
+    if name is None or not citations or _ASKS_WHO.search(question):
+        return None
+    speaker = citations[0].get("speaker")
+    speakers = {hit.get("speaker") for hit in hits}
+    if not speaker or name == speaker or name not in speakers:
+        return None
+    match = _ATTRIBUTION.match(answer)
+    return f"{match.group('lead')}{speaker}{match.group('verb')}{answer[match.end() :]}"
 
 
 def transcript_text(segments: list[dict[str, Any]]) -> str:

@@ -55,6 +55,7 @@ def _neighbours(tx: Tx, hit: dict[str, Any], before: int, after: int) -> tuple[l
             "start": round(row["start_s"], 3),
             "end": round(row["end_s"], 3),
             "speaker": _speaker(row),
+            "speaker_id": row["voice_id"],
             "text": row["text"],
         }
 
@@ -69,9 +70,9 @@ def hydrate(
     top_k: int,
     context: int = 1,
 ) -> list[dict[str, Any]]:
-    """Results for (vid, fused score, cosine similarity) in rank order. A vid whose segment was deleted or
-    edited since it was indexed, or that no longer passes the filters, is skipped: every result is true
-    of the store at the moment it is read."""
+    """Results for (vid, fused score, cosine similarity) in rank order, each with `context` segments of its
+    recording on either side. A vid whose segment was deleted or edited since it was indexed, or that no
+    longer passes the filters, is skipped: every result is true of the store at the moment it is read."""
     if not ranked:
         return []
     where, params = where_clause(filters, user_id)
