@@ -1,7 +1,10 @@
 """The worker's entry point: `celery -A tasks.celery_app worker ...` (what `nemoctl worker` runs)."""
 
+import redis
+
 from app import create_app
 from app.config import load_config
+from workers import boot, stalled
 from workers.boot import pin_threads
 
 _config = load_config()
@@ -19,3 +22,12 @@ import tasks.live  # noqa: E402,F401
 import tasks.search  # noqa: E402,F401
 import tasks.transcription  # noqa: E402,F401
 import workers.boot  # noqa: E402,F401  (signal handlers)
+
+
+def send_on_stalled_jobs(client: redis.Redis) -> None:
+    """Every heartbeat: jobs whose next task the broker lost are sent on from their stage."""
+    with flask_app.app_context():
+        stalled.sweep(flask_app.extensions["nemo.store"], client, celery_app, _config.STALL_SECONDS)
+
+
+boot.heartbeat_sweeps.append(send_on_stalled_jobs)

@@ -74,6 +74,9 @@ def environment(tmp_path_factory, backend):
         "NEMO_SSE_HEARTBEAT_SECONDS": "1",
         "OMP_WAIT_POLICY": "PASSIVE",
         "NEMO_WORKER_THREADS": "2",
+        # Some tests run a stage in their own process, with no broker message naming its job: the suite's
+        # workers must not take that for a job whose message was lost (tests/test_stalled.py sets its own).
+        "NEMO_STALL_SECONDS": "900",
     }
     admin_conn = None
     database = None

@@ -59,6 +59,12 @@ class OwnRedis:
         self.proc.kill()
         self.proc.wait()
 
+    def forget(self) -> None:
+        """After `kill()`: what a Redis without persistence comes back with, nothing."""
+        assert self.proc is None or self.proc.poll() is not None
+        shutil.rmtree(self.folder)
+        self.folder.mkdir()
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()

@@ -80,6 +80,36 @@ def test_redis_killed_mid_batch_loses_nothing(store, environment, own_redis, sys
     print(f"redis fault: recovered, all jobs done {time.monotonic() - restarted:.1f} s after the restart")
 
 
+def test_redis_that_comes_back_empty_mid_batch_loses_no_job(
+    store, environment, own_redis, system_on, tmp_path
+):
+    """A Redis without persistence (or the last second before a crash) forgets every queued task and every
+    lease: the store's jobs are sent on from their stages, and each ends done with every segment once."""
+    url = system_on(REDIS_URL=own_redis.url, NEMO_STALL_SECONDS="5")
+    user = _make_user(store, f"redis-empty-{time.monotonic_ns()}")
+    since = time.time()
+    accepted = upload_batch(url, user["auth"], tmp_path, count=3)
+    wait_for_first_chunk(store, accepted[0]["recording_id"])
+    own_redis.kill()
+    own_redis.forget()
+    own_redis.start()
+    restarted = time.monotonic()
+    finals = wait_all(url, user["auth"], accepted, timeout=600)
+    assert all(job["state"] == "done" for job in finals), finals
+    for job in accepted:
+        check_segments(store, job["recording_id"])
+    assert orphan_blobs(store, environment_blob_dir(environment), since) == []
+    logs = "".join(path.read_text(errors="replace") for path in tmp_path.glob("*.log"))
+    resent = {job["job_id"] for job in accepted if f"job {job['job_id']} was stalled" in logs}
+    # Jobs with tasks still queued when Redis forgot them were sent on by the sweep (the one running at
+    # the kill may have sent its own next task).
+    assert len(resent) >= 2, logs[-3000:]
+    print(
+        f"empty redis: {len(resent)} jobs sent on, "
+        f"all done {time.monotonic() - restarted:.1f} s after the restart"
+    )
+
+
 def environment_blob_dir(environment) -> os.PathLike:
     from app.config import Config
 

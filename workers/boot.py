@@ -9,6 +9,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from contextlib import suppress
 
 import redis
@@ -31,6 +32,9 @@ POOL_KEY_PREFIX = "nemo:pool:"
 POOL_STATS_TTL = 7 * 24 * 3600
 log = logging.getLogger(__name__)
 _clients: dict[str, redis.Redis] = {}
+# More work for every heartbeat, registered by the worker's entry point, which holds the Flask app (the
+# stalled-job sweep needs the store).
+heartbeat_sweeps: list[Callable[[redis.Redis], None]] = []
 
 
 def pin_threads(threads: int) -> None:
@@ -78,6 +82,11 @@ def _start_heartbeat(sender, **_kwargs) -> None:
         )
         leases.recover(client, app, live_owners(client))
         leases.restore_orphans(client, app)
+        for sweep in heartbeat_sweeps:
+            try:
+                sweep(client)
+            except Exception:  # noqa: BLE001 - a failed sweep is retried on the next beat
+                log.exception("heartbeat sweep %s failed", getattr(sweep, "__name__", sweep))
 
     beat()
 
