@@ -20,7 +20,7 @@ import celeryconfig
 from app import events, question_scope, rpc
 from app.errors import ApiError
 from app.store import chats, recordings, voices
-from app.time_phrases import find_window
+from app.time_phrases import find_window, zone
 from workers import answer_check, excerpts, prompts
 from workers.llm import Abstention, ContextTooLong, LlmEngine, llm_engine
 from workers.pool import model_pool
@@ -139,14 +139,17 @@ def recall(chat: dict, timezone: str | None) -> tuple[list[dict], dict]:
     return excerpts.nearest_last(excerpts.turn_excerpts(found["results"])), info
 
 
-def fitted(engine_: LlmEngine, chat: dict, hits: list[dict] | None) -> tuple[list[dict], list[dict] | None]:
+def fitted(
+    engine_: LlmEngine, chat: dict, hits: list[dict] | None, timezone: str | None = None
+) -> tuple[list[dict], list[dict] | None]:
     """The prompt, cut to fit the context with the answer's tokens: the weakest excerpts go first (by their
     search rank), then the oldest turns; the last question is never cut (if it alone does not fit, that is
-    the caller's error)."""
+    the caller's error). Excerpts are dated in the asker's time zone."""
     turns = list(chat["messages"])
     budget = engine_.context - chat["max_tokens"]
+    asker_zone, now = zone(timezone), time.time()
     while True:
-        messages = prompts.build_messages(turns, hits)
+        messages = prompts.build_messages(turns, hits, asker_zone, now)
         if len(engine_.prompt_tokens(messages)) <= budget:
             return messages, hits
         if hits is not None and len(hits) > MIN_EXCERPTS:
@@ -194,7 +197,7 @@ def answer_chat(chat_id: str, timezone: str | None = None) -> None:
                 {**prompts.source(n, h), "similarity": h.get("similarity")} for n, h in enumerate(hits, 1)
             ]
             stream.emit("memory", memory)
-        messages, hits = fitted(llm, chat, hits)
+        messages, hits = fitted(llm, chat, hits, timezone)
         generation = llm.generate(
             messages,
             chat["max_tokens"],

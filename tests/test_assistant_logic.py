@@ -239,17 +239,29 @@ def test_the_prompt_numbers_excerpts_before_the_last_question():
         {"role": "assistant", "content": "hi"},
         {"role": "user", "content": "when is the report due?"},
     ]
-    messages = prompts.build_messages(conversation, HITS[:2])
+    messages = prompts.build_messages(conversation, HITS[:2], UTC, HITS[0]["recorded_at"])
     assert messages[0]["role"] == "system" and "[2]" in messages[0]["content"]
     # The worked examples come first (a fixed prefix the model's cache keeps), then the conversation.
     examples = len(prompts.EXAMPLES)
     assert messages[1 : 1 + examples] == prompts.EXAMPLES
     assert messages[1 + examples : 3 + examples] == conversation[:2]
     last = messages[-1]["content"]
-    day = datetime.fromtimestamp(HITS[0]["recorded_at"], UTC).strftime("%-d %b %Y")
+    day = datetime.fromtimestamp(HITS[0]["recorded_at"], UTC).strftime("%-d %b")
     assert f"[1] Speaker 1, Rec 0, {day}: {HITS[0]['text']}\n[2] Speaker 1, Rec 1, " in last
     assert last.index("[2]") < last.index("when is")
     assert prompts.build_messages(conversation, None)[1:] == conversation
+
+
+def test_excerpts_are_dated_as_the_asker_would_write_the_day():
+    """In the asker's zone, and with a year only when it is not this year's."""
+    said = datetime(2026, 11, 30, 23, 30, tzinfo=UTC).timestamp()
+    hit = {**HITS[0], "recorded_at": said, "start": 0.0}
+    asked = datetime(2026, 12, 6, 12, 0, tzinfo=UTC).timestamp()
+    assert "Rec 0, 30 Nov: " in prompts.memory_block([hit], UTC, asked)
+    # Half past eleven at night in London is already the next morning in Tokyo.
+    assert "Rec 0, 1 Dec: " in prompts.memory_block([hit], ZoneInfo("Asia/Tokyo"), asked)
+    next_year = datetime(2027, 1, 4, 9, 0, tzinfo=UTC).timestamp()
+    assert "Rec 0, 30 Nov 2026: " in prompts.memory_block([hit], UTC, next_year)
 
 
 def test_summaries_parse_with_the_usual_small_model_deviations():
