@@ -123,7 +123,7 @@ class Config:
         default_factory=lambda: float(_env("NEMO_CHAT_SEARCH_TIMEOUT", "60"))
     )
     # A job that has not changed for this long and that no queued, delivered or leased task names is sent
-    # on again from its stage (`workers.stalled`): the broker lost its message.
+    # on again from its stage (`tasks.stalled`): the broker lost its message.
     STALL_SECONDS: float = field(default_factory=lambda: float(_env("NEMO_STALL_SECONDS", "120")))
     ASR_COMPUTE_TYPE: str = field(default_factory=lambda: _env("NEMO_ASR_COMPUTE_TYPE", "int8"))
     ASR_DEVICE: str = field(default_factory=lambda: _env("NEMO_ASR_DEVICE", "auto"))

@@ -4,7 +4,8 @@ import redis
 
 from app import create_app
 from app.config import load_config
-from workers import boot, stalled
+from tasks import stalled
+from workers import boot
 from workers.boot import pin_threads
 
 _config = load_config()

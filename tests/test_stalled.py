@@ -1,4 +1,4 @@
-"""Jobs whose next task the broker lost are found and sent on (`workers.stalled`), against a real Redis
+"""Jobs whose next task the broker lost are found and sent on (`tasks.stalled`), against a real Redis
 of the test's own and the suite's store: messages as Celery publishes them, at every priority, delivered
 ones, leases, and the two sightings before anything is sent again."""
 
@@ -14,8 +14,9 @@ from celery import Celery
 
 import celeryconfig
 from app.store import jobs
+from tasks import stalled
 from tests.faults import OwnRedis
-from workers import leases, stalled
+from workers import leases
 
 
 @pytest.fixture()

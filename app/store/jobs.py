@@ -64,6 +64,13 @@ def list_jobs(tx: Tx, user_id: str, limit: int = 100) -> list[dict[str, Any]]:
     )
 
 
+def unfinished_since(tx: Tx, before: float) -> list[dict[str, Any]]:
+    """Jobs not yet finished that have not changed since `before` (candidates for a lost task)."""
+    return tx.all(
+        f"SELECT {JOB_COLUMNS} FROM jobs WHERE state IN ('queued', 'running') AND updated_at < ?", (before,)
+    )
+
+
 def update_job(tx: Tx, job_id: str, **fields: Any) -> bool:
     """Update a job that has not finished; a finished (or cancelled) job never changes again."""
     allowed = {"state", "stage", "progress", "error", "warning"}

@@ -130,10 +130,7 @@ def stalled_jobs(
 ) -> list[dict[str, Any]]:
     """Unfinished jobs unchanged for `stall_seconds` that no message names."""
     with store.tx(readonly=True) as tx:
-        quiet = tx.all(
-            f"SELECT {jobs.JOB_COLUMNS} FROM jobs WHERE state IN ('queued', 'running') AND updated_at < ?",
-            (now - stall_seconds,),
-        )
+        quiet = jobs.unfinished_since(tx, now - stall_seconds)
     if not quiet:
         return []
     named = jobs_in_broker(client, unacked_key)
