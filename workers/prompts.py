@@ -13,6 +13,8 @@ import time
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
+from workers.excerpts import is_question
+
 NOT_FOUND = "I could not find that in the recordings."
 SYSTEM_PROMPT = (
     "You are Nemo, an assistant that answers questions about the user's recorded conversations from "
@@ -184,7 +186,7 @@ def citations_for(answer: str, hits: list[dict[str, Any]], question: str = "") -
 
     def answered_by(index: int) -> int:
         """The excerpt that answers excerpt `index` when it is a question with its reply in the prompt."""
-        if not hits[index]["text"].rstrip().endswith("?"):
+        if not is_question(hits[index]["text"]):
             return index
         reply = next(
             (n for n, hit in enumerate(hits) if hit.get("reply_to") == hits[index]["segment_id"]), None
@@ -224,8 +226,6 @@ _ATTRIBUTION = re.compile(
     r"^(?P<lead>\s*)(?P<name>[A-Z][a-z]+(?: [A-Z][a-z]+)?)(?P<verb>\s+(?:said|says|mentioned|thinks|thought|"
     r"wants|wanted|suggested|asked|offered|agreed|explained|told|promised|decided|prefers|preferred)\b)"
 )
-
-
 _ASKS_WHO = re.compile(r"\b(who|whom|whose)\b", re.IGNORECASE)
 
 
@@ -246,14 +246,12 @@ def with_cited_speaker(
     the answer needs no change. A name that is no speaker of the excerpts is left alone ("Mark said he'd
     take him" reports what someone said about Mark), and so is any name in the answer to a question
     asking who: there the name may be the answer ("James said he's ordering the laptops")."""
-    name, _claim = attribution(answer)
-    if name is None or not citations or _ASKS_WHO.search(question):
-        return None
-    speaker = citations[0].get("speaker")
-    speakers = {hit.get("speaker") for hit in hits}
-    if not speaker or name == speaker or name not in speakers:
-        return None
     match = _ATTRIBUTION.match(answer)
+    if match is None or not citations or _ASKS_WHO.search(question):
+        return None
+    name, speaker = match.group("name"), citations[0].get("speaker")
+    if not speaker or name == speaker or name not in {hit.get("speaker") for hit in hits}:
+        return None
     return f"{match.group('lead')}{speaker}{match.group('verb')}{answer[match.end() :]}"
 
 
