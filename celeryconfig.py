@@ -25,6 +25,9 @@ GPU_QUEUES = ("chat", "transcription")
 # never stuck behind a long decode.
 CPU_QUEUES = ("audio", "emotion", "indexing")
 SEARCH_QUEUES = ("search",)
+# Work nobody waits on as it happens: a worker that serves any of these runs at a lower CPU priority
+# (NEMO_BATCH_NICE), so that searches and the web are answered first on a machine the batch work fills.
+BATCH_QUEUES = ("audio", "transcription", "emotion", "indexing")
 
 # Task names, for senders that must not import the task modules (the web process never loads `tasks`).
 PREPARE_TASK = "tasks.audio.prepare_recording"

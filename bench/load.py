@@ -37,16 +37,12 @@ import requests  # noqa: E402
 
 from bench.chat import Api, remember, speech  # noqa: E402
 from bench.corpus import write_wav  # noqa: E402
+from bench.memory_corpus import facts, filler_sentences  # noqa: E402
 from bench.search import System, percentile, scratch_env, scratch_user  # noqa: E402
 
-QUERIES = [
-    "quarterly budget report",
-    "when does the flight leave",
-    "printer toner",
-    "holiday in Portugal",
-    "what did they say about the finance team",
-    "Saturday morning",
-]
+# Questions and everyday sentences, thousands of them: a search for the same words twice is rare in use,
+# and a small fixed set would flatter anything that remembers a recent query.
+QUERY_POOL_SIZE = 3000
 CLIP_LINES = [
     "The supplier confirmed the delivery for next Wednesday afternoon.",
     "We still need two more reviewers for the design document.",
@@ -63,6 +59,8 @@ class Recorder:
         self.lock = threading.Lock()
         self.latencies: dict[str, list[float]] = {}
         self.errors: dict[str, dict[str, int]] = {}
+        # The first message of each kind of exception, to tell a refused connection from a dropped one.
+        self.first_messages: dict[str, str] = {}
 
     def timed(self, kind: str, call) -> requests.Response | None:
         started = time.perf_counter()
@@ -70,6 +68,8 @@ class Recorder:
             response = call()
         except requests.RequestException as exc:
             self._error(kind, type(exc).__name__)
+            with self.lock:
+                self.first_messages.setdefault(f"{kind}: {type(exc).__name__}", str(exc)[:300])
             return None
         elapsed = time.perf_counter() - started
         with self.lock:
@@ -143,15 +143,22 @@ def uploader(api: Api, recorder: Recorder, path: Path, until: float, jobs: list[
         )
 
 
+def query_pool() -> list[str]:
+    """The memory corpus's questions (named and paraphrased) and its everyday sentences."""
+    asked = [question for fact in facts() for question in (fact.question, fact.paraphrase)]
+    return asked + filler_sentences(QUERY_POOL_SIZE - len(asked))
+
+
 def searches(api: Api, recorder: Recorder, rate: float, until: float) -> int:
     """Open loop: one search every 1/rate s on a fixed schedule, whatever the answers' speed."""
     rng = random.Random(7)
+    queries = query_pool()
     fired = 0
     with ThreadPoolExecutor(max_workers=64) as pool:
         next_at = time.monotonic()
         while next_at < until:
             time.sleep(max(0.0, next_at - time.monotonic()))
-            query = rng.choice(QUERIES)
+            query = rng.choice(queries)
             pool.submit(
                 recorder.timed,
                 "search",
@@ -217,8 +224,11 @@ def main() -> None:
             "uploaders": args.uploads,
             "search_rate": args.search_rate,
             "searches_fired": fired,
+            "distinct_queries": len(set(query_pool())),
+            "batch_nice": os.environ.get("NEMO_BATCH_NICE", "default"),
             "clip_seconds": args.clip_seconds,
             "requests": recorder.table(),
+            "error_messages": recorder.first_messages,
             "jobs": {
                 "count": len(jobs),
                 "done": sum(j["state"] == "done" for j in jobs),

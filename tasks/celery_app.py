@@ -32,3 +32,4 @@ def send_on_stalled_jobs(client: redis.Redis) -> None:
 
 
 boot.heartbeat_sweeps.append(send_on_stalled_jobs)
+boot.batch_niceness = _config.BATCH_NICE

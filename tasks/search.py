@@ -14,7 +14,7 @@ import celeryconfig
 from app import rpc
 from app.store import fulltext, search_results
 from app.store.segment_filters import SegmentFilters, where_clause
-from workers.embed import text_embedder
+from workers.embed import query_embedder
 from workers.hybrid import fuse
 from workers.pool import model_pool
 from workers.vector_index import Replica
@@ -55,10 +55,13 @@ def search(
     config = current_app.extensions["nemo.config"]
     store = current_app.extensions["nemo.store"]
     started = time.perf_counter()
-    embedder = text_embedder(
-        model_pool(config.MODEL_BUDGET_BYTES), config.EMBEDDING_MODEL, config.WORKER_THREADS
+    embedder = query_embedder(
+        model_pool(config.MODEL_BUDGET_BYTES),
+        config.EMBEDDING_MODEL,
+        config.WORKER_THREADS,
+        config.QUERY_EMBEDDING,
     )
-    query_vector = embedder.embed([query])[0]
+    query_vector = embedder.embed_query(query)
     user_index = replica(embedder.dim).user(user_id)
     mode = config.SEARCH_INDEX if index == "auto" else index
     approximate = mode != "exact" and user_index.approximate is not None

@@ -11,13 +11,13 @@ diarizer has to import.
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
 import numpy as np
+
+from workers.threads import torch_threads
 
 SAMPLE_RATE = 16_000
 WINDOW_SECONDS = 10.0
@@ -45,22 +45,6 @@ class LocalActivity:
         """Centres of one window's frames, in seconds from the start of the audio given."""
         frames = self.activity.shape[1]
         return self.starts[window] + self.frame_offset + self.frame_step * np.arange(frames)
-
-
-@contextmanager
-def torch_threads(count: int | None) -> Iterator[None]:
-    """torch's intra-op threads capped at `count` inside the block (None: left as they are), then restored:
-    the setting is per process, and the other models of a worker keep theirs."""
-    import torch
-
-    before = torch.get_num_threads()
-    if count is not None and count < before:
-        torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        if torch.get_num_threads() != before:
-            torch.set_num_threads(before)
 
 
 def powerset_classes(local_speakers: int, at_once: int) -> np.ndarray:
