@@ -1,16 +1,13 @@
 """Celery settings: queues, routes, priorities, acknowledgements, time limits.
 
-Redis priorities run the other way from RabbitMQ's: 0 is served first. Every message gets an explicit
-priority, and `task_default_priority` covers any that does not, since Redis would otherwise treat a message
-without one as the most urgent.
+Each task's queue and priority are declared once, in `TASKS`, and reach every message through
+`task_routes`: a sender names the task and its arguments, nothing more. Redis priorities run the other way
+from RabbitMQ's: 0 is served first. `task_default_priority` covers any message no route names, since Redis
+would otherwise treat a message without one as the most urgent. The broker's address comes from the app's
+config (`REDIS_URL`), set on the Celery app by `app.celery_setup`.
 """
 
-import os
-
 from kombu import Queue
-
-broker_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-result_backend = broker_url
 
 # Priorities (lower is sooner): chat, then live chunks, then batch chunks, then summaries.
 PRIORITY_CHAT = 0
@@ -44,35 +41,30 @@ SEARCH_TASK = "tasks.search.search_memory"
 CHAT_TASK = "tasks.chat.answer_chat"
 SUMMARY_TASK = "tasks.chat.summarize_recording"
 LIVE_CHUNK_TASK = "tasks.live.transcribe_live_chunk"
-TASK_NAMES = (
-    PREPARE_TASK,
-    CHUNKS_TASK,
-    FINISH_TASK,
-    DIARIZE_TASK,
-    ENROLL_TASK,
-    EMOTION_TASK,
-    RELABEL_TASK,
-    CLASSIFY_TASK,
-    INDEX_TASK,
-    REINDEX_TASK,
-    SEARCH_TASK,
-    CHAT_TASK,
-    SUMMARY_TASK,
-    LIVE_CHUNK_TASK,
-)
+# name: (queue, priority). Chat and the requests people wait on first, then live chunks and edits, then
+# recordings' batch stages, then summaries.
+TASKS = {
+    PREPARE_TASK: ("audio", PRIORITY_BATCH),
+    CHUNKS_TASK: ("transcription", PRIORITY_BATCH),
+    FINISH_TASK: ("transcription", PRIORITY_BATCH),
+    DIARIZE_TASK: ("transcription", PRIORITY_BATCH),
+    ENROLL_TASK: ("transcription", PRIORITY_LIVE),
+    # Live chunks share the GPU worker's transcription queue; their priority puts them ahead of batch work.
+    LIVE_CHUNK_TASK: ("transcription", PRIORITY_LIVE),
+    EMOTION_TASK: ("emotion", PRIORITY_BATCH),
+    RELABEL_TASK: ("emotion", PRIORITY_LIVE),
+    CLASSIFY_TASK: ("emotion", PRIORITY_CHAT),
+    INDEX_TASK: ("indexing", PRIORITY_BATCH),
+    REINDEX_TASK: ("indexing", PRIORITY_LIVE),
+    SEARCH_TASK: ("search", PRIORITY_CHAT),
+    CHAT_TASK: ("chat", PRIORITY_CHAT),
+    SUMMARY_TASK: ("chat", PRIORITY_SUMMARY),
+}
+TASK_NAMES = tuple(TASKS)
 
 task_queues = [Queue(name, routing_key=name) for name in QUEUES]
 task_default_queue = "audio"
-task_routes = {
-    "tasks.audio.*": {"queue": "audio"},
-    "tasks.transcription.*": {"queue": "transcription"},
-    "tasks.chat.*": {"queue": "chat"},
-    # Live chunks share the GPU worker's transcription queue; their priority puts them ahead of batch work.
-    "tasks.live.*": {"queue": "transcription"},
-    "tasks.emotion.*": {"queue": "emotion"},
-    "tasks.indexing.*": {"queue": "indexing"},
-    "tasks.search.*": {"queue": "search"},
-}
+task_routes = {name: {"queue": queue, "priority": priority} for name, (queue, priority) in TASKS.items()}
 
 broker_transport_options = {
     "queue_order_strategy": "priority",

@@ -22,9 +22,9 @@ REPLY_TTL_SECONDS = 60
 WAIT_STEP_SECONDS = 10
 
 
-def call(task_name: str, args: list[Any], priority: int, timeout: float, what: str) -> Any:
+def call(task_name: str, args: list[Any], timeout: float, what: str) -> Any:
     reply_key = f"{REPLY_PREFIX}{uuid.uuid4().hex}"
-    ext.celery().send_task(task_name, args=[reply_key, *args], priority=priority, expires=timeout)
+    ext.celery().send_task(task_name, args=[reply_key, *args], expires=timeout)
     deadline = time.monotonic() + timeout
     answer = None
     try:

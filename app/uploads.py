@@ -162,9 +162,7 @@ def accept_recording(upload: FileStorage | None, form: dict[str, str], user_id: 
         ext.blobs().delete(blob_id)
         raise
     try:
-        ext.celery().send_task(
-            celeryconfig.PREPARE_TASK, args=[job["id"]], priority=celeryconfig.PRIORITY_BATCH
-        )
+        ext.celery().send_task(celeryconfig.PREPARE_TASK, args=[job["id"]])
     except Exception as exc:
         log.exception("could not enqueue job %s", job["id"])
         with ext.store().tx() as tx:

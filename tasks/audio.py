@@ -42,7 +42,7 @@ def measure_quality(pcm: Path, duration: float, speech: list[tuple[float, float]
     return meter.result()
 
 
-@shared_task(name="tasks.audio.prepare_recording", bind=True)
+@shared_task(name=celeryconfig.PREPARE_TASK, bind=True)
 def prepare_recording(self, job_id: str) -> None:
     ctx = JobContext(job_id)
     if ctx.finished:
@@ -93,9 +93,7 @@ def prepare_recording(self, job_id: str) -> None:
     size = max(1, ctx.config.ASR_BATCH_CHUNKS)
     for start in range(0, len(pending), size):
         batch = pending[start : start + size]
-        self.app.send_task(
-            celeryconfig.CHUNKS_TASK, args=[job_id, batch], priority=celeryconfig.PRIORITY_BATCH
-        )
+        self.app.send_task(celeryconfig.CHUNKS_TASK, args=[job_id, batch])
     if not pending:
         # No speech at all (or every chunk already done): go straight to the end of transcription.
-        self.app.send_task(celeryconfig.FINISH_TASK, args=[job_id], priority=celeryconfig.PRIORITY_BATCH)
+        self.app.send_task(celeryconfig.FINISH_TASK, args=[job_id])

@@ -109,7 +109,6 @@ def recall(chat: dict, timezone: str | None) -> tuple[list[dict], dict]:
         found = rpc.call(
             celeryconfig.SEARCH_TASK,
             [chat["user_id"], query, config.CHAT_EXCERPTS, filters, "auto", EXCERPT_CONTEXT],
-            priority=celeryconfig.PRIORITY_CHAT,
             timeout=config.CHAT_SEARCH_TIMEOUT_SECONDS,
             what="memory search",
         )

@@ -78,7 +78,7 @@ def label_recording(self, job_id: str) -> None:
     with ctx.store.tx() as tx:
         claimed = jobs.advance_stage(tx, job_id, "emotion", "indexing")
     if claimed:
-        self.app.send_task(celeryconfig.INDEX_TASK, args=[job_id], priority=celeryconfig.PRIORITY_BATCH)
+        self.app.send_task(celeryconfig.INDEX_TASK, args=[job_id])
 
 
 @shared_task(name=celeryconfig.RELABEL_TASK, bind=True)
@@ -87,9 +87,7 @@ def relabel_recording(self, recording_id: str) -> None:
     try:
         label_segments(recording_id)
     finally:
-        self.app.send_task(
-            celeryconfig.REINDEX_TASK, args=[recording_id], priority=celeryconfig.PRIORITY_LIVE
-        )
+        self.app.send_task(celeryconfig.REINDEX_TASK, args=[recording_id])
 
 
 @shared_task(name=celeryconfig.CLASSIFY_TASK)

@@ -91,9 +91,7 @@ def queue_summary(celery_app, ctx: JobContext) -> None:
     recording_id = ctx.job["recording_id"]
     with ctx.store.tx() as tx:
         recordings.update_recording(tx, recording_id, summary_state="pending")
-    celery_app.send_task(
-        celeryconfig.SUMMARY_TASK, args=[recording_id], priority=celeryconfig.PRIORITY_SUMMARY
-    )
+    celery_app.send_task(celeryconfig.SUMMARY_TASK, args=[recording_id])
 
 
 @shared_task(name=celeryconfig.REINDEX_TASK)

@@ -172,7 +172,7 @@ def sweep(
         if task is None:
             log.error("job %s is stalled at stage %r, which no task takes on", job_id, job["stage"])
             continue
-        celery_app.send_task(task, args=[job_id], priority=celeryconfig.PRIORITY_BATCH)
+        celery_app.send_task(task, args=[job_id])
         log.warning(
             "job %s was stalled at stage %s with no task queued, running or leased for it "
             "(lost by the broker); sent %s again",

@@ -53,7 +53,7 @@ def detect_language_once(ctx: JobContext, engine: AsrEngine, recording_id: str, 
     return detected
 
 
-@shared_task(name="tasks.transcription.transcribe_chunks", bind=True)
+@shared_task(name=celeryconfig.CHUNKS_TASK, bind=True)
 def transcribe_chunks(self, job_id: str, indices: list[int]) -> None:
     """A small batch of chunks in one batched ASR pass. Chunks already done are skipped, and each chunk's
     segments are replaced as a whole, so a batch that runs twice writes its rows once."""
@@ -120,10 +120,10 @@ def transcribe_chunks(self, job_id: str, indices: list[int]) -> None:
         ctx.fail(f"transcription of chunks {indices}: {exc}")
         raise
     if finished == total:
-        self.app.send_task(celeryconfig.FINISH_TASK, args=[job_id], priority=celeryconfig.PRIORITY_BATCH)
+        self.app.send_task(celeryconfig.FINISH_TASK, args=[job_id])
 
 
-@shared_task(name="tasks.transcription.finish_transcription", bind=True)
+@shared_task(name=celeryconfig.FINISH_TASK, bind=True)
 def finish_transcription(self, job_id: str) -> None:
     """Runs once per job (the stage claim makes sure), whichever chunk finished last: on to diarization."""
     ctx = JobContext(job_id)
@@ -147,10 +147,10 @@ def finish_transcription(self, job_id: str) -> None:
                 f"{speech:.1f} s of speech found have no words; some speech may be missing"
             )
         ctx.progress("diarization", ASR_END, "transcript complete; telling speakers apart")
-        self.app.send_task(celeryconfig.DIARIZE_TASK, args=[job_id], priority=celeryconfig.PRIORITY_BATCH)
+        self.app.send_task(celeryconfig.DIARIZE_TASK, args=[job_id])
 
 
-@shared_task(name="tasks.transcription.enroll_voice", bind=True)
+@shared_task(name=celeryconfig.ENROLL_TASK, bind=True)
 def enroll_voice(self, job_id: str) -> None:
     """Voice vectors for an enrolled profile, one per sample (idempotent: a rerun replaces them)."""
     ctx = JobContext(job_id)
@@ -167,7 +167,7 @@ def enroll_voice(self, job_id: str) -> None:
     ctx.done()
 
 
-@shared_task(name="tasks.transcription.diarize_recording", bind=True)
+@shared_task(name=celeryconfig.DIARIZE_TASK, bind=True)
 def diarize_recording(self, job_id: str) -> None:
     """Speakers for a finished transcript, then on to emotions and indexing. A failure here never costs the
     transcript: the recording is marked undiarized, the reason becomes the job's warning, and it is still
@@ -202,6 +202,4 @@ def on_to_memory(celery_app, ctx: JobContext) -> None:
     with ctx.store.tx() as tx:
         claimed = jobs.advance_stage(tx, ctx.job_id, "diarization", "emotion")
     if claimed:
-        celery_app.send_task(
-            celeryconfig.EMOTION_TASK, args=[ctx.job_id], priority=celeryconfig.PRIORITY_BATCH
-        )
+        celery_app.send_task(celeryconfig.EMOTION_TASK, args=[ctx.job_id])

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
+import redis
+from celery import Celery
+
 import celeryconfig
 from deploy.launcher import process_table
+from tests.faults import OwnRedis
 from tests.helpers import synthesize, wait_for_job
 from tests.test_transcription import upload
 
@@ -94,6 +99,31 @@ def test_celery_priorities_and_reliability_settings():
     assert celeryconfig.worker_prefetch_multiplier == 1
     assert options["visibility_timeout"] > celeryconfig.task_time_limit
     assert celeryconfig.worker_send_task_events
+
+
+def test_each_task_is_queued_where_and_when_it_is_declared(tmp_path):
+    """Senders name a task and nothing else: its queue and priority come from `celeryconfig.TASKS`, and a
+    chat question must land ahead of every batch chunk on the GPU worker's queue."""
+    server = OwnRedis(tmp_path / "redis")
+    server.start()
+    try:
+        sender = Celery("routes-test")
+        sender.config_from_object("celeryconfig")
+        sender.conf.broker_url = server.url
+        for name in celeryconfig.TASK_NAMES:
+            sender.send_task(name, args=["probe"])
+        client = redis.Redis.from_url(server.url)
+        queued = {}
+        for queue in celeryconfig.QUEUES:
+            for priority in celeryconfig.broker_transport_options["priority_steps"]:
+                key = queue if priority == 0 else f"{queue}:{priority}"
+                for raw in client.lrange(key, 0, -1):
+                    queued[json.loads(raw)["headers"]["task"]] = (queue, priority)
+    finally:
+        server.stop()
+    assert queued == celeryconfig.TASKS
+    assert queued[celeryconfig.CHAT_TASK][1] < queued[celeryconfig.LIVE_CHUNK_TASK][1]
+    assert queued[celeryconfig.LIVE_CHUNK_TASK][1] < queued[celeryconfig.CHUNKS_TASK][1]
 
 
 def test_every_task_name_senders_use_is_a_registered_task(environment):

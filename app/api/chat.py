@@ -50,9 +50,7 @@ def ask():
             wanted.temperature,
         )
     try:
-        ext.celery().send_task(
-            celeryconfig.CHAT_TASK, args=[chat["id"], wanted.timezone], priority=celeryconfig.PRIORITY_CHAT
-        )
+        ext.celery().send_task(celeryconfig.CHAT_TASK, args=[chat["id"], wanted.timezone])
     except Exception as exc:
         with ext.store().tx() as tx:
             tx.execute("DELETE FROM chats WHERE id = ?", (chat["id"],))

@@ -127,9 +127,7 @@ def add_chunk(stream_id: str):
             raise ApiError(409, "seq_conflict", f"chunk {seq} was already received with other audio")
         return jsonify({"stream_id": stream_id, "seq": seq, "duplicate": True}), 200
     try:
-        ext.celery().send_task(
-            celeryconfig.LIVE_CHUNK_TASK, args=[stream_id, seq], priority=celeryconfig.PRIORITY_LIVE
-        )
+        ext.celery().send_task(celeryconfig.LIVE_CHUNK_TASK, args=[stream_id, seq])
     except Exception as exc:
         with ext.store().tx() as tx:
             tx.execute("DELETE FROM live_chunks WHERE stream_id = ? AND seq = ?", (stream_id, seq))
@@ -236,9 +234,7 @@ def close_stream(stream_id: str):
             ext.blobs().delete(chunk["pcm_blob_id"])
     if job is not None:
         try:
-            ext.celery().send_task(
-                celeryconfig.PREPARE_TASK, args=[job["id"]], priority=celeryconfig.PRIORITY_BATCH
-            )
+            ext.celery().send_task(celeryconfig.PREPARE_TASK, args=[job["id"]])
         except Exception as exc:
             # The audio is kept in the recording; its job says why it has not started.
             with ext.store().tx() as tx:

@@ -29,7 +29,6 @@ def search():
     answer = rpc.call(
         celeryconfig.SEARCH_TASK,
         [current_user.id, wanted.query, wanted.top_k, wanted.filters.as_dict(), wanted.index],
-        priority=celeryconfig.PRIORITY_CHAT,
         timeout=ext.config().SEARCH_TIMEOUT_SECONDS,
         what="search",
     )
@@ -49,7 +48,6 @@ def emotion_of_text():
     answer = rpc.call(
         celeryconfig.CLASSIFY_TASK,
         [" ".join(text.split())],
-        priority=celeryconfig.PRIORITY_CHAT,
         timeout=ext.config().SEARCH_TIMEOUT_SECONDS,
         what="emotion recognition",
     )

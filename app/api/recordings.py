@@ -232,5 +232,5 @@ def rediarize(recording_id: str):
         merged = {**json.loads(row["options"] or "{}"), **options}
         tx.execute("UPDATE recordings SET options = ? WHERE id = ?", (json.dumps(merged), recording_id))
         job = jobs.insert_job(tx, current_user.id, recording_id, "diarize", "diarization")
-    ext.celery().send_task(celeryconfig.DIARIZE_TASK, args=[job["id"]], priority=celeryconfig.PRIORITY_BATCH)
+    ext.celery().send_task(celeryconfig.DIARIZE_TASK, args=[job["id"]])
     return jsonify({"job_id": job["id"], "recording_id": recording_id}), 202

@@ -66,7 +66,5 @@ def correct_segment(segment_id: str):
         updated = tx.one(f"{recordings.SEGMENT_SELECT} WHERE s.id = ?", (segment_id,))
     if "text" in body:
         # New words need a new emotion and vector; a new speaker needs neither (filters read the store).
-        ext.celery().send_task(
-            celeryconfig.RELABEL_TASK, args=[row["recording_id"]], priority=celeryconfig.PRIORITY_LIVE
-        )
+        ext.celery().send_task(celeryconfig.RELABEL_TASK, args=[row["recording_id"]])
     return jsonify(recordings.public_segment(updated))

@@ -120,7 +120,7 @@ def enroll_speaker():
         for blob_id, _active in blob_ids:
             ext.blobs().delete(blob_id)
         raise
-    ext.celery().send_task(celeryconfig.ENROLL_TASK, args=[job["id"]], priority=celeryconfig.PRIORITY_LIVE)
+    ext.celery().send_task(celeryconfig.ENROLL_TASK, args=[job["id"]])
     return jsonify({"speaker_id": voice["id"], "job_id": job["id"], "name": name}), 202
 
 
