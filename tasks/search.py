@@ -4,10 +4,12 @@ model and the index replicas loaded between requests."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 import numpy as np
 from celery import shared_task
+from celery.signals import worker_process_init
 from flask import current_app
 
 import celeryconfig
@@ -47,6 +49,34 @@ def with_keyword_candidates(user_index, query_vector, vector_hits, keyword_ids) 
     return sorted([*vector_hits, *extra], key=lambda hit: -hit[1])
 
 
+def _query_model():
+    config = current_app.extensions["nemo.config"]
+    return query_embedder(
+        model_pool(config.MODEL_BUDGET_BYTES),
+        config.EMBEDDING_MODEL,
+        config.WORKER_THREADS,
+        config.QUERY_EMBEDDING,
+    )
+
+
+@worker_process_init.connect
+def _load_query_model(**_kwargs) -> None:
+    """Each search process loads its query model as it starts, not on a user's first search. In a thread:
+    the imports and the load take longer (3-5 s) than Celery waits for a new process to report in; a
+    search that comes meanwhile waits for the same load (the pool holds its lock while loading)."""
+    from tasks.celery_app import celery_app, flask_app
+
+    consumed = {queue.name for queue in celery_app.amqp.queues.consume_from.values()}
+    if not set(celeryconfig.SEARCH_QUEUES) & consumed:
+        return
+
+    def load() -> None:
+        with flask_app.app_context():
+            _query_model()
+
+    threading.Thread(target=load, name="nemo-query-model", daemon=True).start()
+
+
 def search(
     user_id: str, query: str, top_k: int, filters: SegmentFilters, index: str, context: int = 1
 ) -> dict:
@@ -55,12 +85,7 @@ def search(
     config = current_app.extensions["nemo.config"]
     store = current_app.extensions["nemo.store"]
     started = time.perf_counter()
-    embedder = query_embedder(
-        model_pool(config.MODEL_BUDGET_BYTES),
-        config.EMBEDDING_MODEL,
-        config.WORKER_THREADS,
-        config.QUERY_EMBEDDING,
-    )
+    embedder = _query_model()
     query_vector = embedder.embed_query(query)
     user_index = replica(embedder.dim).user(user_id)
     mode = config.SEARCH_INDEX if index == "auto" else index
