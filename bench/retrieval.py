@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.retrieval                               # the shipped embedding model
     .venv/bin/python -m bench.retrieval --model /path/to/all-mpnet-base-v2  # a sentence-transformers dir
+    .venv/bin/python -m bench.retrieval --query-precision int8       # questions as the search embeds them
 
 A quick, repeatable look at ranking choices without building a memory through the pipeline: every line of
 the scripted meetings is a segment (its words as written, no ASR errors), every answerable question is
@@ -32,6 +33,7 @@ import platform  # noqa: E402
 import sqlite3  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -122,6 +124,12 @@ def main() -> None:
     )
     parser.add_argument("--model", help="a sentence-transformers directory (default: the shipped MiniLM)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--query-precision",
+        choices=("float32", "int8"),
+        default="float32",
+        help="int8: questions through the int8 query model the search worker uses (lines stay float32)",
+    )
     args = parser.parse_args()
     path = args.model
     if path is None:
@@ -131,14 +139,20 @@ def main() -> None:
     corpus = Corpus(path, args.threads)
     questions = [q for q in QUESTIONS if q.kind != "unanswerable"]
     started = time.perf_counter()
-    query_vectors = np.stack([corpus.encode([q.text])[0] for q in questions])
+    if args.query_precision == "int8":
+        from workers.embed import TextEmbedder
+
+        query_model = TextEmbedder(Path(path), os.path.basename(path), 1, precision="int8")
+        query_vectors = np.stack([query_model.embed_query(q.text) for q in questions])
+    else:
+        query_vectors = np.stack([corpus.encode([q.text])[0] for q in questions])
     per_query_ms = (time.perf_counter() - started) * 1000 / len(questions)
     kinds = sorted({q.kind for q in questions}, key=[q.kind for q in questions].index)
     model = os.path.basename(path.rstrip("/"))
     print(
         f"{platform.machine()}, {os.cpu_count()} cores, {args.threads} threads, model {model}: "
         f"{len(corpus.lines)} lines indexed twice in {corpus.index_seconds:.1f} s, "
-        f"{per_query_ms:.1f} ms a query"
+        f"{per_query_ms:.1f} ms a query ({args.query_precision})"
     )
     print(
         "| ranking | "
