@@ -262,8 +262,8 @@ def test_int8_queries_find_what_float32_queries_find():
     from workers.embed import TextEmbedder, model_dir
 
     path, name = model_dir("all-minilm-l6-v2")
-    full = TextEmbedder(path, name, 2)
-    int8 = TextEmbedder(path, name, 2, precision="int8")
+    full = TextEmbedder(path, name, 2, device="cpu")
+    int8 = TextEmbedder(path, name, 2, device="cpu", precision="int8")
     said = facts()
     index = full.embed([fact.text for fact in said] + filler_sentences(400))
     for kind in ("question", "paraphrase"):

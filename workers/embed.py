@@ -97,8 +97,9 @@ def text_embedder(pool: ModelPool, model: str, threads: int) -> TextEmbedder:
 
 
 def query_embedder(pool: ModelPool, model: str, threads: int, precision: str) -> TextEmbedder:
-    """The model that embeds search queries: `precision` int8 or float32 (then it is the indexing model)."""
-    if precision == "float32":
+    """The model that embeds search queries: `precision` int8 or float32 (then it is the indexing model).
+    int8 is for CPUs: on a GPU the indexing model answers queries too."""
+    if precision == "float32" or _cuda_available():
         return text_embedder(pool, model, threads)
     path, name = model_dir(model)
     return pool.get(
@@ -106,6 +107,13 @@ def query_embedder(pool: ModelPool, model: str, threads: int, precision: str) ->
         _size(path) * 2,
         lambda: TextEmbedder(path, name, threads, precision=precision),
     )
+
+
+@lru_cache(maxsize=1)
+def _cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
 
 
 @lru_cache(maxsize=8)
