@@ -85,12 +85,9 @@ def resolve_speaker(tx: Tx, user_id: str, value: Any) -> str:
     value = " ".join(value.split())
     voice = voices.get_voice(tx, value, user_id) or voices.get_voice_by_name(tx, user_id, value)
     if voice is None and (label := _SPEAKER_LABEL.fullmatch(value)):
-        voice = tx.one(
-            "SELECT * FROM voices WHERE user_id = ? AND number = ? AND name IS NULL",
-            (user_id, int(label.group(1))),
-        )
+        voice = voices.get_unnamed_by_number(tx, user_id, int(label.group(1)))
     if voice is None:
-        voice = tx.one("SELECT * FROM voices WHERE user_id = ? AND lower(name) = lower(?)", (user_id, value))
+        voice = voices.get_voice_by_name_any_case(tx, user_id, value)
     if voice is None:
         raise _bad(f"unknown speaker {value[:80]!r}: see GET /api/v1/speakers for the names you can use")
     return voice["id"]

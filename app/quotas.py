@@ -16,6 +16,7 @@ from typing import Any
 from app.config import Config
 from app.errors import ApiError
 from app.pcm import PCM_BYTES_PER_SECOND
+from app.store import users
 from app.store.db import Tx
 
 UNLIMITED = -1
@@ -45,21 +46,12 @@ def _limit(own: float | None, default: float | None) -> float | None:
 
 
 def quota_of(tx: Tx, user_id: str, config: Config) -> Quota:
-    user = tx.one("SELECT storage_quota_bytes, audio_quota_seconds FROM users WHERE id = ?", (user_id,))
-    stored = tx.one(
-        "SELECT coalesce(sum(size_bytes), 0) AS b, coalesce(sum(duration_seconds), 0) AS s "
-        "FROM recordings WHERE user_id = ?",
-        (user_id,),
-    )
-    live = tx.one(
-        "SELECT coalesce(sum(c.duration_s), 0) AS s FROM live_chunks c "
-        "JOIN live_streams s ON s.id = c.stream_id WHERE s.user_id = ? AND s.state = 'open'",
-        (user_id,),
-    )
+    user = users.quota_limits(tx, user_id)
+    used = users.usage(tx, user_id)
     limit_bytes = _limit(user and user["storage_quota_bytes"], config.QUOTA_STORAGE_BYTES)
     return Quota(
-        used_bytes=int(stored["b"]) + int(float(live["s"]) * PCM_BYTES_PER_SECOND),
-        used_seconds=float(stored["s"]) + float(live["s"]),
+        used_bytes=int(used["bytes"]) + int(used["live_seconds"] * PCM_BYTES_PER_SECOND),
+        used_seconds=used["seconds"] + used["live_seconds"],
         limit_bytes=None if limit_bytes is None else int(limit_bytes),
         limit_seconds=_limit(user and user["audio_quota_seconds"], config.QUOTA_AUDIO_SECONDS),
     )

@@ -398,7 +398,7 @@ def enroll(ctx: JobContext, voice_id: str) -> None:
     """Embed each sample of an enrolled voice; the profile's vector is their mean."""
     embedder = speaker_embedder(ctx)
     with ctx.store.tx() as tx:
-        samples = tx.all("SELECT blob_id, seconds FROM voice_samples WHERE voice_id = ?", (voice_id,))
+        samples = voices.samples(tx, voice_id)
     vectors = []
     with tempfile.TemporaryDirectory(dir=ctx.spool_dir()) as tmp:
         for sample in samples:
@@ -408,9 +408,7 @@ def enroll(ctx: JobContext, voice_id: str) -> None:
             decode_to_pcm16(original, pcm)
             vectors.append((embedder.embed_windows(read_pcm16(pcm)).whole, sample["seconds"]))
     with ctx.store.tx() as tx:
-        tx.execute("DELETE FROM voice_embeddings WHERE voice_id = ? AND kind = 'enrollment'", (voice_id,))
-        for vector, seconds in vectors:
-            voices.add_embedding(tx, voice_id, "enrollment", vector, embedder.name, seconds)
+        voices.replace_enrollment(tx, voice_id, vectors, embedder.name)
 
 
 def _kept(row: dict, voice_id: str | None) -> dict:

@@ -45,11 +45,7 @@ def detect_language_once(ctx: JobContext, engine: AsrEngine, recording_id: str, 
     detected = engine.detect_language(audio)
     if detected:
         with ctx.store.tx() as tx:
-            tx.execute(
-                "UPDATE recordings SET language = ? WHERE id = ? AND language IS NULL",
-                (detected, recording_id),
-            )
-            detected = recordings.get_recording(tx, recording_id)["language"]
+            detected = recordings.keep_detected_language(tx, recording_id, detected)
     return detected
 
 
@@ -177,9 +173,7 @@ def diarize_recording(self, job_id: str) -> None:
         return
     with ctx.store.tx() as tx:
         recording = recordings.get_recording(tx, ctx.job["recording_id"])
-        has_speech = tx.one("SELECT count(*) AS n FROM segments WHERE recording_id = ?", (recording["id"],))[
-            "n"
-        ]
+        has_speech = recordings.segment_count(tx, recording["id"]) > 0
     if not has_speech:
         with ctx.store.tx() as tx:
             recordings.update_recording(tx, recording["id"], status=NO_SPEECH)

@@ -12,7 +12,7 @@ from app.api.auth_views import json_body
 from app.auth import admin_required_api, client_address
 from app.errors import ApiError
 from app.numbers import whole_number
-from app.store import audit, memory, users
+from app.store import audit, users
 
 
 @api.get("/users")
@@ -20,7 +20,7 @@ from app.store import audit, memory, users
 def list_users():
     config = ext.config()
     with ext.store().tx() as tx:
-        rows = tx.all("SELECT id, username, role, disabled, created_at FROM users ORDER BY username")
+        rows = users.list_users(tx)
         for row in rows:
             row["quota"] = quotas.quota_of(tx, row["id"], config).as_dict()
     return jsonify({"users": rows})
@@ -68,7 +68,7 @@ def change_user(user_id: str):
         for (given, value), column in ((storage, "storage_quota_bytes"), (hours, "audio_quota_seconds")):
             if given:
                 stored = None if value is None else (int(value) if column == "storage_quota_bytes" else value)
-                tx.execute(f"UPDATE users SET {column} = ? WHERE id = ?", (stored, user_id))
+                users.set_quota(tx, user_id, column, stored)
                 audit.record(
                     tx,
                     "quota_changed",
@@ -102,22 +102,7 @@ def delete_user(user_id: str):
         target = users.get_user(tx, user_id)
         if target is None:
             raise ApiError(404, "not_found", "no such user")
-        blob_ids = [
-            b
-            for r in tx.all("SELECT blob_id, pcm_blob_id FROM recordings WHERE user_id = ?", (user_id,))
-            for b in (r["blob_id"], r["pcm_blob_id"])
-            if b
-        ]
-        blob_ids += [
-            r["pcm_blob_id"]
-            for r in tx.all(
-                "SELECT c.pcm_blob_id FROM live_chunks c JOIN live_streams s ON s.id = c.stream_id "
-                "WHERE s.user_id = ?",
-                (user_id,),
-            )
-        ]
-        memory.forget_user(tx, user_id)
-        tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
+        blob_ids = users.delete_user(tx, user_id)
         audit.record(
             tx, "deleted", current_user.id, f"user={user_id} ({target['username']})", client_address()
         )

@@ -53,7 +53,7 @@ def ask():
         ext.celery().send_task(celeryconfig.CHAT_TASK, args=[chat["id"], wanted.timezone])
     except Exception as exc:
         with ext.store().tx() as tx:
-            tx.execute("DELETE FROM chats WHERE id = ?", (chat["id"],))
+            chats.delete_chat(tx, chat["id"])
         raise ApiError(503, "queue_unavailable", "the job queue is unavailable; nothing was stored") from exc
     body = {"chat_id": chat["id"], "conversation_id": chat["conversation_id"], "state": chat["state"]}
     return jsonify(body), 202

@@ -130,7 +130,7 @@ def add_chunk(stream_id: str):
         ext.celery().send_task(celeryconfig.LIVE_CHUNK_TASK, args=[stream_id, seq])
     except Exception as exc:
         with ext.store().tx() as tx:
-            tx.execute("DELETE FROM live_chunks WHERE stream_id = ? AND seq = ?", (stream_id, seq))
+            live.remove_chunk(tx, stream_id, seq)
         ext.blobs().delete(blob_id)
         raise ApiError(
             503, "queue_unavailable", "the job queue is unavailable; the chunk was not kept"

@@ -111,10 +111,7 @@ def get_recording(recording_id: str):
     with ext.store().tx() as tx:
         row = owned_recording(tx, recording_id)
         segments = recordings.list_segments(tx, recording_id)
-        job = tx.one(
-            f"SELECT {jobs.JOB_COLUMNS} FROM jobs WHERE recording_id = ? ORDER BY created_at DESC LIMIT 1",
-            (recording_id,),
-        )
+        job = jobs.latest_for_recording(tx, recording_id)
         turns = recordings.speaker_turns(tx, row)
     return jsonify(public_recording(row, segments, job, turns))
 
@@ -203,10 +200,7 @@ def rename_recording_speaker(recording_id: str, voice_id: str):
     with ext.store().tx() as tx:
         owned_recording(tx, recording_id)
         voice = voices.get_voice(tx, voice_id, current_user.id)
-        present = voice and tx.one(
-            "SELECT 1 AS yes FROM segments WHERE recording_id = ? AND voice_id = ? LIMIT 1",
-            (recording_id, voice_id),
-        )
+        present = voice is not None and recordings.speaks_in(tx, recording_id, voice_id)
         if not present:
             raise ApiError(404, "not_found", "no such speaker in this recording")
         target = voices.rename_in_recording(tx, current_user.id, recording_id, voice, name, confirm)
@@ -223,14 +217,11 @@ def rediarize(recording_id: str):
     options = parse_speaker_counts(counts)
     with ext.store().tx() as tx:
         row = owned_recording(tx, recording_id)
-        busy = tx.one(
-            "SELECT id FROM jobs WHERE recording_id = ? AND state IN ('queued', 'running') LIMIT 1",
-            (recording_id,),
-        )
+        busy = jobs.recording_busy(tx, recording_id)
         if busy or row["status"] not in ("transcribed", "diarized", "undiarized"):
             raise ApiError(409, "busy", "the recording is still being processed")
         merged = {**json.loads(row["options"] or "{}"), **options}
-        tx.execute("UPDATE recordings SET options = ? WHERE id = ?", (json.dumps(merged), recording_id))
+        recordings.update_recording(tx, recording_id, options=json.dumps(merged))
         job = jobs.insert_job(tx, current_user.id, recording_id, "diarize", "diarization")
     ext.celery().send_task(celeryconfig.DIARIZE_TASK, args=[job["id"]])
     return jsonify({"job_id": job["id"], "recording_id": recording_id}), 202

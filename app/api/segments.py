@@ -29,11 +29,7 @@ def correct_segment(segment_id: str):
     if "text" in body and (not isinstance(text, str) or not text.strip() or len(text) > TEXT_MAX):
         raise ApiError(400, "bad_field", f"text must be 1 to {TEXT_MAX} characters")
     with ext.store().tx() as tx:
-        row = tx.one(
-            "SELECT s.id, s.recording_id FROM segments s JOIN recordings r ON r.id = s.recording_id "
-            "WHERE s.id = ? AND r.user_id = ?",
-            (segment_id, current_user.id),
-        )
+        row = recordings.owned_segment(tx, segment_id, current_user.id)
         if row is None:
             raise ApiError(404, "not_found", "no such segment")
         if "speaker_id" in body:
@@ -53,17 +49,11 @@ def correct_segment(segment_id: str):
                 tx, current_user.id, name
             )
         if "text" in body:
-            tx.execute(
-                "UPDATE segments SET text = ?, text_edited = 1, emotion = NULL, emotion_scores = NULL "
-                "WHERE id = ?",
-                (" ".join(text.split()), segment_id),
-            )
+            recordings.correct_text(tx, segment_id, " ".join(text.split()))
         if body.keys() & {"speaker_id", "speaker"}:
-            tx.execute(
-                "UPDATE segments SET voice_id = ?, speaker_locked = 1 WHERE id = ?", (voice["id"], segment_id)
-            )
+            recordings.assign_speaker(tx, segment_id, voice["id"])
             voices.drop_orphans(tx)
-        updated = tx.one(f"{recordings.SEGMENT_SELECT} WHERE s.id = ?", (segment_id,))
+        updated = recordings.get_segment(tx, segment_id)
     if "text" in body:
         # New words need a new emotion and vector; a new speaker needs neither (filters read the store).
         ext.celery().send_task(celeryconfig.RELABEL_TASK, args=[row["recording_id"]])

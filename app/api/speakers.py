@@ -34,12 +34,7 @@ def owned_voice(tx, voice_id: str) -> dict:
 
 def _speaker_body(tx, row: dict) -> dict:
     body = voices.public_voice(row)
-    counts = tx.one(
-        "SELECT (SELECT count(*) FROM voice_samples WHERE voice_id = ?) AS samples, "
-        "(SELECT count(DISTINCT recording_id) FROM segments WHERE voice_id = ?) AS recordings",
-        (row["id"], row["id"]),
-    )
-    return {**body, **counts}
+    return {**body, **voices.usage(tx, row["id"])}
 
 
 @api.get("/speakers")
@@ -137,7 +132,7 @@ def rename_speaker(voice_id: str):
         other = voices.get_voice_by_name(tx, current_user.id, name)
         if other and other["id"] != voice_id:
             raise ApiError(409, "conflict", f"a speaker named {name!r} already exists")
-        tx.execute("UPDATE voices SET name = ? WHERE id = ?", (name, voice_id))
+        voices.rename_voice(tx, voice_id, name)
         return jsonify(_speaker_body(tx, {**row, "name": name}))
 
 
@@ -147,10 +142,7 @@ def delete_speaker(voice_id: str):
     """Deleting a profile removes its samples and embeddings; its segments keep their text, unlabelled."""
     with ext.store().tx() as tx:
         row = owned_voice(tx, voice_id)
-        blob_ids = [
-            r["blob_id"] for r in tx.all("SELECT blob_id FROM voice_samples WHERE voice_id = ?", (voice_id,))
-        ]
-        tx.execute("DELETE FROM voices WHERE id = ?", (voice_id,))
+        blob_ids = voices.delete_voice(tx, voice_id)
         audit.record(
             tx, "deleted", current_user.id, f"speaker={voice_id} ({voices.label(row)})", client_address()
         )

@@ -85,6 +85,11 @@ def list_conversations(tx: Tx, user_id: str, limit: int = 50) -> list[dict[str, 
     return [_decoded(r) for r in rows]
 
 
+def delete_chat(tx: Tx, chat_id: str) -> None:
+    """A question never sent to the assistant (its queue was unreachable) leaves no row behind."""
+    tx.execute("DELETE FROM chats WHERE id = ?", (chat_id,))
+
+
 def start(tx: Tx, chat_id: str, model: str) -> bool:
     """Mark the answer as being generated; False when it already finished (a redelivered task)."""
     changed = tx.execute(

@@ -64,6 +64,24 @@ def list_jobs(tx: Tx, user_id: str, limit: int = 100) -> list[dict[str, Any]]:
     )
 
 
+def latest_for_recording(tx: Tx, recording_id: str) -> dict[str, Any] | None:
+    return tx.one(
+        f"SELECT {JOB_COLUMNS} FROM jobs WHERE recording_id = ? ORDER BY created_at DESC LIMIT 1",
+        (recording_id,),
+    )
+
+
+def recording_busy(tx: Tx, recording_id: str) -> bool:
+    """Whether a job on the recording is queued or running."""
+    return (
+        tx.one(
+            "SELECT id FROM jobs WHERE recording_id = ? AND state IN ('queued', 'running') LIMIT 1",
+            (recording_id,),
+        )
+        is not None
+    )
+
+
 def unfinished_since(tx: Tx, before: float) -> list[dict[str, Any]]:
     """Jobs not yet finished that have not changed since `before` (candidates for a lost task)."""
     return tx.all(

@@ -53,6 +53,11 @@ def add_chunk(tx: Tx, stream_id: str, seq: int, sha256: str, pcm_blob_id: str, d
     )
 
 
+def remove_chunk(tx: Tx, stream_id: str, seq: int) -> None:
+    """A chunk never sent to a worker (its queue was unreachable) leaves no row behind."""
+    tx.execute("DELETE FROM live_chunks WHERE stream_id = ? AND seq = ?", (stream_id, seq))
+
+
 def offset_of(tx: Tx, stream_id: str, seq: int) -> float:
     """Seconds of audio before this chunk among the chunks received so far (a late earlier chunk moves
     it; the recording made at close has the final timing)."""

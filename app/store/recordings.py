@@ -66,11 +66,23 @@ def titles(tx: Tx, user_id: str) -> list[tuple[str, str]]:
     return [(row["id"], row["title"]) for row in rows]
 
 
+def keep_detected_language(tx: Tx, recording_id: str, language: str) -> str | None:
+    """The recording's language: `language` if it had none yet, else the one an earlier chunk found."""
+    tx.execute(
+        "UPDATE recordings SET language = ? WHERE id = ? AND language IS NULL", (language, recording_id)
+    )
+    return get_recording(tx, recording_id)["language"]
+
+
+def segment_count(tx: Tx, recording_id: str) -> int:
+    return tx.one("SELECT count(*) AS n FROM segments WHERE recording_id = ?", (recording_id,))["n"]
+
+
 def update_recording(tx: Tx, recording_id: str, **fields: Any) -> None:
     allowed = {
         "status", "asr_model", "pcm_blob_id", "diarized",
         "summary", "action_items", "summary_state", "summary_model",
-        "speech_seconds", "covered_seconds", "audio_quality", "channel_turns", "speaker_turns",
+        "speech_seconds", "covered_seconds", "audio_quality", "channel_turns", "speaker_turns", "options",
     }  # fmt: skip
     if not fields or set(fields) - allowed:
         raise ValueError(f"cannot update {sorted(set(fields) - allowed)}")
@@ -153,6 +165,43 @@ def speaker_turns(tx: Tx, recording: dict[str, Any]) -> list[dict[str, Any]] | N
         }
         for start, end, voice_id in turns
     ]
+
+
+def speaks_in(tx: Tx, recording_id: str, voice_id: str) -> bool:
+    """Whether any segment of the recording is the voice's."""
+    return (
+        tx.one(
+            "SELECT 1 AS yes FROM segments WHERE recording_id = ? AND voice_id = ? LIMIT 1",
+            (recording_id, voice_id),
+        )
+        is not None
+    )
+
+
+def owned_segment(tx: Tx, segment_id: str, user_id: str) -> dict[str, Any] | None:
+    """`id` and `recording_id` of a segment in one of the user's recordings; None for anyone else's."""
+    return tx.one(
+        "SELECT s.id, s.recording_id FROM segments s JOIN recordings r ON r.id = s.recording_id "
+        "WHERE s.id = ? AND r.user_id = ?",
+        (segment_id, user_id),
+    )
+
+
+def get_segment(tx: Tx, segment_id: str) -> dict[str, Any] | None:
+    return tx.one(f"{SEGMENT_SELECT} WHERE s.id = ?", (segment_id,))
+
+
+def correct_text(tx: Tx, segment_id: str, text: str) -> None:
+    """A person's correction: kept over any later transcription, its emotion to be labelled again."""
+    tx.execute(
+        "UPDATE segments SET text = ?, text_edited = 1, emotion = NULL, emotion_scores = NULL WHERE id = ?",
+        (text, segment_id),
+    )
+
+
+def assign_speaker(tx: Tx, segment_id: str, voice_id: str) -> None:
+    """A person's choice of speaker: locked, so a later diarization keeps it."""
+    tx.execute("UPDATE segments SET voice_id = ?, speaker_locked = 1 WHERE id = ?", (voice_id, segment_id))
 
 
 def list_segments(tx: Tx, recording_id: str) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
+from app.store import memory
 from app.store.db import Tx
 
 _hasher = PasswordHasher()
@@ -96,6 +97,63 @@ def set_role(tx: Tx, user_id: str, role: str) -> None:
         raise UserError("role must be admin or user")
     tx.execute("UPDATE users SET role = ? WHERE id = ?", (role, user_id))
     end_sessions(tx, user_id)
+
+
+QUOTA_COLUMNS = ("storage_quota_bytes", "audio_quota_seconds")
+
+
+def list_users(tx: Tx) -> list[dict[str, Any]]:
+    return tx.all("SELECT id, username, role, disabled, created_at FROM users ORDER BY username")
+
+
+def set_quota(tx: Tx, user_id: str, column: str, value: float | None) -> None:
+    """One of the user's own quotas (QUOTA_COLUMNS); None: the configured default."""
+    if column not in QUOTA_COLUMNS:
+        raise ValueError(f"not a quota: {column}")
+    tx.execute(f"UPDATE users SET {column} = ? WHERE id = ?", (value, user_id))
+
+
+def quota_limits(tx: Tx, user_id: str) -> dict[str, Any] | None:
+    """The user's own limits (None in a column: the configured default applies)."""
+    return tx.one("SELECT storage_quota_bytes, audio_quota_seconds FROM users WHERE id = ?", (user_id,))
+
+
+def usage(tx: Tx, user_id: str) -> dict[str, float]:
+    """What the user holds: `bytes` and `seconds` of stored recordings, `live_seconds` of open streams."""
+    stored = tx.one(
+        "SELECT coalesce(sum(size_bytes), 0) AS b, coalesce(sum(duration_seconds), 0) AS s "
+        "FROM recordings WHERE user_id = ?",
+        (user_id,),
+    )
+    live = tx.one(
+        "SELECT coalesce(sum(c.duration_s), 0) AS s FROM live_chunks c "
+        "JOIN live_streams s ON s.id = c.stream_id WHERE s.user_id = ? AND s.state = 'open'",
+        (user_id,),
+    )
+    return {"bytes": float(stored["b"]), "seconds": float(stored["s"]), "live_seconds": float(live["s"])}
+
+
+def delete_user(tx: Tx, user_id: str) -> list[str]:
+    """Deletes the user: their memory's vectors (recorded as removals, for every replica), then their row
+    and what hangs on it. Returns the blob ids of their recordings and live chunks, for the caller to
+    delete once the transaction has committed."""
+    blob_ids = [
+        blob
+        for row in tx.all("SELECT blob_id, pcm_blob_id FROM recordings WHERE user_id = ?", (user_id,))
+        for blob in (row["blob_id"], row["pcm_blob_id"])
+        if blob
+    ]
+    blob_ids += [
+        row["pcm_blob_id"]
+        for row in tx.all(
+            "SELECT c.pcm_blob_id FROM live_chunks c JOIN live_streams s ON s.id = c.stream_id "
+            "WHERE s.user_id = ?",
+            (user_id,),
+        )
+    ]
+    memory.forget_user(tx, user_id)
+    tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
+    return blob_ids
 
 
 def hash_token(token: str) -> str:

@@ -72,6 +72,15 @@ def get_voice_by_name(tx: Tx, user_id: str, name: str) -> dict[str, Any] | None:
     return tx.one("SELECT * FROM voices WHERE user_id = ? AND name = ?", (user_id, name))
 
 
+def get_unnamed_by_number(tx: Tx, user_id: str, number: int) -> dict[str, Any] | None:
+    """The unnamed voice the user sees as "Speaker `number`"."""
+    return tx.one("SELECT * FROM voices WHERE user_id = ? AND number = ? AND name IS NULL", (user_id, number))
+
+
+def get_voice_by_name_any_case(tx: Tx, user_id: str, name: str) -> dict[str, Any] | None:
+    return tx.one("SELECT * FROM voices WHERE user_id = ? AND lower(name) = lower(?)", (user_id, name))
+
+
 def list_voices(tx: Tx, user_id: str, named_only: bool = False) -> list[dict[str, Any]]:
     where = " AND name IS NOT NULL" if named_only else ""
     return tx.all(f"SELECT * FROM voices WHERE user_id = ?{where} ORDER BY number", (user_id,))
@@ -107,6 +116,40 @@ def add_sample(tx: Tx, voice_id: str, blob_id: str, seconds: float) -> None:
         "INSERT INTO voice_samples (id, voice_id, blob_id, seconds, created_at) VALUES (?, ?, ?, ?, ?)",
         (uuid.uuid4().hex, voice_id, blob_id, seconds, time.time()),
     )
+
+
+def usage(tx: Tx, voice_id: str) -> dict[str, int]:
+    """How much a voice holds: `samples` enrolled, `recordings` it speaks in."""
+    return tx.one(
+        "SELECT (SELECT count(*) FROM voice_samples WHERE voice_id = ?) AS samples, "
+        "(SELECT count(DISTINCT recording_id) FROM segments WHERE voice_id = ?) AS recordings",
+        (voice_id, voice_id),
+    )
+
+
+def rename_voice(tx: Tx, voice_id: str, name: str) -> None:
+    tx.execute("UPDATE voices SET name = ? WHERE id = ?", (name, voice_id))
+
+
+def delete_voice(tx: Tx, voice_id: str) -> list[str]:
+    """Deletes the voice (its samples and vectors go with it); returns its samples' blob ids, for the
+    caller to delete once the transaction has committed."""
+    blob_ids = [row["blob_id"] for row in samples(tx, voice_id)]
+    tx.execute("DELETE FROM voices WHERE id = ?", (voice_id,))
+    return blob_ids
+
+
+def samples(tx: Tx, voice_id: str) -> list[dict[str, Any]]:
+    """An enrolled voice's recorded samples: `blob_id`, `seconds`."""
+    return tx.all("SELECT blob_id, seconds FROM voice_samples WHERE voice_id = ?", (voice_id,))
+
+
+def replace_enrollment(tx: Tx, voice_id: str, vectors: list[tuple[np.ndarray, float]], model: str) -> None:
+    """The voice's enrollment vectors (one per sample, with its seconds) instead of the ones it had: an
+    enrollment that runs twice leaves one set."""
+    tx.execute("DELETE FROM voice_embeddings WHERE voice_id = ? AND kind = 'enrollment'", (voice_id,))
+    for vector, seconds in vectors:
+        add_embedding(tx, voice_id, "enrollment", vector, model, seconds)
 
 
 def profiles(tx: Tx, user_id: str, model: str) -> list[tuple[dict[str, Any], np.ndarray]]:
