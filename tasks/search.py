@@ -16,6 +16,7 @@ import celeryconfig
 from app import rpc
 from app.store import fulltext, search_results
 from app.store.segment_filters import SegmentFilters, where_clause
+from workers.boot import consumed_queues
 from workers.embed import query_embedder
 from workers.hybrid import fuse
 from workers.pool import model_pool
@@ -66,8 +67,7 @@ def _load_query_model(**_kwargs) -> None:
     search that comes meanwhile waits for the same load (the pool holds its lock while loading)."""
     from tasks.celery_app import celery_app, flask_app
 
-    consumed = {queue.name for queue in celery_app.amqp.queues.consume_from.values()}
-    if not set(celeryconfig.SEARCH_QUEUES) & consumed:
+    if not set(celeryconfig.SEARCH_QUEUES) & consumed_queues(celery_app):
         return
 
     def load() -> None:

@@ -48,6 +48,11 @@ def pin_threads(threads: int) -> None:
     os.environ.setdefault("MKL_NUM_THREADS", str(threads))
 
 
+def consumed_queues(app) -> set[str]:
+    """The names of the queues this worker consumes (its `-Q`, or every queue without one)."""
+    return {queue.name for queue in app.amqp.queues.consume_from.values()}
+
+
 def lower_cpu_priority(niceness: int) -> None:
     """This process at `niceness` at least. On Linux a niceness belongs to each thread, and threads made
     later inherit their maker's: every thread there is now is lowered, before the pool and the models
@@ -72,8 +77,7 @@ def _yield_to_interactive_work(sender, **_kwargs) -> None:
     """A worker that serves batch queues gives way to searches and the web. On two cores, transcription and
     diarization keep both busy; at equal priority, 50 searches a second then queued for 1.4 s each
     (bench/load). The batch workers keep their order among themselves, and use every idle cycle."""
-    queues = {queue.name for queue in sender.app.amqp.queues.consume_from.values()}
-    if batch_niceness > 0 and queues & set(celeryconfig.BATCH_QUEUES):
+    if batch_niceness > 0 and consumed_queues(sender.app) & set(celeryconfig.BATCH_QUEUES):
         lower_cpu_priority(batch_niceness)
         log.info("serving batch queues: CPU niceness %d", os.getpriority(os.PRIO_PROCESS, 0))
 
@@ -104,7 +108,7 @@ def _start_heartbeat(sender, **_kwargs) -> None:
     info = {
         "hostname": hostname,
         "boot_id": leases.BOOT_ID,
-        "queues": sorted(q.name for q in app.amqp.queues.consume_from.values()),
+        "queues": sorted(consumed_queues(app)),
         "pid": os.getpid(),
         "host": socket.gethostname(),
         "concurrency": getattr(getattr(sender, "controller", None), "concurrency", None),
