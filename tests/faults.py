@@ -109,10 +109,14 @@ def upload_batch(url: str, headers: dict, folder: Path, count: int, parts: int =
     return accepted
 
 
-def wait_all(url: str, headers: dict, accepted: list[dict], timeout: float) -> list[dict]:
-    """Each job's final row, polling through whatever the web answers meanwhile (503 while Redis is down)."""
+def wait_all(
+    url: str, headers: dict, accepted: list[dict], timeout: float, redis_url: str | None = None
+) -> list[dict]:
+    """Each job's final row, polling through whatever the web answers meanwhile (503 while Redis is down).
+    On a timeout the message names where each unfinished job stood and what the broker held for it."""
     deadline = time.monotonic() + timeout
     finals: dict[str, dict] = {}
+    last_seen: dict[str, dict] = {}
     while time.monotonic() < deadline and len(finals) < len(accepted):
         for job in accepted:
             if job["job_id"] in finals:
@@ -121,12 +125,41 @@ def wait_all(url: str, headers: dict, accepted: list[dict], timeout: float) -> l
                 response = requests.get(f"{url}/api/v1/jobs/{job['job_id']}", headers=headers, timeout=10)
             except requests.RequestException:
                 continue
-            if response.status_code == 200 and response.json()["state"] in TERMINAL:
-                finals[job["job_id"]] = response.json()
+            if response.status_code == 200:
+                last_seen[job["job_id"]] = response.json()
+                if response.json()["state"] in TERMINAL:
+                    finals[job["job_id"]] = response.json()
         time.sleep(1)
-    missing = [j["job_id"] for j in accepted if j["job_id"] not in finals]
-    assert not missing, f"jobs not ended after {timeout:.0f} s: {missing}"
+    missing = {j["job_id"]: last_seen.get(j["job_id"]) for j in accepted if j["job_id"] not in finals}
+    assert not missing, f"jobs not ended after {timeout:.0f} s: {missing}; broker: {broker_state(redis_url)}"
     return [finals[j["job_id"]] for j in accepted]
+
+
+def broker_state(redis_url: str | None) -> dict:
+    """What Redis holds that says where work is: queue lengths, unacknowledged messages (task, arguments,
+    age) and task leases (task, arguments, owner)."""
+    if redis_url is None:
+        return {}
+    import json
+
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        queues = {key: client.llen(key) for key in client.keys("*") if client.type(key) == "list"}
+        delivered = client.zrange("unacked_index", 0, -1, withscores=True)
+        unacked = []
+        for tag, at in delivered:
+            raw = client.hget("unacked", tag)
+            if raw:
+                message = json.loads(raw)[0]
+                headers = message.get("headers") or {}
+                unacked.append((headers.get("task"), headers.get("argsrepr"), round(time.time() - at)))
+        leases = [
+            (lease["name"], lease["args"], lease["owner"], round(time.time() - lease["at"]))
+            for lease in map(json.loads, client.hvals("nemo:leases"))
+        ]
+        return {"queues": queues, "unacked": unacked, "leases": leases}
+    except redis.RedisError as exc:
+        return {"error": repr(exc)}
 
 
 def check_segments(store, recording_id: str) -> None:

@@ -51,3 +51,49 @@ def test_a_message_a_dead_worker_took_before_its_lease_goes_back_on_its_queue(en
     assert not client.sismember(leases.RESENT_KEY, ids["resent"])
     assert leases.restore_orphans(client, app) == 0
     client.flushdb()
+
+
+def test_a_task_a_live_worker_dropped_with_its_connection_is_sent_again(environment):
+    """Celery forgets the messages it received but had not started when its broker connection drops; their
+    leases still name the live worker, so only that worker can tell they are gone."""
+    url = environment["REDIS_URL"].rsplit("/", 1)[0] + "/12"
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    app = Celery("dropped")
+    app.config_from_object(celeryconfig)
+    app.conf.broker_url = url
+    me, other = "cpu@host|boot-a", "cpu@host|boot-b"
+    now = time.time()
+    stale = now - 2 * leases.DROPPED_GRACE_SECONDS
+
+    def lease(task_id: str, owner: str, at: float, job: str) -> None:
+        record = {
+            "name": celeryconfig.DIARIZE_TASK,
+            "args": [job],
+            "kwargs": {},
+            "priority": 5,
+            "owner": owner,
+            "at": at,
+        }
+        client.hset(leases.LEASES_KEY, task_id, json.dumps(record))
+
+    lease("dropped", me, stale, "job-dropped")  # received, then forgotten with the connection
+    lease("running", me, stale, "job-running")  # still held by this worker
+    lease("just-received", me, now - 1, "job-new")  # the request is being recorded
+    lease("elsewhere", other, stale, "job-other")  # another worker's business
+
+    assert leases.recover_dropped(client, app, me, held={"running"}, now=now) == 1
+    assert set(k.decode() for k in client.hkeys(leases.LEASES_KEY)) == {
+        "running",
+        "just-received",
+        "elsewhere",
+    }
+    assert client.sismember(leases.RESENT_KEY, "dropped")  # its old message is dropped, not restored too
+    queue = celeryconfig.TASKS[celeryconfig.DIARIZE_TASK][0]
+    with app.connection_for_write() as connection:
+        sent = connection.default_channel.basic_get(queue, no_ack=True)
+        assert sent is not None and sent.headers["task"] == celeryconfig.DIARIZE_TASK
+        assert sent.headers["argsrepr"] == "['job-dropped']"
+        assert connection.default_channel.basic_get(queue, no_ack=True) is None
+    assert leases.recover_dropped(client, app, me, held={"running"}, now=now) == 0
+    client.flushdb()

@@ -22,6 +22,7 @@ from celery.signals import (
     worker_ready,
     worker_shutdown,
 )
+from celery.worker import state as worker_state
 
 import celeryconfig
 from workers import leases, pool
@@ -100,6 +101,12 @@ def live_owners(client: redis.Redis) -> set[str]:
     return owners
 
 
+def held_task_ids() -> set[str]:
+    """The ids of the tasks this worker holds, reserved or running (Celery's own bookkeeping, in the main
+    process where the heartbeat runs)."""
+    return set(list(worker_state.requests))
+
+
 @worker_ready.connect
 def _start_heartbeat(sender, **_kwargs) -> None:
     app = sender.app
@@ -119,6 +126,7 @@ def _start_heartbeat(sender, **_kwargs) -> None:
             WORKER_KEY_PREFIX + hostname, json.dumps({**info, "seen_at": time.time()}), ex=HEARTBEAT_TTL
         )
         leases.recover(client, app, live_owners(client))
+        leases.recover_dropped(client, app, leases.owner(hostname), held_task_ids())
         leases.restore_orphans(client, app)
         for sweep in heartbeat_sweeps:
             try:

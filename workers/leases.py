@@ -25,6 +25,9 @@ RESENT_TTL_SECONDS = 5 * 3600
 # A message Redis handed to a worker that no lease names after this long was taken off the queue by a
 # worker that died before it could take the lease (the moment between kombu's fetch and Celery's receipt).
 ORPHAN_GRACE_SECONDS = 60
+# A lease this worker holds for a task it no longer has, this long after the lease was taken, names a
+# message the worker dropped with a lost broker connection (`recover_dropped`).
+DROPPED_GRACE_SECONDS = 30
 # One id per worker start; forked pool processes inherit it from the main process.
 BOOT_ID = uuid.uuid4().hex
 log = logging.getLogger(__name__)
@@ -67,6 +70,44 @@ def recover(client: redis.Redis, app, live_owners: set[str]) -> int:
                 lease["name"], args=lease["args"], kwargs=lease["kwargs"], priority=lease["priority"]
             )
             log.warning("re-sent %s %s from dead worker %s", lease["name"], lease["args"], lease["owner"])
+            resent += 1
+    return resent
+
+
+def recover_dropped(
+    client: redis.Redis,
+    app,
+    own_owner: str,
+    held: set[str],
+    grace_seconds: float = DROPPED_GRACE_SECONDS,
+    now: float | None = None,
+) -> int:
+    """Re-send every task leased by this worker (`own_owner`) that it no longer holds (`held`: the task ids
+    it has reserved or running); returns how many.
+
+    When a worker loses its broker connection, Celery drops the messages it had received but not yet
+    started (their delivery tags die with the channel) and leaves them to the broker's redelivery, which
+    for Redis waits out the visibility timeout (hours). Their leases still name a live worker, so neither
+    `recover` nor `restore_orphans` would touch them. A lease younger than `grace_seconds` is left alone:
+    the lease is taken as the message arrives, a moment before the worker records the request."""
+    now = time.time() if now is None else now
+    resent = 0
+    for task_id, raw in client.hgetall(LEASES_KEY).items():
+        task_id = task_id.decode() if isinstance(task_id, bytes) else task_id
+        lease = json.loads(raw)
+        if lease.get("owner") != own_owner or task_id in held or now - lease.get("at", now) < grace_seconds:
+            continue
+        if client.hdel(LEASES_KEY, task_id):
+            client.sadd(RESENT_KEY, task_id)
+            client.expire(RESENT_KEY, RESENT_TTL_SECONDS)
+            app.send_task(
+                lease["name"], args=lease["args"], kwargs=lease["kwargs"], priority=lease["priority"]
+            )
+            log.warning(
+                "re-sent %s %s: this worker dropped it when its broker connection was lost",
+                lease["name"],
+                lease["args"],
+            )
             resent += 1
     return resent
 
