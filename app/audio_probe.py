@@ -14,7 +14,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from app.pcm import PCM_BYTES_PER_SECOND
+from models.pcm import PCM_BYTES_PER_SECOND
 
 # Decoding fewer seconds than the container declares, beyond this slack, means the file was cut short.
 TRUNCATION_TOLERANCE = 0.9

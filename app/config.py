@@ -13,6 +13,8 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from models.labels import EMBEDDING_CLASSIFIER
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 _UNITS = {"s": 1, "second": 1, "m": 60, "minute": 60, "h": 3600, "hour": 3600}
@@ -42,9 +44,6 @@ def parse_size(text: str) -> int:
 def _env(name: str, default: str) -> str:
     value = os.environ.get(name, "").strip()
     return value or default
-
-
-EMBEDDING_CLASSIFIER = "embedding-classifier"
 
 
 @dataclass

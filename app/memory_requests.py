@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from app.emotions import EMOTIONS
 from app.errors import ApiError
 from app.numbers import whole_number
 from app.store import recordings, voices
 from app.store.db import Tx
 from app.store.segment_filters import SegmentFilters
+from models.labels import EMOTIONS
 
 QUERY_MAX_CHARS = 1000
 TOP_K_MAX = 100

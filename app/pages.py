@@ -10,10 +10,10 @@ from flask_login import current_user, login_required
 from app import extensions as ext
 from app import quotas
 from app.auth import authenticate, change_own_password, sign_out
-from app.emotions import EMOTIONS
 from app.errors import ApiError
 from app.forms import LoginForm, PasswordForm, posted_form
 from app.store import recordings
+from models.labels import EMOTIONS
 
 pages = Blueprint("pages", __name__)
 

@@ -15,9 +15,9 @@ from typing import Any
 
 from app.config import Config
 from app.errors import ApiError
-from app.pcm import PCM_BYTES_PER_SECOND
 from app.store import users
 from app.store.db import Tx
+from models.pcm import PCM_BYTES_PER_SECOND
 
 UNLIMITED = -1
 

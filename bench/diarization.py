@@ -135,7 +135,8 @@ def transcribe(recording: Recording, audio: np.ndarray, model: str, threads: int
     if cached.exists():
         return json.loads(cached.read_text())
     from workers import coverage
-    from workers.asr import SAMPLE_RATE, asr_engine
+    from workers.asr import SAMPLE_RATE
+    from workers.engines import asr_engine
     from workers.pool import ModelPool
     from workers.recover import complete_chunk
     from workers.vad import _speech_timestamps, plan_chunks
@@ -175,8 +176,8 @@ def chunk_voices(
     """Each chunk's voice windows and segmentation-3.0 activity (cached per speaker model and step)."""
     import time
 
-    from tasks.diarization import ChunkVoices, embed_chunk
     from workers.asr import SAMPLE_RATE
+    from workers.tell_apart import ChunkVoices, embed_chunk
 
     transcript = hashlib.sha256(json.dumps(asr).encode()).hexdigest()[:12]
     cached = OFFLINE / f"{recording.name}.{model}.{speaker_model}.{step}.{transcript}.voices.pkl"
@@ -186,8 +187,8 @@ def chunk_voices(
             print(f"{recording.name}: voice windows and segmentation took {float(timing.read_text()):.1f} s")
         return pickle.loads(cached.read_bytes())
     started = time.perf_counter()
+    from workers.engines import load_embedder
     from workers.segmentation import load_segmentation
-    from workers.speakers import load_embedder
 
     embedder = load_embedder(speaker_model, "cpu")
     segmenter = load_segmentation("segmentation-3.0", "cpu", step)
@@ -223,8 +224,8 @@ def pyannote_speakers(recording: Recording, audio: np.ndarray, step: float, thre
         return pickle.loads(cached.read_bytes())
     import torch
 
+    from workers.engines import load_embedder
     from workers.pyannote_pipeline import load_pyannote
-    from workers.speakers import load_embedder
 
     torch.set_num_threads(threads)
     diarizer = load_pyannote(load_embedder("campplus", "cpu"), "cpu", step)
@@ -238,7 +239,7 @@ def pyannote_speakers(recording: Recording, audio: np.ndarray, step: float, thre
 
 def plain_chunks(asr: dict):
     """The transcript's chunks with no voices computed (the pyannote engine labels words by its turns)."""
-    from tasks.diarization import ChunkVoices
+    from workers.tell_apart import ChunkVoices
 
     return [
         ChunkVoices(
@@ -289,8 +290,8 @@ def main() -> None:
     args = parser.parse_args()
     apply_settings(args.set)
 
-    from tasks.diarization import tell_apart, tell_apart_by_turns
     from workers import coverage
+    from workers.tell_apart import tell_apart, tell_apart_by_turns
 
     per_corpus: dict[str, list[dict]] = {}
     with tempfile.TemporaryDirectory() as tmp:

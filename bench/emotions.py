@@ -25,7 +25,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from app.emotions import EMOTIONS  # noqa: E402
+from models.labels import EMOTIONS  # noqa: E402
 
 FIRST_HELDOUT = 210
 

@@ -36,7 +36,7 @@ import requests  # noqa: E402
 
 from bench.search import free_port  # noqa: E402
 from tests.faults import OwnRedis, WebProbe, check_segments, orphan_blobs, upload_batch, wait_all  # noqa: E402
-from tests.test_launcher import children_of  # noqa: E402
+from tests.helpers import children_of  # noqa: E402
 
 KINDS = ("gpu-worker", "cpu-worker", "search-worker", "flower", "web", "redis")
 WORKER_HOST = {"gpu-worker": "gpu", "cpu-worker": "cpu", "search-worker": "search"}

@@ -200,7 +200,7 @@ class MemoryWriter:
     """Writes meetings straight into the store, with the store functions the indexing task uses."""
 
     def __init__(self, store, user_id, voice_ids, model: str, pool_texts, pool_vectors, pool_scores, seed=3):
-        from app.emotions import EMOTIONS
+        from models.labels import EMOTIONS
 
         self.store, self.user_id, self.voice_ids, self.model = store, user_id, voice_ids, model
         self.pool_texts, self.pool_vectors = pool_texts, pool_vectors
@@ -312,9 +312,10 @@ def approximate_recall(
     store, user_id: str, query_sets: list[np.ndarray], approximate_from: int
 ) -> list[float]:
     """Recall@10 of the approximate index against the exact one, per set of query vectors."""
+    from app.store import memory
     from workers.vector_index import Replica
 
-    index = Replica(store, query_sets[0].shape[1], approximate_from).user(user_id)
+    index = Replica(memory.StoredVectors(store), query_sets[0].shape[1], approximate_from).user(user_id)
     if index.approximate is None:
         return [float("nan")] * len(query_sets)
     recalls = []
@@ -424,7 +425,7 @@ def main() -> None:
             store, user["id"], voice_ids, embedder.name, pool_texts, pool_vectors, pool_scores
         )
         writer.count = len(index_texts)
-        from app.emotions import EMOTIONS
+        from models.labels import EMOTIONS
 
         planted = [
             (

@@ -56,7 +56,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=["resemblyzer", "campplus"])
     args = parser.parse_args()
-    from workers.speakers import load_embedder
+    from workers.engines import load_embedder
 
     kokoro = KokoroVoices()
     voices = [(group, v) for group, members in VOICE_GROUPS.items() for v in members]

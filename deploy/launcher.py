@@ -96,7 +96,7 @@ def web_listener(host: str, port: int) -> socket.socket:
 
 
 def process_table(config: Config, web_fd: int | None = None) -> list[tuple[str, list[str], dict[str, str]]]:
-    from app.cli import worker_argv
+    from deploy.workers import worker_argv
 
     bin_dir = Path(sys.executable).parent
     celery = str(bin_dir / "celery")

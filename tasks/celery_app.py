@@ -1,6 +1,7 @@
 """The worker's entry point: `celery -A tasks.celery_app worker ...` (what `nemoctl worker` runs)."""
 
 import redis
+from celery.signals import worker_process_init
 
 from app import create_app
 from app.config import load_config
@@ -29,6 +30,11 @@ def send_on_stalled_jobs(client: redis.Redis) -> None:
     """Every heartbeat: jobs whose next task the broker lost are sent on from their stage."""
     with flask_app.app_context():
         stalled.sweep(flask_app.extensions["nemo.store"], client, celery_app, _config.STALL_SECONDS)
+
+
+@worker_process_init.connect
+def _warm_search_process(**_kwargs) -> None:
+    tasks.search.load_query_model_in_background(celery_app, flask_app)
 
 
 boot.heartbeat_sweeps.append(send_on_stalled_jobs)

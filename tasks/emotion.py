@@ -14,13 +14,13 @@ from flask import current_app
 
 import celeryconfig
 from app import rpc
-from app.store import emotions, jobs
-from tasks.jobctx import JobCancelled, JobContext
+from app.store import emotions
+from tasks import pipeline
+from tasks.jobctx import JobContext
 from workers.emotion import EmotionEngine, emotion_engine
 from workers.pool import model_pool
 
 BATCH = 256
-EMOTION_PROGRESS, INDEX_PROGRESS = 0.94, 0.97
 log = logging.getLogger(__name__)
 
 
@@ -60,25 +60,11 @@ def label_segments(recording_id: str) -> int:
             return labelled
 
 
-@shared_task(name=celeryconfig.EMOTION_TASK, bind=True)
-def label_recording(self, job_id: str) -> None:
-    """The job's emotion stage, then on to indexing."""
-    ctx = JobContext(job_id)
-    if ctx.finished:
-        return
-    recording_id = ctx.job["recording_id"]
-    try:
-        ctx.progress("emotion", EMOTION_PROGRESS, "recognising emotions")
-        label_segments(recording_id)
-    except JobCancelled:
-        return
-    except Exception as exc:  # noqa: BLE001 - the transcript stands without emotions
-        log.exception("emotions of %s failed", recording_id)
-        ctx.warn(f"emotions could not be recognised ({type(exc).__name__}: {exc})")
-    with ctx.store.tx() as tx:
-        claimed = jobs.advance_stage(tx, job_id, "emotion", "indexing")
-    if claimed:
-        self.app.send_task(celeryconfig.INDEX_TASK, args=[job_id])
+@pipeline.job_task(pipeline.EMOTION)
+def label_recording(ctx: JobContext) -> None:
+    """The job's emotion stage."""
+    ctx.progress("emotion", pipeline.EMOTION.progress, "recognising emotions")
+    label_segments(ctx.job["recording_id"])
 
 
 @shared_task(name=celeryconfig.RELABEL_TASK, bind=True)

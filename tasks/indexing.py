@@ -14,7 +14,8 @@ from flask import current_app
 
 import celeryconfig
 from app.store import memory, recordings
-from tasks.jobctx import JobCancelled, JobContext
+from tasks import pipeline
+from tasks.jobctx import JobContext
 from workers.embed import text_embedder
 from workers.pool import model_pool
 
@@ -62,36 +63,12 @@ def index_segments(recording_id: str) -> tuple[int, int]:
     return added, removed
 
 
-@shared_task(name=celeryconfig.INDEX_TASK, bind=True)
-def index_recording(self, job_id: str) -> None:
-    """The job's last stage: once indexed, the recording is searchable and the job is done."""
-    ctx = JobContext(job_id)
-    if ctx.finished:
-        return
-    try:
-        ctx.progress("indexing", 0.97, "adding to your memory")
-        added, removed = index_segments(ctx.job["recording_id"])
-        log.info("indexed recording %s: %d added, %d removed", ctx.job["recording_id"], added, removed)
-    except JobCancelled:
-        return
-    except Exception as exc:  # noqa: BLE001 - the transcript stands; it is just not searchable yet
-        log.exception("indexing of %s failed", ctx.job["recording_id"])
-        ctx.done(warning=f"the recording could not be indexed for search ({type(exc).__name__}: {exc})")
-        queue_summary(self.app, ctx)
-        return
-    ctx.done()
-    queue_summary(self.app, ctx)
-
-
-def queue_summary(celery_app, ctx: JobContext) -> None:
-    """The summary comes after the job is done, at the lowest priority: it never holds up a transcript,
-    a chat answer or a live chunk."""
-    if not ctx.config.SUMMARIES or ctx.job["state"] != "done":
-        return
-    recording_id = ctx.job["recording_id"]
-    with ctx.store.tx() as tx:
-        recordings.update_recording(tx, recording_id, summary_state="pending")
-    celery_app.send_task(celeryconfig.SUMMARY_TASK, args=[recording_id])
+@pipeline.job_task(pipeline.INDEXING)
+def index_recording(ctx: JobContext) -> None:
+    """The job's last stage: once indexed, the recording is searchable."""
+    ctx.progress("indexing", pipeline.INDEXING.progress, "adding to your memory")
+    added, removed = index_segments(ctx.job["recording_id"])
+    log.info("indexed recording %s: %d added, %d removed", ctx.job["recording_id"], added, removed)
 
 
 @shared_task(name=celeryconfig.REINDEX_TASK)

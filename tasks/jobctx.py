@@ -13,8 +13,8 @@ from flask import current_app
 from app import events
 from app.blobs import BlobStore
 from app.config import Config
-from app.pcm import BYTES_PER_SAMPLE, SAMPLE_RATE, pcm16_to_float32
 from app.store import Store, jobs
+from models.pcm import BYTES_PER_SAMPLE, SAMPLE_RATE, pcm16_to_float32
 
 log = logging.getLogger(__name__)
 

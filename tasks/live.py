@@ -14,9 +14,9 @@ from flask import current_app
 import celeryconfig
 from app import events
 from app.blobs import BlobError
-from app.pcm import pcm16_to_float32
 from app.store import live
-from workers.asr import configured_asr_engine
+from models.pcm import pcm16_to_float32
+from workers.engines import configured_asr_engine
 
 
 @shared_task(name=celeryconfig.LIVE_CHUNK_TASK, ignore_result=True)

@@ -9,12 +9,11 @@ import time
 
 import numpy as np
 from celery import shared_task
-from celery.signals import worker_process_init
 from flask import current_app
 
 import celeryconfig
 from app import rpc
-from app.store import fulltext, search_results
+from app.store import fulltext, memory, search_results
 from app.store.segment_filters import SegmentFilters, where_clause
 from workers.boot import consumed_queues
 from workers.embed import query_embedder
@@ -35,7 +34,9 @@ def replica(dim: int) -> Replica:
     global _replica
     config = current_app.extensions["nemo.config"]
     if _replica is None or _replica.dim != dim:
-        _replica = Replica(current_app.extensions["nemo.store"], dim, config.SEARCH_APPROXIMATE_FROM)
+        _replica = Replica(
+            memory.StoredVectors(current_app.extensions["nemo.store"]), dim, config.SEARCH_APPROXIMATE_FROM
+        )
     return _replica
 
 
@@ -60,13 +61,11 @@ def _query_model():
     )
 
 
-@worker_process_init.connect
-def _load_query_model(**_kwargs) -> None:
-    """Each search process loads its query model as it starts, not on a user's first search. In a thread:
-    the imports and the load take longer (3-5 s) than Celery waits for a new process to report in; a
-    search that comes meanwhile waits for the same load (the pool holds its lock while loading)."""
-    from tasks.celery_app import celery_app, flask_app
-
+def load_query_model_in_background(celery_app, flask_app) -> None:
+    """Each search process loads its query model as it starts (`tasks.celery_app` calls this from
+    `worker_process_init`), not on a user's first search. In a thread: the imports and the load take
+    longer (3-5 s) than Celery waits for a new process to report in; a search that comes meanwhile waits
+    for the same load (the pool holds its lock while loading)."""
     if not set(celeryconfig.SEARCH_QUEUES) & consumed_queues(celery_app):
         return
 

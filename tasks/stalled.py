@@ -27,6 +27,7 @@ import redis
 
 import celeryconfig
 from app.store import Store, jobs
+from tasks import pipeline
 from workers import leases
 
 # Job id -> when the sweep first found it stalled (the second sighting re-sends it).
@@ -56,22 +57,6 @@ class Resend:
     job_id: str
     task: str
     stage: str
-
-
-def task_for(job: dict[str, Any]) -> str | None:
-    """The task that takes a job on from where the store says it stands. Preparing the recording again is
-    the way back into transcription: it keeps the chunk plan and sends only the chunks not yet done (or
-    the end of transcription when all are)."""
-    if job["kind"] == "enroll":
-        return celeryconfig.ENROLL_TASK
-    return {
-        "queued": celeryconfig.PREPARE_TASK,
-        "audio": celeryconfig.PREPARE_TASK,
-        "transcription": celeryconfig.PREPARE_TASK,
-        "diarization": celeryconfig.DIARIZE_TASK,
-        "emotion": celeryconfig.EMOTION_TASK,
-        "indexing": celeryconfig.INDEX_TASK,
-    }.get(job["stage"])
 
 
 def job_named(message: dict[str, Any]) -> str | None:
@@ -167,7 +152,7 @@ def sweep(
             continue
         if now - first_seen < confirm_seconds:
             continue
-        task = task_for(job)
+        task = pipeline.resume_task(job)
         client.hdel(SUSPECTS_KEY, job_id)
         if task is None:
             log.error("job %s is stalled at stage %r, which no task takes on", job_id, job["stage"])

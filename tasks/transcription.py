@@ -10,18 +10,18 @@ from __future__ import annotations
 import json
 import logging
 
-from celery import shared_task
-
 import celeryconfig
-from app.store import chunks, jobs, recordings
+from app.store import chunks, recordings
+from tasks import pipeline
 from tasks.diarization import diarize, enroll
-from tasks.jobctx import JobCancelled, JobContext
-from workers.asr import SAMPLE_RATE, AsrEngine, Segment, configured_asr_engine
+from tasks.jobctx import JobContext
+from workers.asr import SAMPLE_RATE, AsrEngine, Segment
+from workers.engines import configured_asr_engine
 from workers.quality import SILENCE_DB, segment_quality
 from workers.recover import complete_chunk
 
 # Job progress: 5% once audio is planned, up to 90% as chunks finish, the rest for the later stages.
-ASR_START, ASR_END = 0.05, 0.90
+ASR_START, ASR_END = pipeline.TRANSCRIPTION.progress, pipeline.DIARIZATION.progress
 log = logging.getLogger(__name__)
 # Below this share of the VAD's speech covered by words, the job carries a warning.
 COVERAGE_WARNING = 0.97
@@ -49,85 +49,77 @@ def detect_language_once(ctx: JobContext, engine: AsrEngine, recording_id: str, 
     return detected
 
 
-@shared_task(name=celeryconfig.CHUNKS_TASK, bind=True)
-def transcribe_chunks(self, job_id: str, indices: list[int]) -> None:
+@pipeline.job_task(pipeline.TRANSCRIPTION, name=celeryconfig.CHUNKS_TASK, hands_on=False)
+def transcribe_chunks(ctx: JobContext, indices: list[int]) -> None:
     """A small batch of chunks in one batched ASR pass. Chunks already done are skipped, and each chunk's
-    segments are replaced as a whole, so a batch that runs twice writes its rows once."""
-    ctx = JobContext(job_id)
-    if ctx.finished:
-        return
+    segments are replaced as a whole, so a batch that runs twice writes its rows once. The batch that
+    finishes the last chunk sends the end of transcription."""
     config = ctx.config
-    try:
-        ctx.checkpoint()
-        with ctx.store.tx() as tx:
-            recording = recordings.get_recording(tx, ctx.job["recording_id"])
-            planned = [chunks.get_chunk(tx, recording["id"], idx) for idx in indices]
-        if any(chunk is None for chunk in planned):
-            raise LookupError(f"chunks {indices} are not all in the plan")
-        todo = [chunk for chunk in planned if not chunk["done"]]
-        audios, completed = [], []
-        if todo:
-            engine = configured_asr_engine(config)
-            audios = [ctx.read_audio(recording["pcm_blob_id"], c["start_s"], c["end_s"]) for c in todo]
-            language = recording["language"] or detect_language_once(ctx, engine, recording["id"], audios[0])
-            batched = engine.transcribe_batch(audios, language)
-            for chunk, audio, segments in zip(todo, audios, batched, strict=True):
-                ctx.checkpoint()
-                speech = [(a - chunk["start_s"], b - chunk["start_s"]) for a, b in chunks.chunk_speech(chunk)]
-                completed.append(complete_chunk(engine, audio, speech, segments, language))
-            ctx.checkpoint()
-        noise_floor = _noise_floor(recording)
-        with ctx.store.tx() as tx:
-            for chunk, audio, outcome in zip(todo, audios, completed, strict=True):
-                rows = [
-                    {
-                        **segment.shifted(chunk["start_s"]).as_row(),
-                        "audio_quality": segment_quality(_cut(audio, segment), noise_floor),
-                    }
-                    for segment in outcome.segments
-                ]
-                recordings.replace_chunk_segments(tx, recording["id"], chunk["idx"], rows)
-                chunks.set_coverage(
-                    tx, recording["id"], chunk["idx"], outcome.speech_seconds, outcome.covered_seconds
-                )
-                if outcome.sequential_redecode or outcome.clips_decoded:
-                    log.info(
-                        "chunk %s of %s decoded again (sequential: %s, clips: %s): "
-                        "%.1f of %.1f s of speech covered",
-                        chunk["idx"],
-                        recording["id"],
-                        outcome.sequential_redecode,
-                        outcome.clips_decoded,
-                        outcome.covered_seconds,
-                        outcome.speech_seconds,
-                    )
-            for idx in indices:
-                finished, total = chunks.mark_done(tx, recording["id"], idx)
-            if todo and finished == total:
-                recordings.update_recording(tx, recording["id"], asr_model=engine.name)
-        ctx.progress(
-            "transcription",
-            ASR_START + (ASR_END - ASR_START) * finished / total,
-            f"chunk {finished}/{total} transcribed",
-        )
-    except JobCancelled:
-        return
-    except Exception as exc:
-        ctx.fail(f"transcription of chunks {indices}: {exc}")
-        raise
-    if finished == total:
-        self.app.send_task(celeryconfig.FINISH_TASK, args=[job_id])
-
-
-@shared_task(name=celeryconfig.FINISH_TASK, bind=True)
-def finish_transcription(self, job_id: str) -> None:
-    """Runs once per job (the stage claim makes sure), whichever chunk finished last: on to diarization."""
-    ctx = JobContext(job_id)
-    if ctx.finished:
-        return
+    ctx.checkpoint()
     with ctx.store.tx() as tx:
-        claimed = jobs.advance_stage(tx, job_id, "transcription", "diarization")
-        if claimed:
+        recording = recordings.get_recording(tx, ctx.job["recording_id"])
+        planned = [chunks.get_chunk(tx, recording["id"], idx) for idx in indices]
+    if any(chunk is None for chunk in planned):
+        raise LookupError(f"chunks {indices} are not all in the plan")
+    todo = [chunk for chunk in planned if not chunk["done"]]
+    audios, completed = [], []
+    if todo:
+        engine = configured_asr_engine(config)
+        audios = [ctx.read_audio(recording["pcm_blob_id"], c["start_s"], c["end_s"]) for c in todo]
+        language = recording["language"] or detect_language_once(ctx, engine, recording["id"], audios[0])
+        batched = engine.transcribe_batch(audios, language)
+        for chunk, audio, segments in zip(todo, audios, batched, strict=True):
+            ctx.checkpoint()
+            speech = [(a - chunk["start_s"], b - chunk["start_s"]) for a, b in chunks.chunk_speech(chunk)]
+            completed.append(complete_chunk(engine, audio, speech, segments, language))
+        ctx.checkpoint()
+    noise_floor = _noise_floor(recording)
+    with ctx.store.tx() as tx:
+        for chunk, audio, outcome in zip(todo, audios, completed, strict=True):
+            rows = [
+                {
+                    **segment.shifted(chunk["start_s"]).as_row(),
+                    "audio_quality": segment_quality(_cut(audio, segment), noise_floor),
+                }
+                for segment in outcome.segments
+            ]
+            recordings.replace_chunk_segments(tx, recording["id"], chunk["idx"], rows)
+            chunks.set_coverage(
+                tx, recording["id"], chunk["idx"], outcome.speech_seconds, outcome.covered_seconds
+            )
+            _log_redecode(recording["id"], chunk["idx"], outcome)
+        for idx in indices:
+            finished, total = chunks.mark_done(tx, recording["id"], idx)
+        if todo and finished == total:
+            recordings.update_recording(tx, recording["id"], asr_model=engine.name)
+    ctx.progress(
+        "transcription",
+        ASR_START + (ASR_END - ASR_START) * finished / total,
+        f"chunk {finished}/{total} transcribed",
+    )
+    if finished == total:
+        pipeline.send(celeryconfig.FINISH_TASK, ctx.job_id)
+
+
+def _log_redecode(recording_id: str, idx: int, outcome) -> None:
+    if outcome.sequential_redecode or outcome.clips_decoded:
+        log.info(
+            "chunk %s of %s decoded again (sequential: %s, clips: %s): %.1f of %.1f s of speech covered",
+            idx,
+            recording_id,
+            outcome.sequential_redecode,
+            outcome.clips_decoded,
+            outcome.covered_seconds,
+            outcome.speech_seconds,
+        )
+
+
+@pipeline.job_task(pipeline.TRANSCRIPTION, name=celeryconfig.FINISH_TASK, hands_on=False)
+def finish_transcription(ctx: JobContext) -> None:
+    """Runs once per job (the stage claim makes sure), whichever chunk finished last: on to diarization."""
+    with ctx.store.tx() as tx:
+        after = pipeline.claim_next(tx, ctx, pipeline.TRANSCRIPTION)
+        if after is not None:
             speech, covered = chunks.coverage_totals(tx, ctx.job["recording_id"])
             recordings.update_recording(
                 tx,
@@ -136,41 +128,33 @@ def finish_transcription(self, job_id: str) -> None:
                 speech_seconds=round(speech, 3),
                 covered_seconds=round(covered, 3),
             )
-    if claimed:
-        if speech > 0 and covered / speech < COVERAGE_WARNING:
-            ctx.warn(
-                f"speech coverage {covered / speech:.1%}: {speech - covered:.1f} s of the "
-                f"{speech:.1f} s of speech found have no words; some speech may be missing"
-            )
-        ctx.progress("diarization", ASR_END, "transcript complete; telling speakers apart")
-        self.app.send_task(celeryconfig.DIARIZE_TASK, args=[job_id])
+    if after is None:
+        return
+    if speech > 0 and covered / speech < COVERAGE_WARNING:
+        ctx.warn(
+            f"speech coverage {covered / speech:.1%}: {speech - covered:.1f} s of the "
+            f"{speech:.1f} s of speech found have no words; some speech may be missing"
+        )
+    pipeline.start(ctx, after, "transcript complete; telling speakers apart")
 
 
-@shared_task(name=celeryconfig.ENROLL_TASK, bind=True)
-def enroll_voice(self, job_id: str) -> None:
+@pipeline.job_task(pipeline.ENROLLMENT)
+def enroll_voice(ctx: JobContext) -> None:
     """Voice vectors for an enrolled profile, one per sample (idempotent: a rerun replaces them)."""
-    ctx = JobContext(job_id)
-    if ctx.finished:
-        return
-    try:
-        ctx.progress("enrollment", 0.1, "computing the voice profile")
-        enroll(ctx, ctx.job["voice_id"])
-    except JobCancelled:
-        return
-    except Exception as exc:
-        ctx.fail(f"enrollment: {exc}")
-        raise
-    ctx.done()
+    ctx.progress("enrollment", pipeline.ENROLLMENT.progress, "computing the voice profile")
+    enroll(ctx, ctx.job["voice_id"])
 
 
-@shared_task(name=celeryconfig.DIARIZE_TASK, bind=True)
-def diarize_recording(self, job_id: str) -> None:
-    """Speakers for a finished transcript, then on to emotions and indexing. A failure here never costs the
-    transcript: the recording is marked undiarized, the reason becomes the job's warning, and it is still
-    labelled and indexed."""
-    ctx = JobContext(job_id)
-    if ctx.finished:
-        return
+def _mark_undiarized(ctx: JobContext) -> None:
+    with ctx.store.tx() as tx:
+        recordings.update_recording(tx, ctx.job["recording_id"], diarized=0, status="undiarized")
+
+
+@pipeline.job_task(pipeline.DIARIZATION, on_failure=_mark_undiarized)
+def diarize_recording(ctx: JobContext) -> None:
+    """Speakers for a finished transcript. A failure here never costs the transcript: the recording is
+    marked undiarized, the reason becomes the job's warning, and it is still labelled and indexed. A
+    recording with no speech ends here."""
     with ctx.store.tx() as tx:
         recording = recordings.get_recording(tx, ctx.job["recording_id"])
         has_speech = recordings.segment_count(tx, recording["id"]) > 0
@@ -179,21 +163,4 @@ def diarize_recording(self, job_id: str) -> None:
             recordings.update_recording(tx, recording["id"], status=NO_SPEECH)
         ctx.done(warning="no speech was found in this recording")
         return
-    try:
-        diarize(ctx, recording)
-    except JobCancelled:
-        return
-    except Exception as exc:  # noqa: BLE001 - finished work is kept whatever went wrong here
-        log.exception("diarization of %s failed", recording["id"])
-        with ctx.store.tx() as tx:
-            recordings.update_recording(tx, recording["id"], diarized=0, status="undiarized")
-        ctx.warn(f"speakers could not be told apart ({type(exc).__name__}: {exc}); the transcript is kept")
-    on_to_memory(self.app, ctx)
-
-
-def on_to_memory(celery_app, ctx: JobContext) -> None:
-    """Emotions, then the index: the transcript becomes part of the searchable memory."""
-    with ctx.store.tx() as tx:
-        claimed = jobs.advance_stage(tx, ctx.job_id, "diarization", "emotion")
-    if claimed:
-        celery_app.send_task(celeryconfig.EMOTION_TASK, args=[ctx.job_id])
+    diarize(ctx, recording)

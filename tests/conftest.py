@@ -231,6 +231,15 @@ def speech_wav(speech_dir) -> Path:
     return synthesize(SPOKEN, speech_dir / "budget.wav")
 
 
+@pytest.fixture()
+def browser(chromium_paths, tmp_path):
+    """A headless Chromium driver for one test (`tests.browser`)."""
+    from tests.browser import chromium
+
+    with chromium(chromium_paths, tmp_path / "profile") as driver:
+        yield driver
+
+
 @pytest.fixture(scope="session")
 def chromium_paths() -> tuple[str, str]:
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")

@@ -1,11 +1,16 @@
-"""Test helpers: speech fixtures, word error rate, polling."""
+"""What the tests share: speech fixtures, word error rate, polling, the API calls many tests make (upload,
+enroll, login), the checks of a rejected request, and reading the process table."""
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
+import struct
 import subprocess
+import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 TERMINAL = ("done", "failed", "cancelled")
@@ -14,6 +19,9 @@ SPOKEN = (
     "Please remember to send the quarterly budget report to Sarah before Friday. "
     "The marketing meeting moves to Tuesday morning at ten."
 )
+
+# The command-line client of this environment.
+NEMOCTL = str(Path(sys.executable).parent / "nemoctl")
 
 
 def synthesize(text: str, target: Path, voice: str = "en-us", speed: int = 150) -> Path:
@@ -53,3 +61,145 @@ def wait_for_job(client, job_id: str, headers: dict, timeout: float = 180) -> di
             return job
         time.sleep(0.3)
     raise AssertionError(f"job {job_id} did not finish in {timeout} s")
+
+
+def upload(client, path, headers, **fields):
+    with path.open("rb") as handle:
+        return client.post(
+            "/api/v1/recordings",
+            data={"audio": (handle, path.name), **fields},
+            headers=headers,
+            content_type="multipart/form-data",
+        )
+
+
+ENROLL_LINES = [
+    "Good morning everyone, this is my voice sample for the enrollment.",
+    "I usually speak in the weekly planning meeting about logistics and suppliers.",
+]
+
+
+def enroll(client, auth, name: str, voice: str, tmp_path) -> dict:
+    """Enroll `name` from two sentences in a synthetic `voice` (bench.corpus's voices) and wait for it."""
+    from bench.corpus import synthesize as speak
+    from bench.corpus import write_wav
+
+    files = []
+    for n, line in enumerate(ENROLL_LINES):
+        path = tmp_path / f"{name}-{n}.wav"
+        write_wav(speak(voice, line), path)
+        files.append((io.BytesIO(path.read_bytes()), path.name))
+    response = client.post(
+        "/api/v1/speakers",
+        data={"name": name, "audio": files},
+        headers=auth,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 202, response.get_json()
+    body = response.get_json()
+    assert wait_for_job(client, body["job_id"], auth)["state"] == "done"
+    return body
+
+
+def speakers_by_turn(segments: list[dict], turns: list) -> list[str]:
+    """The speaker label that covers most of each ground-truth turn."""
+    labels = []
+    for turn in turns:
+        overlap: Counter = Counter()
+        for s in segments:
+            overlap[s["speaker"]] += max(0.0, min(s["end"], turn.end) - max(s["start"], turn.start))
+        labels.append(overlap.most_common(1)[0][0])
+    return labels
+
+
+def audit_actions(store, user_id=None) -> list[str]:
+    with store.tx() as tx:
+        if user_id:
+            rows = tx.all("SELECT action FROM audit_log WHERE user_id = ? ORDER BY at", (user_id,))
+        else:
+            rows = tx.all("SELECT action FROM audit_log ORDER BY at")
+    return [r["action"] for r in rows]
+
+
+def login(client, user) -> str:
+    response = client.post(
+        "/api/v1/auth/login", json={"username": user["username"], "password": user["password"]}
+    )
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["csrf_token"]
+
+
+def counts(app) -> tuple[int, int, int]:
+    store = app.extensions["nemo.store"]
+    with store.tx() as tx:
+        recs = tx.one("SELECT count(*) AS n FROM recordings")["n"]
+        jobs = tx.one("SELECT count(*) AS n FROM jobs")["n"]
+    blob_dir = app.extensions["nemo.config"].BLOB_DIR
+    blobs = sum(1 for p in blob_dir.rglob("*") if p.is_file()) if blob_dir.exists() else 0
+    return recs, jobs, blobs
+
+
+def post_bytes(client, headers, payload: bytes, name: str = "clip.wav"):
+    return client.post(
+        "/api/v1/recordings",
+        data={"audio": (io.BytesIO(payload), name)},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+
+
+def assert_rejected(response, status: int | tuple[int, ...], code: str | tuple[str, ...]):
+    statuses = status if isinstance(status, tuple) else (status,)
+    codes = code if isinstance(code, tuple) else (code,)
+    assert response.status_code in statuses, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["error"]["code"] in codes and body["error"]["message"]
+
+
+def chunk_state(store, recording_id: str) -> tuple[int, int]:
+    with store.tx() as tx:
+        row = tx.one(
+            "SELECT count(*) AS total, coalesce(sum(done), 0) AS done FROM chunks WHERE recording_id = ?",
+            (recording_id,),
+        )
+    return int(row["done"]), int(row["total"])
+
+
+def wav_bytes(format_tag: int = 1, rate: int = 16_000, channels: int = 1, seconds: float = 1.0) -> bytes:
+    """A RIFF/WAVE file with the header's fields as given and a quiet tone as data."""
+    bits, block = 16, channels * 2
+    frames = max(1, int(rate * seconds))
+    data = b"".join(struct.pack("<h", 300 if (i // 20) % 2 else -300) * channels for i in range(frames))
+    fmt = struct.pack("<HHIIHH", format_tag, channels, rate, rate * block, block, bits)
+    body = (
+        b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    )
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def children_of(parent: int) -> dict[str, int]:
+    """The launcher's direct children by kind (gpu-worker, cpu-worker, search-worker, flower, web, redis),
+    read from /proc."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) != parent:
+            continue
+        line = " ".join(a.decode(errors="replace") for a in argv)
+        for kind, marker in (
+            ("gpu-worker", " gpu@"),
+            ("cpu-worker", " cpu@"),
+            ("search-worker", " search@"),
+            ("flower", " flower "),
+            ("web", "gunicorn"),
+            ("redis", "redis-server"),
+        ):
+            if marker in line:
+                found[kind] = int(entry.name)
+    return found

@@ -3,32 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from app import create_app
 from app.config import Config
-
-NEMOCTL = str(Path(sys.executable).parent / "nemoctl")
-
-
-def audit_actions(store, user_id=None) -> list[str]:
-    with store.tx() as tx:
-        if user_id:
-            rows = tx.all("SELECT action FROM audit_log WHERE user_id = ? ORDER BY at", (user_id,))
-        else:
-            rows = tx.all("SELECT action FROM audit_log ORDER BY at")
-    return [r["action"] for r in rows]
-
-
-def login(client, user) -> str:
-    response = client.post(
-        "/api/v1/auth/login", json={"username": user["username"], "password": user["password"]}
-    )
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()["csrf_token"]
+from tests.helpers import NEMOCTL, audit_actions, login
 
 
 def test_api_requires_authentication(client):

@@ -8,34 +8,7 @@ import pytest
 
 from app import create_app
 from app.config import Config
-from tests.helpers import synthesize, wait_for_job
-
-
-def counts(app) -> tuple[int, int, int]:
-    store = app.extensions["nemo.store"]
-    with store.tx() as tx:
-        recs = tx.one("SELECT count(*) AS n FROM recordings")["n"]
-        jobs = tx.one("SELECT count(*) AS n FROM jobs")["n"]
-    blob_dir = app.extensions["nemo.config"].BLOB_DIR
-    blobs = sum(1 for p in blob_dir.rglob("*") if p.is_file()) if blob_dir.exists() else 0
-    return recs, jobs, blobs
-
-
-def post_bytes(client, headers, payload: bytes, name: str = "clip.wav"):
-    return client.post(
-        "/api/v1/recordings",
-        data={"audio": (io.BytesIO(payload), name)},
-        headers=headers,
-        content_type="multipart/form-data",
-    )
-
-
-def assert_rejected(response, status: int | tuple[int, ...], code: str | tuple[str, ...]):
-    statuses = status if isinstance(status, tuple) else (status,)
-    codes = code if isinstance(code, tuple) else (code,)
-    assert response.status_code in statuses, response.get_data(as_text=True)
-    body = response.get_json()
-    assert body["error"]["code"] in codes and body["error"]["message"]
+from tests.helpers import assert_rejected, counts, post_bytes, synthesize, wait_for_job
 
 
 @pytest.fixture(scope="module")

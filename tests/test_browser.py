@@ -4,46 +4,13 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.browser import log_in
 from tests.helpers import SPOKEN, word_error_rate
-
-
-def log_in(driver, wait: WebDriverWait, user: dict, ready_id: str) -> None:
-    """Fill in the login form the driver is on, then wait for the page it leads to (by an element id)."""
-    driver.find_element(By.NAME, "username").send_keys(user["username"])
-    driver.find_element(By.NAME, "password").send_keys(user["password"])
-    driver.find_element(By.CSS_SELECTOR, "#login-form button").click()
-    wait.until(ec.presence_of_element_located((By.ID, ready_id)))
-
-
-@pytest.fixture()
-def browser(chromium_paths, tmp_path):
-    chromium, driver_path = chromium_paths
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-    yield driver
-    driver.quit()
 
 
 def test_upload_page_shows_progress_then_transcript(browser, live_server, bob, speech_wav):

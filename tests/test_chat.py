@@ -16,8 +16,7 @@ import requests
 from app.client import parse_sse
 from bench.corpus import synthesize, write_wav
 from tests.conftest import _make_user
-from tests.helpers import wait_for_job
-from tests.test_transcription import upload
+from tests.helpers import upload, wait_for_job
 
 # name: (voice, recorded_at, lines). None is the moment of upload and "an hour ago" an hour before it: the
 # time-phrase tests need recordings inside and outside "the last 2 hours", and a day ("three days ago")
@@ -146,7 +145,7 @@ def test_an_answer_from_memory_streams_and_cites_the_moment(live_server, memory)
 
 
 def test_nemoctl_chat_streams_the_answer_then_its_sources(live_server, memory):
-    from tests.test_cli import NEMOCTL
+    from tests.helpers import NEMOCTL
 
     user, recordings = memory
     question = "When is the quarterly budget report due?"
@@ -260,7 +259,7 @@ def test_a_question_about_something_never_said_is_not_found_and_cites_nothing(li
     stored = requests.get(f"{live_server}/api/v1/chat/{accepted['chat_id']}", headers=user["auth"]).json()
     assert stored["answer"] == final["answer"] and stored["citations"] == []
     # The command line ends on the same "not found", with no sources under it.
-    from tests.test_cli import NEMOCTL
+    from tests.helpers import NEMOCTL
 
     command = [NEMOCTL, "chat", "How much did the flights to Lisbon cost?", "--server", live_server]
     shown = subprocess.run(
@@ -419,13 +418,10 @@ def test_the_chat_page_streams_and_links_to_the_moment(live_server, memory, chro
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from tests.test_browser import browser as make_browser
-    from tests.test_browser import log_in
+    from tests.browser import chromium, log_in
 
     user, recordings = memory
-    driver_gen = make_browser.__wrapped__(chromium_paths, tmp_path)
-    driver = next(driver_gen)
-    try:
+    with chromium(chromium_paths, tmp_path / "profile") as driver:
         wait = WebDriverWait(driver, 240)
         driver.get(f"{live_server}/chat")
         log_in(driver, wait, user, "chat-form")
@@ -444,5 +440,3 @@ def test_the_chat_page_streams_and_links_to_the_moment(live_server, memory, chro
         assert f"segment={moment['id']}" in driver.current_url
         wait.until(lambda d: d.find_element(By.ID, "summary-card").get_attribute("data-state") == "done")
         assert driver.find_element(By.ID, "summary-text").text.strip()
-    finally:
-        next(driver_gen, None)

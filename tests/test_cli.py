@@ -8,9 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import synthesize, word_error_rate
+from tests.helpers import NEMOCTL, synthesize, word_error_rate
 
-NEMOCTL = str(Path(sys.executable).parent / "nemoctl")
 WER_BOUND = 0.25
 TEXTS = {
     "standup.wav": "Yesterday I finished the login page and today I will fix the upload bug.",
@@ -158,3 +157,19 @@ def test_enroll_and_export(live_server, bob, tmp_path):
         timeout=60,
     )
     assert missing.returncode == 1 and "no such recording" in missing.stderr
+
+
+def test_the_client_offers_every_export_format_and_imports_nothing_of_the_server():
+    """The client package runs where only it is installed: a fresh interpreter importing it loads neither
+    Flask, the store nor an engine."""
+    from app import exports
+    from app.client.commands import EXPORT_FORMATS
+
+    assert sorted(EXPORT_FORMATS) == sorted(exports.FORMATS)
+    probe = (
+        "import sys, app.client.commands; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'workers', 'tasks', 'celery') "
+        "or m.startswith('app.store')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]", loaded.stdout

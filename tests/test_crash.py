@@ -12,25 +12,11 @@ import time
 import redis
 
 from tests.conftest import BIN, ROOT
-from tests.helpers import synthesize, wait_for_job, word_error_rate
-from tests.test_transcription import upload
+from tests.faults import SENTENCES
+from tests.helpers import chunk_state, synthesize, upload, wait_for_job, word_error_rate
 
-SENTENCES = [
-    "The first topic today is the budget for the new warehouse in the north.",
-    "After that we will talk about hiring two more engineers before the summer.",
-    "Finally the team wants to decide on the date of the next product launch.",
-]
 # About five minutes: a dozen chunks, so several batched ASR tasks, and a kill lands between two of them.
 TEXT = " ".join(f"Part {n}. {SENTENCES[n % 3]}" for n in range(1, 61))
-
-
-def chunk_state(store, recording_id: str) -> tuple[int, int]:
-    with store.tx() as tx:
-        row = tx.one(
-            "SELECT count(*) AS total, coalesce(sum(done), 0) AS done FROM chunks WHERE recording_id = ?",
-            (recording_id,),
-        )
-    return int(row["done"]), int(row["total"])
 
 
 def test_gpu_worker_killed_mid_recording(client, store, workers, environment, alice, speech_dir):

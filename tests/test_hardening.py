@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import re
-import struct
 import time
 from pathlib import Path
 
@@ -14,21 +13,7 @@ import pytest
 
 from app import create_app
 from app.config import Config
-from tests.helpers import wait_for_job
-from tests.test_auth import audit_actions, login
-from tests.test_bad_input import assert_rejected, counts, post_bytes
-
-
-def wav_bytes(format_tag: int = 1, rate: int = 16_000, channels: int = 1, seconds: float = 1.0) -> bytes:
-    """A RIFF/WAVE file with the header's fields as given and a quiet tone as data."""
-    bits, block = 16, channels * 2
-    frames = max(1, int(rate * seconds))
-    data = b"".join(struct.pack("<h", 300 if (i // 20) % 2 else -300) * channels for i in range(frames))
-    fmt = struct.pack("<HHIIHH", format_tag, channels, rate, rate * block, block, bits)
-    body = (
-        b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
-    )
-    return b"RIFF" + struct.pack("<I", len(body)) + body
+from tests.helpers import assert_rejected, audit_actions, counts, login, post_bytes, wait_for_job, wav_bytes
 
 
 def json_post(client, path: str, raw: str | bytes, headers: dict):

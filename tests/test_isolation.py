@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.test_transcription import upload
+from tests.helpers import upload
 
 
 def test_user_b_cannot_reach_user_a_job_or_recording(client, workers, alice, bob, speech_wav):

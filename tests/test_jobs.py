@@ -12,8 +12,7 @@ from celery import Celery
 import celeryconfig
 from deploy.launcher import process_table
 from tests.faults import OwnRedis
-from tests.helpers import synthesize, wait_for_job
-from tests.test_transcription import upload
+from tests.helpers import synthesize, upload, wait_for_job
 
 LONG_TEXT = " ".join(
     f"Item {n}: the committee reviewed the plan for the northern office and agreed to revisit it next week."

@@ -17,41 +17,13 @@ import redis
 import requests
 
 from tests.conftest import ROOT, free_port
-from tests.helpers import synthesize, word_error_rate
-from tests.test_crash import SENTENCES, chunk_state
+from tests.faults import SENTENCES
+from tests.helpers import children_of, chunk_state, synthesize, word_error_rate
 
 NEMOCTL = str(Path(sys.executable).parent / "nemoctl")
 # About three minutes of speech: several chunks, each its own ASR task (NEMO_ASR_BATCH=1 below), so the
 # GPU worker can be killed between two of them.
 TEXT = " ".join(f"Part {n}. {SENTENCES[n % 3]}" for n in range(1, 41))
-
-
-def children_of(parent: int) -> dict[str, int]:
-    """The launcher's direct children by kind (gpu-worker, cpu-worker, search-worker, flower, web, redis),
-    read from /proc."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) != parent:
-            continue
-        line = " ".join(a.decode(errors="replace") for a in argv)
-        for kind, marker in (
-            ("gpu-worker", " gpu@"),
-            ("cpu-worker", " cpu@"),
-            ("search-worker", " search@"),
-            ("flower", " flower "),
-            ("web", "gunicorn"),
-            ("redis", "redis-server"),
-        ):
-            if marker in line:
-                found[kind] = int(entry.name)
-    return found
 
 
 class WebProbe(threading.Thread):

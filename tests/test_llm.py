@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from workers.asr import asr_engine
+from workers.engines import asr_engine
 from workers.llm import Abstention, ContextTooLong, llm_engine
 from workers.pool import ModelPool
 

@@ -11,8 +11,7 @@ import pytest
 
 from bench.corpus import synthesize, write_wav
 from tests.conftest import _make_user
-from tests.helpers import wait_for_job
-from tests.test_transcription import upload
+from tests.helpers import upload, wait_for_job
 
 # Three recordings, three voices, three days, three moods.
 RECORDINGS = {
@@ -361,13 +360,10 @@ def test_search_page_opens_the_transcript_at_the_moment(memory, live_server, chr
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
-    from tests.test_browser import browser as make_browser
-    from tests.test_browser import log_in
+    from tests.browser import chromium, log_in
 
     user, recordings = memory
-    driver_gen = make_browser.__wrapped__(chromium_paths, tmp_path)
-    driver = next(driver_gen)
-    try:
+    with chromium(chromium_paths, tmp_path / "profile") as driver:
         # The result list is re-rendered on every search: an element read while it is replaced goes stale,
         # and the wait simply looks again.
         wait = WebDriverWait(driver, 60, ignored_exceptions=(StaleElementReferenceException,))
@@ -409,8 +405,6 @@ def test_search_page_opens_the_transcript_at_the_moment(memory, live_server, chr
         shown = {e.get_attribute("data-emotion") for e in driver.find_elements(By.CSS_SELECTOR, ".bars span")}
         assert {"anger", "joy"} <= shown
         assert len(driver.find_elements(By.CSS_SELECTOR, "#over-time tr")) == 3
-    finally:
-        next(driver_gen, None)
 
 
 def test_searches_while_indexing_runs_stay_consistent(client_module, memory, store):

@@ -9,8 +9,8 @@ import uuid
 import numpy as np
 import pytest
 
-from app.emotions import EMOTIONS
 from app.store import fulltext, memory, recordings
+from models.labels import EMOTIONS
 from tests.conftest import _make_user
 from workers.hybrid import fuse
 from workers.pool import ModelPool
@@ -65,7 +65,7 @@ def _replica_state(replica: Replica, user_id: str) -> set[int]:
 def test_a_replica_catches_up_with_adds_and_removals(store, owner):
     user, recording = owner
     rng = np.random.default_rng(1)
-    replica = Replica(store, DIM, approximate_from=10**9)
+    replica = Replica(memory.StoredVectors(store), DIM, approximate_from=10**9)
     assert _replica_state(replica, user["id"]) == set()
     added: list[int] = []
     for step in range(6):
@@ -85,7 +85,7 @@ def test_a_replica_catches_up_with_adds_and_removals(store, owner):
         replica.catch_up()
         assert _replica_state(replica, user["id"]) == set(_store_state(store, user["id"])) == set(added)
     # A fresh replica loads the same state; the nearest neighbour of a stored vector is itself.
-    fresh = Replica(store, DIM, approximate_from=10**9)
+    fresh = Replica(memory.StoredVectors(store), DIM, approximate_from=10**9)
     assert _replica_state(fresh, user["id"]) == set(added)
     state = _store_state(store, user["id"])
     vid = added[7]
@@ -109,7 +109,7 @@ def test_the_approximate_index_agrees_with_the_exact_one(store, owner):
         memory.add_vectors(
             tx, user["id"], recording["id"], "m", [(uuid.uuid4().hex, "t", v) for v in vectors]
         )
-    replica = Replica(store, DIM, approximate_from=1000)
+    replica = Replica(memory.StoredVectors(store), DIM, approximate_from=1000)
     index = replica.user(user["id"])
     assert index.approximate is not None and index.approximate.ntotal == 4000
     queries = _unit(rng.normal(size=(50, DIM)))

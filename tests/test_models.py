@@ -9,8 +9,8 @@ import pytest
 from models import assemble
 from models.manifest import MODELS, WHISPER_TINY_EN
 from tests.helpers import SPOKEN, word_error_rate
-from workers.asr import asr_engine
 from workers.audio import decode_to_pcm16, read_pcm16
+from workers.engines import asr_engine
 from workers.pool import ModelPool
 
 

@@ -114,7 +114,7 @@ def speech(speech_wav, tmp_path_factory):
 
 
 def test_nemo_asr_engine_loads_a_nemo_file_and_times_its_words(tiny_ctc, speech):
-    from workers.asr import asr_engine
+    from workers.engines import asr_engine
     from workers.pool import ModelPool
 
     engine = asr_engine(ModelPool(2**30), str(tiny_ctc), "cpu", "int8", 2)
@@ -131,7 +131,7 @@ def test_nemo_asr_engine_loads_a_nemo_file_and_times_its_words(tiny_ctc, speech)
 
 
 def test_nemo_speaker_embedder(tiny_titanet, speech):
-    from workers.speakers import load_embedder
+    from workers.engines import load_embedder
 
     embedder = load_embedder(str(tiny_titanet), "cpu")
     assert embedder.name.startswith("nemo:tiny-titanet.nemo:") and embedder.dim == 16
@@ -152,8 +152,7 @@ def test_pipeline_diarizes_with_a_nemo_speaker_model(
     from app.config import Config
     from app.store import jobs
     from tasks.transcription import diarize_recording
-    from tests.helpers import wait_for_job
-    from tests.test_transcription import upload
+    from tests.helpers import upload, wait_for_job
 
     accepted = upload(client, speech_wav, alice["auth"], speakers="1").get_json()
     assert wait_for_job(client, accepted["job_id"], alice["auth"])["state"] == "done"

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 from deploy.torchaudio_python_only import record_is_true, strip_native
-from tasks.diarization import ChunkVoices, tell_apart_by_turns
 from workers.channels import word_channel
 from workers.pyannote_pipeline import PyannoteSpeakers
+from workers.tell_apart import ChunkVoices, tell_apart_by_turns
 
 
 def _record_line(name: str, data: bytes) -> str:
@@ -81,8 +81,8 @@ def real_call(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def diarizer():
+    from workers.engines import load_embedder
     from workers.pyannote_pipeline import load_pyannote
-    from workers.speakers import load_embedder
 
     return load_pyannote(load_embedder("campplus", "cpu"), "cpu", 2.5)
 

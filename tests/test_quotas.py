@@ -10,10 +10,7 @@ import time
 import pytest
 
 from tests.conftest import _make_user
-from tests.helpers import TERMINAL, wait_for_job
-from tests.test_auth import login
-from tests.test_bad_input import assert_rejected, counts
-from tests.test_hardening import wav_bytes
+from tests.helpers import TERMINAL, assert_rejected, counts, login, wait_for_job, wav_bytes
 
 
 @pytest.fixture()

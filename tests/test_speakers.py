@@ -6,50 +6,15 @@ from __future__ import annotations
 
 import io
 import re
-from collections import Counter
 
 import numpy as np
 import pytest
 
 from app.store import jobs
 from bench.corpus import Turn, conversation, synthesize, write_wav
-from tests.helpers import wait_for_job
-from tests.test_transcription import upload
+from tests.helpers import enroll, speakers_by_turn, upload, wait_for_job
 
 KAL, SLT, AWB = "flite:kal", "flite:slt", "flite:awb"
-ENROLL_LINES = [
-    "Good morning everyone, this is my voice sample for the enrollment.",
-    "I usually speak in the weekly planning meeting about logistics and suppliers.",
-]
-
-
-def enroll(client, auth, name: str, voice: str, tmp_path) -> dict:
-    files = []
-    for n, line in enumerate(ENROLL_LINES):
-        path = tmp_path / f"{name}-{n}.wav"
-        write_wav(synthesize(voice, line), path)
-        files.append((io.BytesIO(path.read_bytes()), path.name))
-    response = client.post(
-        "/api/v1/speakers",
-        data={"name": name, "audio": files},
-        headers=auth,
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 202, response.get_json()
-    body = response.get_json()
-    assert wait_for_job(client, body["job_id"], auth)["state"] == "done"
-    return body
-
-
-def speakers_by_turn(segments: list[dict], turns: list[Turn]) -> list[str]:
-    """The speaker label that covers most of each ground-truth turn."""
-    labels = []
-    for turn in turns:
-        overlap: Counter = Counter()
-        for s in segments:
-            overlap[s["speaker"]] += max(0.0, min(s["end"], turn.end) - max(s["start"], turn.start))
-        labels.append(overlap.most_common(1)[0][0])
-    return labels
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from celery import Celery
 
 import celeryconfig
 from app.store import jobs
-from tasks import stalled
+from tasks import pipeline, stalled
 from tests.faults import OwnRedis
 from workers import leases
 
@@ -130,4 +130,4 @@ def test_only_one_worker_sweeps_at_a_time(broker, store, running_job):
     ],
 )
 def test_each_stage_is_taken_on_by_its_own_task(kind, stage, task):
-    assert stalled.task_for({"kind": kind, "stage": stage}) == task
+    assert pipeline.resume_task({"kind": kind, "stage": stage}) == task

@@ -9,19 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.helpers import SPOKEN, synthesize, wait_for_job, word_error_rate
+from tests.helpers import SPOKEN, synthesize, upload, wait_for_job, word_error_rate
 
 WER_BOUND = 0.25
-
-
-def upload(client, path, headers, **fields):
-    with path.open("rb") as handle:
-        return client.post(
-            "/api/v1/recordings",
-            data={"audio": (handle, path.name), **fields},
-            headers=headers,
-            content_type="multipart/form-data",
-        )
 
 
 def test_upload_returns_the_spoken_words(client, workers, alice, speech_wav):

@@ -13,8 +13,6 @@ from typing import Protocol
 
 import numpy as np
 
-from workers.pool import ModelPool, model_pool, model_size_bytes
-
 
 @dataclass
 class Word:
@@ -207,36 +205,3 @@ def _cuda_available() -> bool:
         return ctranslate2.get_cuda_device_count() > 0
     except Exception:  # noqa: BLE001 - no CUDA runtime means CPU
         return False
-
-
-def asr_engine(pool: ModelPool, model: str, device: str, compute_type: str, threads: int) -> AsrEngine:
-    """The engine for a manifest model name, a CTranslate2 Whisper directory, or a NeMo `.nemo` file,
-    resident in the pool."""
-    from models.assemble import ensure_model
-
-    if model.endswith(".nemo"):
-        from workers.nemo_engines import NemoAsrEngine
-
-        path = Path(model)
-        return pool.get(f"asr:{path}", path.stat().st_size * 2, lambda: NemoAsrEngine(path, device))
-
-    model_dir = Path(model) if "/" in model else ensure_model(model)
-    if not (model_dir / "model.bin").exists():
-        raise FileNotFoundError(f"{model_dir} is not a CTranslate2 Whisper model directory")
-    name = model_dir.name if "/" in model else model
-    return pool.get(
-        f"asr:{model_dir}",
-        model_size_bytes(model_dir),
-        lambda: FasterWhisperEngine(model_dir, name, device, compute_type, threads),
-    )
-
-
-def configured_asr_engine(config) -> AsrEngine:
-    """The engine the configuration names, in this process's pool: what batch and live chunks both use."""
-    return asr_engine(
-        model_pool(config.MODEL_BUDGET_BYTES),
-        config.ASR_MODEL,
-        config.ASR_DEVICE,
-        config.ASR_COMPUTE_TYPE,
-        config.WORKER_THREADS,
-    )

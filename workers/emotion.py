@@ -23,8 +23,7 @@ from typing import Protocol
 
 import numpy as np
 
-from app.config import EMBEDDING_CLASSIFIER
-from app.emotions import EMOTIONS
+from models.labels import EMBEDDING_CLASSIFIER, EMOTIONS
 from workers import emotion_cues
 from workers.embed import TextEmbedder, text_embedder
 from workers.emotion_cues import cue_features, stated_emotion

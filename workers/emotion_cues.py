@@ -14,7 +14,7 @@ import re
 
 import numpy as np
 
-from app.emotions import EMOTIONS
+from models.labels import EMOTIONS
 
 # Words and short phrases that name or plainly show a feeling. Phrases are matched as written (lowercase,
 # apostrophes straight); single words also match their -s/-ed/-ing forms through the stems listed.

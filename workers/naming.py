@@ -52,6 +52,13 @@ DEFAULT_CALIBRATION = Calibration(0.70, 0.05, "not measured: a conservative defa
 NAMED_BONUS = 0.01
 
 
+def profile_vector(vectors: list[np.ndarray]) -> np.ndarray:
+    """A voice profile as one unit vector: the mean of what speaks for it (its enrollment samples and
+    confirmations for a named voice, every recording's centroid for an unnamed one)."""
+    mean = np.mean(vectors, axis=0)
+    return mean / max(float(np.linalg.norm(mean)), 1e-9)
+
+
 def calibration_for(model: str) -> Calibration:
     return CALIBRATIONS.get(model, DEFAULT_CALIBRATION)
 

@@ -134,18 +134,3 @@ class CamPlusPlusEmbedder:
         # The whole piece is the mean of its windows (as Resemblyzer does it): one more pass over a long piece
         # would cost as much as all its windows together.
         return VoiceWindows(whole=_unit(vectors.mean(axis=0)), vectors=vectors, spans=spans)
-
-
-def load_embedder(name: str, device: str) -> SpeakerEmbedder:
-    """`campplus` (default), `resemblyzer`, or a path to a NeMo speaker model (`.nemo`, e.g. TitaNet)."""
-    if name.endswith(".nemo"):
-        from workers.nemo_engines import NemoSpeakerEmbedder
-
-        return NemoSpeakerEmbedder(Path(name), device)
-    from models.assemble import ensure_model
-
-    if name == "campplus":
-        return CamPlusPlusEmbedder(ensure_model("campplus") / "campplus_cn_en_common.pt", device)
-    if name != "resemblyzer":
-        raise ValueError(f"unknown speaker embedding model {name!r}")
-    return ResemblyzerEmbedder(ensure_model("resemblyzer") / "pretrained.pt", device)

@@ -13,15 +13,40 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import faiss
 import numpy as np
 
-from app.store import Store, memory
-
 log = logging.getLogger(__name__)
 LOAD_PAGE = 20_000
+
+
+class VectorFeed(Protocol):
+    """Where a replica reads the stored vectors, handed to it by the tasks (`app.store.memory.StoredVectors`
+    reads the store). Vectors are numbered (vid) in commit order, and every addition or removal takes the
+    next number of one change sequence, so a replica can follow the store by asking what changed since the
+    number it has applied."""
+
+    def current_sequence(self) -> int:
+        """The highest change number committed."""
+        ...
+
+    def added_since(
+        self, after: int, upto: int, user_ids: Sequence[str], limit: int
+    ) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """A page (vid order) of the users' vectors added in (after, upto]: (vids, owners, vectors)."""
+        ...
+
+    def removed_since(self, after: int, upto: int, user_ids: Sequence[str]) -> list[tuple[int, str]]:
+        """(vid, owner) of the users' vectors removed in (after, upto]."""
+        ...
+
+    def user_vectors(self, user_id: str, after: int, upto: int, limit: int) -> tuple[np.ndarray, np.ndarray]:
+        """A page (vid order) of one user's vectors with after < vid <= upto: (vids, vectors)."""
+        ...
 
 
 def approximate_index(vectors: np.ndarray, vids: np.ndarray) -> tuple[faiss.IndexIVFFlat, int]:
@@ -132,10 +157,10 @@ class UserIndex:
 
 
 class Replica:
-    """The per-user indexes of one search process, following the store's change sequence."""
+    """The per-user indexes of one search process, following the feed's change sequence."""
 
-    def __init__(self, store: Store, dim: int, approximate_from: int) -> None:
-        self.store = store
+    def __init__(self, feed: VectorFeed, dim: int, approximate_from: int) -> None:
+        self.feed = feed
         self.dim = dim
         self.approximate_from = approximate_from
         self.applied = 0
@@ -144,19 +169,17 @@ class Replica:
 
     def catch_up(self) -> int:
         """Apply every change committed since the last call, a page at a time; returns the sequence now
-        applied. Every number up to `upto` belongs to a committed transaction (see app.store.memory), so
+        applied. Every number up to `upto` belongs to a committed transaction (see `VectorFeed`), so
         nothing below it can still appear later."""
         with self._lock:
-            with self.store.tx(readonly=True) as tx:
-                upto = memory.current_sequence(tx)
+            upto = self.feed.current_sequence()
             if upto <= self.applied:
                 return self.applied
             users = list(self.users)
             touched: set[str] = set()
             after = self.applied
             while True:
-                with self.store.tx(readonly=True) as tx:
-                    vids, owners, vectors = memory.added_since(tx, after, upto, users, LOAD_PAGE)
+                vids, owners, vectors = self.feed.added_since(after, upto, users, LOAD_PAGE)
                 if not len(vids):
                     break
                 owner_array = np.array(owners)
@@ -165,8 +188,7 @@ class Replica:
                     self.users[user_id].add(vids[mask], vectors[mask])
                     touched.add(user_id)
                 after = int(vids[-1])
-            with self.store.tx(readonly=True) as tx:
-                removed = memory.removed_since(tx, self.applied, upto, users)
+            removed = self.feed.removed_since(self.applied, upto, users)
             by_user: dict[str, list[int]] = {}
             for vid, user_id in removed:
                 by_user.setdefault(user_id, []).append(vid)
@@ -190,8 +212,7 @@ class Replica:
         index = UserIndex(self.dim)
         after = 0
         while True:
-            with self.store.tx(readonly=True) as tx:
-                vids, vectors = memory.user_vectors(tx, user_id, after, self.applied, LOAD_PAGE)
+            vids, vectors = self.feed.user_vectors(user_id, after, self.applied, LOAD_PAGE)
             if not len(vids):
                 break
             index.add(vids, vectors)

@@ -26,10 +26,10 @@ from app.audio_probe import AudioRejected, probe
 from app.auth import login_required_api
 from app.errors import ApiError
 from app.numbers import whole_number
-from app.pcm import SAMPLE_RATE, decode_to_pcm16
 from app.sse import event_stream
 from app.store import jobs, live, recordings
 from app.uploads import REJECTION_STATUS, TITLE_MAX, save_upload
+from models.pcm import SAMPLE_RATE, decode_to_pcm16
 
 CHUNK_MAX_BYTES = 2 * 1024 * 1024
 # "1 to 5 s", with room for the few milliseconds encoders pad or trim.

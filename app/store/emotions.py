@@ -6,9 +6,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from app.emotions import EMOTIONS
 from app.store.db import Tx
 from app.store.segment_filters import SegmentFilters, where_clause
+from models.labels import EMOTIONS
 
 DAY = 86400.0
 

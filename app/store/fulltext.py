@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.store.db import Tx
+from app.store.sequence import current_sequence
 
 # Words that carry no meaning for matching ("what did she say about ...").
 STOP_WORDS = frozenset(
@@ -169,8 +170,6 @@ def keyword_matches(
         found += [vid for vid in chunk if vid in allowed]
         if len(found) >= limit:
             break
-    from app.store.memory import current_sequence  # memory imports this module
-
     found = found[:limit]
     weighed = {term: n for term, n in counts.items() if n <= MAX_TERM_SEGMENTS}  # too common: no say
     holders = {term: holding(tx, term, found) for term in terms}

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from app.store import fulltext
-from app.store.db import Tx
+from app.store.db import Store, Tx
+from app.store.sequence import current_sequence, take_sequence
 
 VECTOR_DTYPE = np.dtype("<f4")
 
@@ -28,18 +29,6 @@ def decode_vectors(blobs: Sequence[bytes], dimension: int | None = None) -> np.n
     if not blobs:
         return np.zeros((0, dimension or 0), dtype=np.float32)
     return np.frombuffer(b"".join(bytes(b) for b in blobs), dtype=VECTOR_DTYPE).reshape(len(blobs), -1)
-
-
-def take_sequence(tx: Tx, count: int) -> int:
-    """Reserve `count` consecutive numbers and return the first; the row stays locked until commit."""
-    row = tx.one(
-        "UPDATE memory_sequence SET value = value + ? WHERE name = 'vectors' RETURNING value", (count,)
-    )
-    return int(row["value"]) - count + 1
-
-
-def current_sequence(tx: Tx) -> int:
-    return int(tx.one("SELECT value FROM memory_sequence WHERE name = 'vectors'")["value"])
 
 
 def stale_vectors(tx: Tx, recording_id: str, model: str) -> list[dict[str, Any]]:
@@ -155,3 +144,29 @@ def user_vectors(
         np.array([row["vid"] for row in rows], dtype=np.int64),
         decode_vectors([row["vector"] for row in rows]),
     )
+
+
+class StoredVectors:
+    """The store as a vector index's feed (`workers.vector_index.VectorFeed`): each read in its own
+    read-only transaction."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def current_sequence(self) -> int:
+        with self.store.tx(readonly=True) as tx:
+            return current_sequence(tx)
+
+    def added_since(
+        self, after: int, upto: int, user_ids: Sequence[str], limit: int
+    ) -> tuple[np.ndarray, list[str], np.ndarray]:
+        with self.store.tx(readonly=True) as tx:
+            return added_since(tx, after, upto, user_ids, limit)
+
+    def removed_since(self, after: int, upto: int, user_ids: Sequence[str]) -> list[tuple[int, str]]:
+        with self.store.tx(readonly=True) as tx:
+            return removed_since(tx, after, upto, user_ids)
+
+    def user_vectors(self, user_id: str, after: int, upto: int, limit: int) -> tuple[np.ndarray, np.ndarray]:
+        with self.store.tx(readonly=True) as tx:
+            return user_vectors(tx, user_id, after, upto, limit)

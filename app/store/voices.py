@@ -152,8 +152,9 @@ def replace_enrollment(tx: Tx, voice_id: str, vectors: list[tuple[np.ndarray, fl
         add_embedding(tx, voice_id, "enrollment", vector, model, seconds)
 
 
-def profiles(tx: Tx, user_id: str, model: str) -> list[tuple[dict[str, Any], np.ndarray]]:
-    """Each of the user's voices with its unit mean vector for `model` (voices without one are left out)."""
+def profiles(tx: Tx, user_id: str, model: str) -> list[tuple[dict[str, Any], list[np.ndarray]]]:
+    """Each of the user's voices with the stored vectors for `model` that speak for it (voices without any
+    are left out); `workers.naming.profile_vector` makes them one."""
     # A named profile is what its samples and the user's confirmations say; unnamed identities are
     # everything diarization has seen of them.
     rows = tx.all(
@@ -165,11 +166,7 @@ def profiles(tx: Tx, user_id: str, model: str) -> list[tuple[dict[str, Any], np.
     grouped: dict[str, tuple[dict[str, Any], list[np.ndarray]]] = {}
     for r in rows:
         grouped.setdefault(r["id"], (r, []))[1].append(np.asarray(json.loads(r["vector"]), dtype=np.float32))
-    result = []
-    for voice, vectors in grouped.values():
-        mean = np.mean(vectors, axis=0)
-        result.append((voice, mean / max(float(np.linalg.norm(mean)), 1e-9)))
-    return result
+    return list(grouped.values())
 
 
 def forget_recording(tx: Tx, recording_id: str) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from app.client import ClientError, NemoClient, file_sha256
+from app.client.http import ClientError, NemoClient, file_sha256
 
 AUDIO_SUFFIXES = {".wav", ".mp3", ".m4a", ".flac", ".ogg", ".oga", ".opus", ".webm", ".aac", ".mp4"}
 TERMINAL = ("done", "failed", "cancelled")

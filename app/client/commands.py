@@ -1,0 +1,263 @@
+"""The client commands of `nemoctl` (submit, status, export, enroll, search, chat): each talks to a running
+server over its HTTP API with a token, so they work from any machine that can reach it. They depend on the
+HTTP client (`app.client.http`) and nothing of the server."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from app.client.http import ClientError, NemoClient
+from app.client.submit import collect_files, submit_all, wait_all
+
+DEFAULT_SERVER = "http://127.0.0.1:8000"
+# What `GET /api/v1/recordings/<id>/export?format=` serves (the server checks them too).
+EXPORT_FORMATS = ("json", "rttm", "srt", "txt", "vtt")
+
+
+def _client(server: str, token: str | None):
+    if not token:
+        raise click.UsageError("give --token or set NEMO_TOKEN (create one with `nemoctl token create NAME`)")
+    return NemoClient(server, token)
+
+
+@contextmanager
+def reported_api_errors() -> Iterator[None]:
+    """Turn an API error into a one-line message and exit status 1, instead of a traceback."""
+    try:
+        yield
+    except ClientError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+server_option = click.option(
+    "--server",
+    envvar="NEMO_URL",
+    default=DEFAULT_SERVER,
+    show_default=True,
+    help="Base URL of the web server (env NEMO_URL).",
+)
+token_option = click.option("--token", envvar="NEMO_TOKEN", help="API token (env NEMO_TOKEN).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--wait", is_flag=True, help="Wait for every job to finish.")
+@click.option("--force", is_flag=True, help="Submit files even if the same content was submitted before.")
+@server_option
+@token_option
+@json_option
+def submit(
+    paths: tuple[Path, ...], wait: bool, force: bool, server: str, token: str | None, as_json: bool
+) -> None:
+    """Upload audio files, and folders searched for audio files."""
+    client = _client(server, token)
+    try:
+        files = collect_files(list(paths))
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not files:
+        raise click.ClickException("no audio files found")
+    show = not as_json and sys.stderr.isatty()
+    with reported_api_errors():
+        outcomes = submit_all(client, files, force, show)
+        if wait:
+            wait_all(client, outcomes, show)
+    if as_json:
+        click.echo(json.dumps([o.as_dict() for o in outcomes], indent=2))
+    else:
+        for o in outcomes:
+            detail = f" ({o.error})" if o.error else ""
+            click.echo(
+                f"{o.status:9} {o.file} job={o.job_id or '-'} recording={o.recording_id or '-'}{detail}"
+            )
+    if any(o.status in ("failed", "rejected", "cancelled") for o in outcomes):
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("job_id")
+@server_option
+@token_option
+@json_option
+def status(job_id: str, server: str, token: str | None, as_json: bool) -> None:
+    """Show a job's state."""
+    with reported_api_errors():
+        job = _client(server, token).job(job_id)
+    if as_json:
+        click.echo(json.dumps(job, indent=2))
+    else:
+        click.echo(
+            f"{job['id']} {job['state']} stage={job['stage']} progress={job['progress']:.0%}"
+            + (f" error={job['error']}" if job["error"] else "")
+        )
+
+
+@click.command()
+@click.argument("recording_id")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="txt", show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to this file instead of stdout.")
+@server_option
+@token_option
+def export(recording_id: str, fmt: str, output: Path | None, server: str, token: str | None) -> None:
+    """Export a transcript with speaker labels and times."""
+    with reported_api_errors():
+        text = _client(server, token).export(recording_id, fmt)
+    if output:
+        output.write_text(text)
+    else:
+        click.echo(text, nl=False)
+
+
+@click.command()
+@click.argument("name")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--wait", is_flag=True, help="Wait until the voice profile is computed.")
+@server_option
+@token_option
+@json_option
+def enroll(
+    name: str, files: tuple[Path, ...], wait: bool, server: str, token: str | None, as_json: bool
+) -> None:
+    """Enroll a voice: NAME and one or more audio samples of that person speaking."""
+    client = _client(server, token)
+    with reported_api_errors():
+        accepted = client.enroll(name, list(files))
+        if wait:
+            while (job := client.job(accepted["job_id"]))["state"] not in ("done", "failed", "cancelled"):
+                time.sleep(0.5)
+            accepted["state"] = job["state"]
+    if as_json:
+        click.echo(json.dumps(accepted, indent=2))
+    else:
+        click.echo(
+            f"speaker {accepted['name']} id={accepted['speaker_id']} job={accepted['job_id']}"
+            + (f" {accepted['state']}" if "state" in accepted else "")
+        )
+    if accepted.get("state") not in (None, "done"):
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("query")
+@click.option("--top-k", "-k", type=int, default=10, show_default=True, help="How many results.")
+@click.option("--speaker", help="Only what this speaker said (name, 'Speaker N' or id).")
+@click.option("--emotion", help="Only segments with this emotion.")
+@click.option("--recording", "recording_id", help="Only this recording.")
+@click.option("--since", help="Only what was said at or after this date/time (ISO 8601).")
+@click.option("--until", help="Only what was said at or before this date/time (ISO 8601).")
+@click.option("--last", "last_n_recordings", type=int, help="Only the last N recordings.")
+@server_option
+@token_option
+@json_option
+def search(
+    query: str,
+    top_k: int,
+    speaker: str | None,
+    emotion: str | None,
+    recording_id: str | None,
+    since: str | None,
+    until: str | None,
+    last_n_recordings: int | None,
+    server: str,
+    token: str | None,
+    as_json: bool,
+) -> None:
+    """Search everything said in your recordings."""
+    given = {
+        "speaker": speaker,
+        "emotion": emotion,
+        "recording_id": recording_id,
+        "since": since,
+        "until": until,
+        "last_n_recordings": last_n_recordings,
+    }
+    filters = {name: value for name, value in given.items() if value is not None}
+    with reported_api_errors():
+        answer = _client(server, token).search(query, top_k, filters)
+    if as_json:
+        click.echo(json.dumps(answer, indent=2))
+        return
+    for hit in answer["results"]:
+        when = f"{_clock(hit['start'])}-{_clock(hit['end'])}"
+        who = f" {hit['speaker']}:" if hit["speaker"] else ""
+        mood = f" ({hit['emotion']})" if hit["emotion"] else ""
+        click.echo(f"{hit['score']:.4f}  {hit['recording_title']} [{when}]{who} {hit['text']}{mood}")
+        click.echo(f"        recording={hit['recording_id']} segment={hit['segment_id']}")
+    if not answer["results"]:
+        click.echo("no results")
+
+
+@click.command()
+@click.argument("message")
+@click.option("--no-memory", is_flag=True, help="Answer without searching your recordings.")
+@click.option("--max-tokens", type=int, default=256, show_default=True)
+@click.option("--temperature", type=float, default=0.2, show_default=True)
+@click.option("--conversation", "conversation_id", help="Continue this conversation (its id).")
+@server_option
+@token_option
+@json_option
+def chat(
+    message: str,
+    no_memory: bool,
+    max_tokens: int,
+    temperature: float,
+    conversation_id: str | None,
+    server: str,
+    token: str | None,
+    as_json: bool,
+) -> None:
+    """Ask the assistant; the answer streams as it is written, then its sources."""
+    client = _client(server, token)
+    body = {
+        "messages": [{"role": "user", "content": message}],
+        "use_memory": not no_memory,
+        "max_tokens": max_tokens,
+        "temperature": temperature,
+    }
+    if conversation_id:
+        body["conversation_id"] = conversation_id
+    final: dict = {}
+    with reported_api_errors():
+        accepted = client.ask(body)
+        for _id, event, data in client.events(f"/chat/{accepted['chat_id']}/events", ("done", "failed")):
+            if event == "token" and not as_json:
+                click.echo(data["text"], nl=False)
+            elif event == "restart" and not as_json:
+                click.echo("\n[the worker restarted; answering again]")
+            elif event == "revised" and not as_json:
+                click.echo(f"\n[revised: {data['reason']}]\n{data['answer']}", nl=False)
+            elif event in ("done", "failed"):
+                final = data
+    if as_json:
+        click.echo(json.dumps(final, indent=2))
+    elif final.get("state") == "failed":
+        raise click.ClickException(final.get("error") or "the answer failed")
+    else:
+        click.echo()
+        for cited in final.get("citations", []):
+            when = f"{_clock(cited['start'])}-{_clock(cited['end'])}"
+            who = f" {cited['speaker']}:" if cited["speaker"] else ""
+            click.echo(f"[{cited['n']}] {cited['recording_title']} [{when}]{who} {cited['text']}")
+            click.echo(f"     recording={cited['recording_id']} segment={cited['segment_id']}")
+        click.echo(f"conversation={final.get('conversation_id')}")
+    if final.get("state") == "failed":
+        sys.exit(1)
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+CLIENT_COMMANDS = (submit, status, export, enroll, search, chat)

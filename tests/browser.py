@@ -1,0 +1,48 @@
+"""Headless Chromium for the page tests (Debian's browser and driver, never downloaded): a driver, and
+logging in through the login form."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+@contextmanager
+def chromium(chromium_paths: tuple[str, str], profile: Path) -> Iterator[webdriver.Chrome]:
+    """A headless Chromium driver with its own profile folder, quit on the way out."""
+    binary, driver_path = chromium_paths
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def log_in(driver, wait: WebDriverWait, user: dict, ready_id: str) -> None:
+    """Fill in the login form the driver is on, then wait for the page it leads to (by an element id)."""
+    driver.find_element(By.NAME, "username").send_keys(user["username"])
+    driver.find_element(By.NAME, "password").send_keys(user["password"])
+    driver.find_element(By.CSS_SELECTOR, "#login-form button").click()
+    wait.until(ec.presence_of_element_located((By.ID, ready_id)))
