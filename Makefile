@@ -15,7 +15,7 @@ LLAMA_CPP_VERSION := 0.3.36
 # The suite's PostgreSQL server (each run creates and drops its own database there).
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: up test lint format system-deps models clean bench-deps
+.PHONY: up test unit lint format system-deps models clean bench-deps
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,11 @@ format: $(INSTALLED)
 test: $(NEMO_INSTALLED) $(PYANNOTE_INSTALLED) system-deps lint
 	OMP_WAIT_POLICY=PASSIVE NEMO_TEST_STORE=sqlcipher $(BIN)/pytest -q
 	OMP_WAIT_POLICY=PASSIVE NEMO_TEST_STORE=postgres NEMO_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -q
+
+# The tests that need no service (no Redis, database, worker or browser): the pipeline's declarations and
+# the engines' logic, in well under the full suite's time (tests/conftest.py marks them).
+unit: $(NEMO_INSTALLED) $(PYANNOTE_INSTALLED) system-deps
+	OMP_WAIT_POLICY=PASSIVE $(BIN)/pytest -q -m unit
 
 clean:
 	rm -rf $(VENV) models/cache

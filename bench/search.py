@@ -21,6 +21,9 @@ Redis database, creates a user, and then:
 The bulk of each memory is written straight into the store (the same store functions the indexing task
 uses), because embedding a million segments one by one would take this machine most of an hour: indexing
 speed is measured on its own, above.
+
+The memory is written by `bench/memory_writer.py` and the system started by `bench/harness.py`; this module
+holds the measurements and the command line.
 """
 
 from __future__ import annotations
@@ -31,15 +34,11 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import argparse  # noqa: E402
-import hashlib  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
-import random  # noqa: E402
 import secrets  # noqa: E402
 import signal  # noqa: E402
-import socket  # noqa: E402
 import statistics  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -49,20 +48,13 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import requests  # noqa: E402
 
+# Other benches and tests/test_faults.py import System, free_port, percentile, scratch_env and scratch_user
+# from here.
+from bench.harness import System, percentile, scratch_env  # noqa: E402
+from bench.harness import free_port as free_port  # noqa: E402
+from bench.harness import scratch_user as scratch_user  # noqa: E402
 from bench.memory_corpus import SPEAKERS, facts, filler_sentences  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "nemo-bench"
-SEGMENTS_PER_RECORDING = 200
-SEGMENT_SECONDS = 4.0
-TWO_YEARS = 2 * 365 * 86400.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from bench.memory_writer import MemoryWriter, cached_embeddings, synthetic_recording  # noqa: E402
 
 
 def memory_mib(pid: int) -> tuple[float, float]:
@@ -72,190 +64,6 @@ def memory_mib(pid: int) -> tuple[float, float]:
         key, _, value = line.partition(":")
         fields[key] = value
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
-
-
-def percentile(values: list[float], q: float) -> float:
-    return float(np.percentile(np.array(values), q))
-
-
-def scratch_env(workdir: Path, redis_url: str, threads: int, database_url: str = "", **extra: str) -> dict:
-    """The environment of a system on a scratch instance: its own directory, Redis database and store, no
-    rate limit (a bench asks far faster than a person), explicit threads."""
-    return {
-        "NEMO_INSTANCE_DIR": str(workdir / "instance"),
-        "REDIS_URL": redis_url,
-        "DATABASE_URL": database_url,
-        "NEMO_RATE_LIMIT": "1000000/minute",
-        "NEMO_WORKER_THREADS": str(threads),
-        "OMP_WAIT_POLICY": "PASSIVE",
-        **extra,
-    }
-
-
-def scratch_user(redis_url: str, name: str) -> tuple[object, str]:
-    """A fresh scratch instance for a bench (its Redis database flushed, the schema made): (the store, an
-    API token of a new user `name`). The environment must already be the scratch one (scratch_env)."""
-    import redis
-
-    redis.Redis.from_url(redis_url).flushdb()
-    from app import create_app
-    from app.store import users
-
-    store = create_app().extensions["nemo.store"]
-    with store.tx() as tx:
-        user = users.create_user(tx, name, secrets.token_urlsafe(16))
-        token, _ = users.create_token(tx, user["id"], "bench")
-    return store, token
-
-
-class System:
-    """Web and the given workers on a scratch instance; stopped together."""
-
-    def __init__(self, env: dict[str, str], logs: Path, kinds: tuple[str, ...] = ("search", "cpu")) -> None:
-        self.env = {**os.environ, **env}
-        self.logs = logs
-        self.kinds = kinds
-        self.procs: dict[str, subprocess.Popen] = {}
-        self.port = free_port()
-
-    def _start(self, name: str, argv: list[str]) -> None:
-        log = (self.logs / f"{name}.log").open("w")
-        self.procs[name] = subprocess.Popen(
-            argv, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-    def start(self) -> str:
-        for kind in self.kinds:
-            self._start(kind, [str(BIN / "nemoctl"), "worker", kind])
-        self._start(
-            "web",
-            [
-                str(BIN / "gunicorn"),
-                "-c",
-                str(ROOT / "deploy" / "gunicorn.conf.py"),
-                "-b",
-                f"127.0.0.1:{self.port}",
-                "app:create_app()",
-            ],
-        )
-        url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                health = requests.get(f"{url}/api/v1/health", timeout=5).json()
-                if health.get("workers", 0) >= len(self.kinds):
-                    return url
-            except (requests.RequestException, ValueError):
-                pass
-            time.sleep(0.5)
-        raise RuntimeError(f"the system did not come up; see {self.logs}")
-
-    def stop(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-
-
-def cached_embeddings(embedder, texts: list[str], label: str) -> np.ndarray:
-    key = hashlib.sha256(("\n".join(texts) + embedder.name).encode()).hexdigest()[:16]
-    path = CACHE / f"{label}-{len(texts)}-{key}.npy"
-    if path.exists():
-        return np.load(path)
-    started = time.perf_counter()
-    vectors = embedder.embed(texts)
-    print(f"embedded {len(texts)} {label} sentences in {time.perf_counter() - started:.0f} s", flush=True)
-    CACHE.mkdir(parents=True, exist_ok=True)
-    np.save(path, vectors)
-    return vectors
-
-
-def synthetic_recording(tx, user_id: str, title: str, duration: float, recorded_at: float) -> dict:
-    """A recording row with no audio behind it: the benchmark writes its segments directly."""
-    from app.store import recordings
-
-    return recordings.insert_recording(
-        tx,
-        user_id=user_id,
-        title=title,
-        original_filename=None,
-        content_sha256=secrets.token_hex(32),
-        size_bytes=0,
-        duration_seconds=duration,
-        audio_format="synthetic",
-        blob_id="none",
-        pcm_blob_id=None,
-        language="en",
-        options={},
-        status="diarized",
-        recorded_at=recorded_at,
-    )
-
-
-class MemoryWriter:
-    """Writes meetings straight into the store, with the store functions the indexing task uses."""
-
-    def __init__(self, store, user_id, voice_ids, model: str, pool_texts, pool_vectors, pool_scores, seed=3):
-        from models.labels import EMOTIONS
-
-        self.store, self.user_id, self.voice_ids, self.model = store, user_id, voice_ids, model
-        self.pool_texts, self.pool_vectors = pool_texts, pool_vectors
-        self.pool_labels = [EMOTIONS[i] for i in pool_scores.argmax(axis=1)]
-        self.pool_scores = [
-            json.dumps({e: round(float(p), 4) for e, p in zip(EMOTIONS, row, strict=True)})
-            for row in pool_scores
-        ]
-        self.rng = random.Random(seed)
-        self.count = 0
-        self.now = time.time()
-
-    def add_recording(self, planted: list[tuple[str, np.ndarray, str, str]] | None = None) -> list[str]:
-        """One meeting of SEGMENTS_PER_RECORDING segments; `planted` (text, vector, label, scores) replace
-        random filler positions. Returns the planted segments' ids."""
-        from app.store import memory
-
-        rng = self.rng
-        speakers = rng.sample(self.voice_ids, rng.randint(2, 5))
-        picks = [rng.randrange(len(self.pool_texts)) for _ in range(SEGMENTS_PER_RECORDING)]
-        rows = [
-            (self.pool_texts[i], self.pool_vectors[i], self.pool_labels[i], self.pool_scores[i])
-            for i in picks
-        ]
-        positions = rng.sample(range(SEGMENTS_PER_RECORDING), len(planted or []))
-        for position, item in zip(positions, planted or [], strict=True):
-            rows[position] = item
-        planted_ids = []
-        with self.store.tx() as tx:
-            recording = synthetic_recording(
-                tx,
-                self.user_id,
-                f"Meeting {self.count // SEGMENTS_PER_RECORDING + 1}",
-                SEGMENTS_PER_RECORDING * SEGMENT_SECONDS,
-                self.now - rng.random() * TWO_YEARS,
-            )
-            segment_rows, items = [], []
-            for seq, (text, vector, label, scores) in enumerate(rows):
-                segment_id = uuid.uuid4().hex
-                start = seq * SEGMENT_SECONDS
-                segment_rows.append(
-                    (segment_id, recording["id"], 0, seq, start, start + SEGMENT_SECONDS - 0.3, text,
-                     rng.choice(speakers), label, scores, "bench")
-                )  # fmt: skip
-                items.append((segment_id, text, vector))
-                if seq in positions:
-                    planted_ids.append((positions.index(seq), segment_id))
-            tx.executemany(
-                "INSERT INTO segments (id, recording_id, chunk_index, seq, start_s, end_s, text, voice_id, "
-                "emotion, emotion_scores, emotion_model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                segment_rows,
-            )
-            memory.add_vectors(tx, self.user_id, recording["id"], self.model, items)
-        self.count += SEGMENTS_PER_RECORDING
-        return [segment_id for _n, segment_id in sorted(planted_ids)]
 
 
 def measure_indexing(url: str, store, user_id: str, texts: list[str], celery) -> float:

@@ -17,6 +17,9 @@ language given, model kept loaded), DER with the speaker count given (overlap co
 enrolled-naming accuracy (share of enrolled speakers' words under their name; words of others under no
 enrolled name) and names given to two people, the lowest speech coverage of any file, wall time and the
 ratio to bare, and the peak resident memory of each worker's processes.
+
+The corpora are built in `bench/transcribe_corpora.py` and scored in `bench/transcribe_scoring.py`; this
+module runs them through the server and bare faster-whisper and prints the tables.
 """
 
 from __future__ import annotations
@@ -26,230 +29,31 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import argparse  # noqa: E402
-import json  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-from collections import Counter  # noqa: E402
-from dataclasses import asdict, dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-import requests  # noqa: E402
 
-from bench.corpus import (  # noqa: E402
-    DROPPED_TURNS_VOICES,
-    SAMPLE_RATE,
-    VOICES,
-    Turn,
-    alternating_conversation,
-    conversation,
-    random_turns,
-    synthesize,
-    write_wav,
+from bench.corpus import Turn, conversation  # noqa: E402
+from bench.harness import Api  # noqa: E402
+from bench.metrics import word_errors  # noqa: E402
+from bench.transcribe_corpora import (  # noqa: E402
+    ENROLL_LINES,
+    Item,
+    dropped_corpus,
+    long_recording,
+    real_corpus,
+    realistic_corpus,
+    reference_text,
+    robots_corpus,
 )
-from bench.metrics import diarization_error, word_errors, words  # noqa: E402
 
-ROBOT_ENROLLED = {"flite:kal": "Bench Kal", "flite:slt": "Bench Slt"}
-# Kokoro voices enrolled for the realistic corpus (each takes part in two or three meetings).
-NEURAL_ENROLLED = {"af_nicole": "Bench Nicole", "am_adam": "Bench Adam", "bm_george": "Bench George"}
-ENROLL_LINES = [
-    "Good morning, this is a sample of my voice for the speaker enrollment.",
-    "I usually talk about suppliers, logistics and the plans for next quarter.",
-]
-COLLAR = 0.25
-
-
-@dataclass
-class Item:
-    """One file of a corpus with its ground truth."""
-
-    path: Path
-    turns: list[Turn]  # may overlap
-    speakers: int
-    enrolled: dict[str, str]  # reference speaker -> enrolled name
-    text: str | None = None  # what was said, where it is known apart from the turns (a real recording)
-
-
-class Api:
-    def __init__(self, server: str, token: str) -> None:
-        self.server = server.rstrip("/")
-        self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {token}"
-
-    def __call__(self, method: str, path: str, **kwargs):
-        response = self.session.request(method, f"{self.server}/api/v1{path}", timeout=600, **kwargs)
-        response.raise_for_status()
-        return None if response.status_code == 204 else response.json()
-
-    def follow(self, job_id: str) -> str:
-        """Wait on the job's event stream (no polling, no rate limit) and return how it ended."""
-        url = f"{self.server}/api/v1/jobs/{job_id}/events"
-        with self.session.get(url, stream=True, timeout=3600) as stream:
-            for line in stream.iter_lines(decode_unicode=True):
-                if line.startswith("event: ") and line[7:] in ("done", "failed", "cancelled"):
-                    return line[7:]
-        return "lost"
-
-
-def enroll(api: Api, workdir: Path, samples: dict[str, list[np.ndarray]], names: dict[str, str]) -> None:
-    """Enrol each voice under its bench name (replacing an earlier bench profile of that name)."""
-    for speaker in api("GET", "/speakers")["speakers"]:
-        if speaker["name"] in names.values():
-            api("DELETE", f"/speakers/{speaker['id']}")
-    for voice, name in names.items():
-        files = []
-        for n, audio in enumerate(samples[voice]):
-            path = workdir / f"enroll-{voice.replace(':', '-')}-{n}.wav"
-            write_wav(audio, path)
-            files.append(("audio", (path.name, path.read_bytes())))
-        accepted = api("POST", "/speakers", data={"name": name}, files=files)
-        if api.follow(accepted["job_id"]) != "done":
-            raise RuntimeError(f"enrolling {name} failed")
-
-
-def robots_corpus(api: Api, workdir: Path, count: int, turns_each: int) -> list[Item]:
-    enroll(
-        api,
-        workdir,
-        {v: [synthesize(v, line) for line in ENROLL_LINES] for v in ROBOT_ENROLLED},
-        ROBOT_ENROLLED,
-    )
-    return robot_conversations(workdir, count, turns_each)
-
-
-def robot_conversations(workdir: Path, count: int, turns_each: int) -> list[Item]:
-    """The robots corpus's files (flite and espeak-ng are deterministic: the same files every time)."""
-    items = []
-    for n in range(count):
-        speakers = 2 + n % 3  # 2, 3, 4, 2, ...
-        voices = [VOICES[(n + k) % len(VOICES)] for k in range(speakers)]
-        path = workdir / f"robots-{n}.wav"
-        turns = conversation(random_turns(voices, turns_each, seed=n), path, seed=n)
-        items.append(
-            Item(path, turns, speakers, {v: ROBOT_ENROLLED[v] for v in voices if v in ROBOT_ENROLLED})
-        )
-    return items
-
-
-def dropped_corpus(workdir: Path, seeds: range) -> list[Item]:
-    """Two robot voices alternating with short pauses: the batched decode loses turns on some of these."""
-    items = []
-    for seed in seeds:
-        path = workdir / f"dropped-{seed}.wav"
-        items.append(Item(path, alternating_conversation(DROPPED_TURNS_VOICES, path, seed=seed), 2, {}))
-    return items
-
-
-def realistic_corpus(api: Api, workdir: Path, build_dir: Path, only: list[str] | None) -> list[Item]:
-    from bench import realistic
-
-    kokoro = realistic.KokoroVoices()
-    enroll(
-        api, workdir, {v: realistic.enrollment_samples(kokoro, v) for v in NEURAL_ENROLLED}, NEURAL_ENROLLED
-    )
-    items = []
-    for spec in realistic.MEETINGS:
-        if only and spec.name not in only:
-            continue
-        meta_path = build_dir / f"{spec.name}.json"
-        meta = json.loads(meta_path.read_text()) if meta_path.exists() else None
-        if meta is None or meta["spec"] != asdict(spec):
-            build_dir.mkdir(parents=True, exist_ok=True)
-            meta = realistic.build_meeting(spec, kokoro, build_dir)
-        turns = [Turn(u["speaker"], u["text"], u["start"], u["end"]) for u in meta["utterances"]]
-        enrolled = {v: NEURAL_ENROLLED[v] for v in meta["speakers"] if v in NEURAL_ENROLLED}
-        items.append(Item(build_dir / f"{spec.name}.wav", turns, spec.speakers, enrolled))
-    return items
-
-
-def real_corpus(workdir: Path) -> list[Item]:
-    from bench.real import pyannote_sample
-
-    sample = pyannote_sample(workdir)
-    turns = [Turn(speaker, "", start, end) for start, end, speaker in sample.turns]
-    return [Item(sample.wav, turns, sample.speakers, {}, sample.text)]
-
-
-def long_recording(workdir: Path, corpus: list[Item], minutes: float) -> Item:
-    """Files of a corpus end to end until `minutes` of audio (ground truth shifted accordingly)."""
-    import wave
-
-    pieces, turns, clock, n = [], [], 0.0, 0
-    while clock < minutes * 60:
-        item = corpus[n % len(corpus)]
-        with wave.open(str(item.path)) as handle:
-            audio = (
-                np.frombuffer(handle.readframes(handle.getnframes()), dtype="<i2").astype(np.float32) / 32768
-            )
-        turns += [Turn(t.voice, t.text, t.start + clock, t.end + clock) for t in item.turns]
-        pieces.append(audio)
-        clock += len(audio) / SAMPLE_RATE
-        n += 1
-    path = workdir / f"long-{minutes:.0f}min.wav"
-    write_wav(np.concatenate(pieces), path)
-    enrolled = {k: v for item in corpus for k, v in item.enrolled.items()}
-    return Item(path, turns, len({t.voice for t in turns}), enrolled)
-
-
-def reference_text(item: Item) -> str:
-    if item.text is not None:
-        return item.text
-    return " ".join(t.text for t in sorted(item.turns, key=lambda t: t.start))
-
-
-def naming(segments: list[dict], item: Item) -> tuple[int, int, int]:
-    """(words named right, words scored, names held by more than one person).
-
-    A reference turn takes the label that covers most of it; an enrolled speaker's words are right under
-    their name, anybody else's under no enrolled name. A person holds the name most of their words carry,
-    so a backchannel swallowed by someone else's turn does not count as a name given to two people."""
-    right = total = 0
-    enrolled_names = set(ROBOT_ENROLLED.values()) | set(NEURAL_ENROLLED.values())
-    words_by_label: dict[str, Counter] = {}
-    for turn in item.turns:
-        overlap: Counter = Counter()
-        for s in segments:
-            overlap[s["speaker"]] += max(0.0, min(s["end"], turn.end) - max(s["start"], turn.start))
-        label = overlap.most_common(1)[0][0] if overlap and overlap.most_common(1)[0][1] > 0 else None
-        count = len(words(turn.text)) or 1
-        words_by_label.setdefault(turn.voice, Counter())[label] += count
-        if not item.enrolled:
-            continue  # nobody of this recording is enrolled: naming is not scored here
-        expected = item.enrolled.get(turn.voice)
-        total += count
-        right += count if (label == expected if expected else label not in enrolled_names) else 0
-    held = Counter(c.most_common(1)[0][0] for c in words_by_label.values())
-    return right, total, sum(1 for name, people in held.items() if name in enrolled_names and people > 1)
-
-
-def score(recording: dict, item: Item) -> dict:
-    """The recording's figures against the item's ground truth. DER is scored on the speaker turns the
-    server reports (overlap included) and, for comparison, on the transcript's segments (one speaker at a
-    time, as the words carry them)."""
-    segments = recording["segments"]
-    errors, total = word_errors(reference_text(item), " ".join(s["text"] for s in segments))
-    reference = [(t.start, t.end, t.voice) for t in item.turns]
-    by_words = [(s["start"], s["end"], s["speaker"] or "?") for s in segments]
-    turns = recording.get("speaker_turns")
-    hypothesis = [(t["start"], t["end"], t["speaker"] or "?") for t in turns] if turns else by_words
-    named_right, named, shared_names = naming(segments, item)
-    der = diarization_error(reference, hypothesis, collar=0.0)
-    coverage = recording.get("speech_coverage")
-    return {
-        "file": item.path.stem,
-        "der_words": diarization_error(reference, by_words, collar=0.0)["der"],
-        "word_errors": errors,
-        "words": total,
-        "der": der["der"],
-        "der_parts": (der["missed"], der["false_alarm"], der["confusion"]),
-        "der_collar": diarization_error(reference, hypothesis, collar=COLLAR)["der"],
-        "named_right": named_right,
-        "named": named,
-        "shared_names": shared_names,
-        "coverage": (coverage or {}).get("ratio"),
-    }
+# bench/diarization.py imports robot_conversations from here.
+from bench.transcribe_corpora import robot_conversations as robot_conversations  # noqa: E402
+from bench.transcribe_scoring import score  # noqa: E402
 
 
 def warm_up(api: Api, workdir: Path) -> None:

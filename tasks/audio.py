@@ -9,6 +9,7 @@ from pathlib import Path
 
 import celeryconfig
 from app.store import chunks, recordings
+from app.store.rows import RecordingRow
 from tasks import pipeline
 from tasks.jobctx import JobContext
 from workers import quality
@@ -62,7 +63,7 @@ def prepare_recording(ctx: JobContext) -> None:
         pipeline.send(celeryconfig.FINISH_TASK, ctx.job_id)
 
 
-def plan_recording(ctx: JobContext, recording: dict) -> tuple[list[dict], str]:
+def plan_recording(ctx: JobContext, recording: RecordingRow) -> tuple[list[dict], str]:
     """Decode, find the speech, measure the audio and save the chunk plan; returns the plan and what the
     job says about it. Decoding and VAD stream through a scratch file: memory stays flat however long the
     recording."""

@@ -17,18 +17,16 @@ from celery import shared_task
 from flask import current_app
 
 import celeryconfig
-from app import events, question_scope, rpc
+from app import events, rpc
 from app.errors import ApiError
+from app.serializers import public_chat, public_segment
 from app.store import chats, recordings, voices
 from app.time_phrases import find_window, zone
-from workers import answer_check, excerpts, prompts
+from workers import answer_check, excerpts, prompt_fit, prompts, question_scope
 from workers.llm import Abstention, ContextTooLong, LlmEngine, llm_engine
 from workers.pool import model_pool
 
 log = logging.getLogger(__name__)
-SUMMARY_MAX_TOKENS = 300
-# Excerpts are dropped (the weakest first) until the prompt fits; at least this many are kept.
-MIN_EXCERPTS = 1
 # Neighbours read on either side of each hit: enough for the speaker's turn and the reply to a question.
 EXCERPT_CONTEXT = 6
 
@@ -74,15 +72,6 @@ def scopes(question: str, user_id: str) -> tuple[dict | None, str | None]:
     return question_scope.named_voice(question, named), question_scope.named_recording(question, titled)
 
 
-def attempts(active: list[str]) -> list[frozenset[str]]:
-    """The sets of filters to try, most first; among sets of one size the speaker goes first, then the
-    recording, then the time window (the likeliest to be meant as said)."""
-    keep = {"window": 0, "recording": 1, "speaker": 2}
-    masks = range(1 << len(active))
-    subsets = [frozenset(name for bit, name in enumerate(active) if mask >> bit & 1) for mask in masks]
-    return sorted(subsets, key=lambda s: (-len(s), sorted(keep[n] for n in s)))
-
-
 def recall(chat: dict, timezone: str | None) -> tuple[list[dict], dict]:
     """Memory excerpts for the last question: the search of the memory, with a time phrase turned into a
     window, a named speaker and a named recording into filters. None may erase the memory: a phrase about
@@ -104,7 +93,7 @@ def recall(chat: dict, timezone: str | None) -> tuple[list[dict], dict]:
     if recording_id is not None:
         wanted["recording"] = {"recording_id": recording_id}
 
-    for applied in attempts(list(wanted)):
+    for applied in question_scope.attempts(list(wanted)):
         filters = {key: value for name in applied for key, value in wanted[name].items()}
         found = rpc.call(
             celeryconfig.SEARCH_TASK,
@@ -136,28 +125,6 @@ def recall(chat: dict, timezone: str | None) -> tuple[list[dict], dict]:
     if speaker is not None and "speaker" not in applied:
         info["speaker_dropped"] = f"{speaker['name']} said nothing that matches"
     return excerpts.nearest_last(excerpts.turn_excerpts(found["results"])), info
-
-
-def fitted(
-    engine_: LlmEngine, chat: dict, hits: list[dict] | None, timezone: str | None = None
-) -> tuple[list[dict], list[dict] | None]:
-    """The prompt, cut to fit the context with the answer's tokens: the weakest excerpts go first (by their
-    search rank), then the oldest turns; the last question is never cut (if it alone does not fit, that is
-    the caller's error). Excerpts are dated in the asker's time zone."""
-    turns = list(chat["messages"])
-    budget = engine_.context - chat["max_tokens"]
-    asker_zone, now = zone(timezone), time.time()
-    while True:
-        messages = prompts.build_messages(turns, hits, asker_zone, now)
-        if len(engine_.prompt_tokens(messages)) <= budget:
-            return messages, hits
-        if hits is not None and len(hits) > MIN_EXCERPTS:
-            hits = excerpts.without_weakest(hits)
-        elif len([m for m in turns if m["role"] != "system"]) > 1:
-            first = next(i for i, m in enumerate(turns) if m["role"] != "system")
-            del turns[first]
-        else:
-            return messages, hits  # generate() raises ContextTooLong with the exact count
 
 
 @shared_task(name=celeryconfig.CHAT_TASK, ignore_result=True)
@@ -196,7 +163,7 @@ def answer_chat(chat_id: str, timezone: str | None = None) -> None:
                 {**prompts.source(n, h), "similarity": h.get("similarity")} for n, h in enumerate(hits, 1)
             ]
             stream.emit("memory", memory)
-        messages, hits = fitted(llm, chat, hits, timezone)
+        messages, hits = prompt_fit.fitted(llm, chat, hits, zone(timezone))
         generation = llm.generate(
             messages,
             chat["max_tokens"],
@@ -247,7 +214,7 @@ def answer_chat(chat_id: str, timezone: str | None = None) -> None:
     }
     with store.tx() as tx:
         chats.finish(tx, chat_id, answer, citations, usage, timings)
-        final = chats.public_chat(chats.get_chat(tx, chat_id))
+        final = public_chat(chats.get_chat(tx, chat_id))
     stream.emit("done", {**final, "finish_reason": generation.finish_reason, "memory": memory})
 
 
@@ -266,23 +233,8 @@ def fail(chat_id: str, stream: AnswerStream, code: str, message: str) -> None:
     store = current_app.extensions["nemo.store"]
     with store.tx() as tx:
         chats.fail(tx, chat_id, message)
-        final = chats.public_chat(chats.get_chat(tx, chat_id))
+        final = public_chat(chats.get_chat(tx, chat_id))
     stream.emit("failed", {**final, "code": code})
-
-
-def transcript_within(llm: LlmEngine, segments: list[dict]) -> tuple[str, bool]:
-    """As much of the transcript as fits the context beside the instructions and the summary; True when
-    it had to be cut (the summary then says it covers the beginning)."""
-    budget = llm.context - SUMMARY_MAX_TOKENS - 64
-    kept = list(segments)
-    cut = False
-    while kept:
-        text = prompts.transcript_text(kept)
-        if len(llm.prompt_tokens(prompts.summary_messages(text))) <= budget:
-            return text, cut
-        kept = kept[: max(1, int(len(kept) * 0.8))] if len(kept) > 1 else []
-        cut = True
-    return "", True
 
 
 @shared_task(name=celeryconfig.SUMMARY_TASK, ignore_result=True)
@@ -291,7 +243,8 @@ def summarize_recording(recording_id: str) -> None:
     store = current_app.extensions["nemo.store"]
     with store.tx() as tx:
         recording = recordings.get_recording(tx, recording_id)
-        segments = recordings.list_segments(tx, recording_id) if recording else []
+        rows = recordings.list_segments(tx, recording_id) if recording else []
+    segments = [public_segment(row) for row in rows]
     if recording is None:
         return
     if not segments:
@@ -302,9 +255,9 @@ def summarize_recording(recording_id: str) -> None:
         return
     try:
         llm = engine(current_app.extensions["nemo.config"].SUMMARY_MODEL)
-        text, cut = transcript_within(llm, segments)
+        text, cut = prompt_fit.transcript_within(llm, segments)
         generation = llm.generate(
-            prompts.summary_messages(text), SUMMARY_MAX_TOKENS, 0.2, on_token=lambda _piece: None
+            prompts.summary_messages(text), prompt_fit.SUMMARY_MAX_TOKENS, 0.2, on_token=lambda _piece: None
         )
         summary, items = prompts.parse_summary(generation.text)
         if cut:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from app.store import chunks, recordings, voices
+from app.store.rows import RecordingRow
 from tasks.jobctx import JobContext
 from workers import naming
 from workers.audio import decode_to_pcm16, read_pcm16
@@ -58,7 +59,7 @@ def speaker_embedder(ctx: JobContext) -> SpeakerEmbedder:
 
 def speakers_by_voice_windows(
     ctx: JobContext,
-    recording: dict,
+    recording: RecordingRow,
     planned: list[dict],
     options: dict,
     embedder: SpeakerEmbedder,
@@ -105,7 +106,7 @@ def pyannote_diarizer(ctx: JobContext) -> PyannoteDiarizer:
 
 
 def speakers_by_pyannote(
-    ctx: JobContext, recording: dict, planned: list[dict], options: dict
+    ctx: JobContext, recording: RecordingRow, planned: list[dict], options: dict
 ) -> tuple[list[ChunkVoices], Speakers] | None:
     """The `pyannote` engine: pyannote.audio's SpeakerDiarization over the whole recording, its turns
     labelling the words. None when it hears nobody in a recording with words (the voice-window engine then
@@ -129,7 +130,7 @@ def speakers_by_pyannote(
     return per_chunk, tell_apart_by_turns(per_chunk, found)
 
 
-def diarize(ctx: JobContext, recording: dict) -> None:
+def diarize(ctx: JobContext, recording: RecordingRow) -> None:
     embedder = speaker_embedder(ctx)
     options = json.loads(recording["options"] or "{}")
     by_call = options.get("channels") == "speakers"

@@ -13,7 +13,9 @@ from flask import current_app
 from app import events
 from app.blobs import BlobStore
 from app.config import Config
+from app.serializers import public_job
 from app.store import Store, jobs
+from app.store.rows import JobRow
 from models.pcm import BYTES_PER_SAMPLE, SAMPLE_RATE, pcm16_to_float32
 
 log = logging.getLogger(__name__)
@@ -24,6 +26,11 @@ class JobCancelled(Exception):
 
 
 class JobContext:
+    """One job as a task works on it: the job's row (refreshed by every change made through here) and the
+    app's config, store, Redis and blobs."""
+
+    job: JobRow
+
     def __init__(self, job_id: str) -> None:
         self.job_id = job_id
         self.config: Config = current_app.extensions["nemo.config"]
@@ -31,9 +38,10 @@ class JobContext:
         self.redis = current_app.extensions["nemo.redis"]
         self.blobs: BlobStore = current_app.extensions["nemo.blobs"]
         with self.store.tx() as tx:
-            self.job = jobs.get_job(tx, job_id)
-        if self.job is None:
+            job = jobs.get_job(tx, job_id)
+        if job is None:
             raise LookupError(f"job {job_id} does not exist")
+        self.job = job
 
     def spool_dir(self) -> Path:
         """Scratch space in the instance directory (mode 0700) for decrypted audio being worked on."""
@@ -55,7 +63,7 @@ class JobContext:
         return self.job["state"] in jobs.TERMINAL
 
     def _emit(self, event: str, row: dict[str, Any], message: str | None = None) -> None:
-        data = jobs.public_job(row)
+        data = public_job(row)
         if message:
             data["message"] = message
         try:

@@ -15,16 +15,12 @@ import celeryconfig
 from app import rpc
 from app.store import fulltext, memory, search_results
 from app.store.segment_filters import SegmentFilters, where_clause
+from workers import hybrid
 from workers.boot import consumed_queues
 from workers.embed import query_embedder
-from workers.hybrid import fuse
 from workers.pool import model_pool
 from workers.vector_index import Replica
 
-# How deep each half looks before fusing. Past rank 50, a keyword match adds under 1/110 to a fused score:
-# not worth checking hundreds of them against the store.
-DEPTH = 200
-KEYWORD_DEPTH = 50
 log = logging.getLogger(__name__)
 _replica: Replica | None = None
 
@@ -38,17 +34,6 @@ def replica(dim: int) -> Replica:
             memory.StoredVectors(current_app.extensions["nemo.store"]), dim, config.SEARCH_APPROXIMATE_FROM
         )
     return _replica
-
-
-def with_keyword_candidates(user_index, query_vector, vector_hits, keyword_ids) -> list[tuple[int, float]]:
-    """An approximate index misses the vectors that sit far from every cluster, and a distinctive moment
-    (the one a question is after) is often one of them. Keyword matches it missed are scored exactly and
-    ranked among its hits, so the vector half agrees with the keyword half about them."""
-    seen = {vid for vid, _score in vector_hits}
-    extra = user_index.rescore(query_vector, [vid for vid in keyword_ids if vid not in seen])
-    if not extra:
-        return vector_hits
-    return sorted([*vector_hits, *extra], key=lambda hit: -hit[1])
 
 
 def _query_model():
@@ -89,21 +74,20 @@ def search(
     user_index = replica(embedder.dim).user(user_id)
     mode = config.SEARCH_INDEX if index == "auto" else index
     approximate = mode != "exact" and user_index.approximate is not None
-    depth = max(DEPTH, top_k * 4)
     where, params = where_clause(filters, user_id)
     with store.tx(readonly=True) as tx:
         allowed = None
         if not filters.empty:
             allowed = np.array(search_results.candidate_vids(tx, user_id, filters), dtype=np.int64)
-        vector_hits = user_index.search(query_vector, depth, allowed, approximate)
         keyword_hits = [
             (hit.vid, hit.coverage)
-            for hit in fulltext.keyword_matches(tx, query, user_id, where, params, KEYWORD_DEPTH + top_k)
+            for hit in fulltext.keyword_matches(
+                tx, query, user_id, where, params, hybrid.KEYWORD_DEPTH + top_k
+            )
         ]
-        if approximate and allowed is None:
-            keyword_ids = [vid for vid, _coverage in keyword_hits]
-            vector_hits = with_keyword_candidates(user_index, query_vector, vector_hits, keyword_ids)
-        ranked = fuse(vector_hits, keyword_hits)
+        ranked = hybrid.rank(
+            user_index, query_vector, keyword_hits, hybrid.vector_depth(top_k), allowed, approximate
+        )
         results = search_results.hydrate(tx, user_id, ranked, filters, top_k, context)
     return {
         "query": query,

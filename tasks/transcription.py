@@ -12,6 +12,7 @@ import logging
 
 import celeryconfig
 from app.store import chunks, recordings
+from app.store.rows import RecordingRow
 from tasks import pipeline
 from tasks.diarization import diarize, enroll
 from tasks.jobctx import JobContext
@@ -29,7 +30,7 @@ COVERAGE_WARNING = 0.97
 NO_SPEECH = "no_speech"
 
 
-def _noise_floor(recording: dict) -> float:
+def _noise_floor(recording: RecordingRow) -> float:
     quality = json.loads(recording["audio_quality"] or "{}")
     return quality.get("noise_level_dbfs", SILENCE_DB)
 

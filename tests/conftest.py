@@ -23,6 +23,20 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
+# Fixtures that start or reach a service: a test using none of them (directly or through another fixture)
+# is a unit test (`make unit`).
+SERVICE_FIXTURES = frozenset(
+    {"environment", "app", "client", "store", "workers", "live_server", "own_redis"}
+    | {"browser", "chromium_paths"}
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if not SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.unit)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -112,6 +126,12 @@ def app(environment):
 
 @pytest.fixture()
 def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def client_module(app):
+    """A test client that a module's tests and module-scoped fixtures share."""
     return app.test_client()
 
 

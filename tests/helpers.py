@@ -1,5 +1,5 @@
 """What the tests share: speech fixtures, word error rate, polling, the API calls many tests make (upload,
-enroll, login), the checks of a rejected request, and reading the process table."""
+enroll, login, search, chat), the checks of a rejected request, and reading the process table."""
 
 from __future__ import annotations
 
@@ -63,6 +63,14 @@ def wait_for_job(client, job_id: str, headers: dict, timeout: float = 180) -> di
     raise AssertionError(f"job {job_id} did not finish in {timeout} s")
 
 
+def poll_until(predicate, timeout: float = 60) -> None:
+    """Wait until `predicate()` is true, asking every 0.3 s; fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.3)
+
+
 def upload(client, path, headers, **fields):
     with path.open("rb") as handle:
         return client.post(
@@ -71,6 +79,72 @@ def upload(client, path, headers, **fields):
             headers=headers,
             content_type="multipart/form-data",
         )
+
+
+def spoken_lines(voice: str, lines: list[str], path: Path, repeat: int = 1) -> None:
+    """`lines` said by a synthetic `voice` (bench.corpus's voices) with 0.7 s pauses, `repeat` times over, as
+    a 16 kHz wav at `path`."""
+    import numpy as np
+
+    from bench.corpus import synthesize as say
+    from bench.corpus import write_wav
+
+    pause = np.zeros(int(0.7 * 16_000), dtype=np.float32)
+    parts = []
+    for line in lines:
+        parts += [say(voice, line), pause]
+    write_wav(np.concatenate(parts * repeat), path)
+
+
+def search(client, user, query: str, status: int = 200, **body):
+    response = client.post("/api/v1/search", json={"query": query, **body}, headers=user["auth"])
+    assert response.status_code == status, response.get_json()
+    return response.get_json()
+
+
+def found_in(recordings: dict[str, dict], answer: dict) -> set[str]:
+    """The names in `recordings` ({name: recording}) of the recordings a search answer's results are from."""
+    by_id = {r["id"]: name for name, r in recordings.items()}
+    return {by_id[hit["recording_id"]] for hit in answer["results"]}
+
+
+def vector_count(store, recording_id: str) -> int:
+    """How many search vectors the store holds for a recording."""
+    with store.tx() as tx:
+        return tx.one("SELECT count(*) AS n FROM segment_vectors WHERE recording_id = ?", (recording_id,))[
+            "n"
+        ]
+
+
+def ask(url: str, user: dict, question: str, **body) -> dict:
+    """A chat question posted to the server at `url`; returns the 202's body."""
+    import requests
+
+    payload = {"messages": [{"role": "user", "content": question}], "temperature": 0, **body}
+    response = requests.post(f"{url}/api/v1/chat", json=payload, headers=user["auth"], timeout=30)
+    assert response.status_code == 202, response.text
+    return response.json()
+
+
+def follow(url: str, user: dict, chat_id: str, last_event_id: str | None = None, stop_after_tokens=None):
+    """The answer's SSE events as (id, event, data), from the start or after `last_event_id`."""
+    import requests
+
+    from app.client import parse_sse
+
+    headers = {**user["auth"], **({"Last-Event-ID": last_event_id} if last_event_id else {})}
+    got = []
+    with requests.get(
+        f"{url}/api/v1/chat/{chat_id}/events", headers=headers, stream=True, timeout=300
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["Content-Type"].startswith("text/event-stream")
+        for event in parse_sse(response.iter_lines(decode_unicode=True)):
+            got.append(event)
+            tokens = sum(1 for e in got if e[1] == "token")
+            if event[1] in ("done", "failed") or (stop_after_tokens and tokens >= stop_after_tokens):
+                break
+    return got
 
 
 ENROLL_LINES = [

@@ -1,6 +1,7 @@
 """The assistant, end to end: real recordings through the real pipeline, questions answered by the real
 LLM in the GPU worker, tokens streamed over SSE by gunicorn, citations that point at the right moment,
-summaries, priorities on the shared GPU worker. Runs on both store backends (NEMO_TEST_STORE)."""
+summaries. Runs on both store backends (NEMO_TEST_STORE). Priorities on the shared GPU worker are in
+tests/test_chat_priority.py."""
 
 from __future__ import annotations
 
@@ -9,14 +10,11 @@ import subprocess
 import time
 from datetime import UTC, datetime
 
-import numpy as np
 import pytest
 import requests
 
-from app.client import parse_sse
-from bench.corpus import synthesize, write_wav
 from tests.conftest import _make_user
-from tests.helpers import upload, wait_for_job
+from tests.helpers import ask, follow, spoken_lines, upload, wait_for_job
 
 # name: (voice, recorded_at, lines). None is the moment of upload and "an hour ago" an hour before it: the
 # time-phrase tests need recordings inside and outside "the last 2 hours", and a day ("three days ago")
@@ -57,19 +55,6 @@ def _recorded_at(when: str | None) -> str | None:
     return when
 
 
-def _speech(voice: str, lines: list[str], path, repeat: int = 1) -> None:
-    pause = np.zeros(int(0.7 * 16_000), dtype=np.float32)
-    parts = []
-    for line in lines:
-        parts += [synthesize(voice, line), pause]
-    write_wav(np.concatenate(parts * repeat), path)
-
-
-@pytest.fixture(scope="module")
-def client_module(app):
-    return app.test_client()
-
-
 @pytest.fixture(scope="module")
 def memory(client_module, workers, store, tmp_path_factory):
     user = _make_user(store, f"dana-{time.monotonic_ns()}")
@@ -77,7 +62,7 @@ def memory(client_module, workers, store, tmp_path_factory):
     accepted = {}
     for name, (voice, recorded_at, lines) in RECORDINGS.items():
         path = folder / f"{name}.wav"
-        _speech(voice, lines, path)
+        spoken_lines(voice, lines, path)
         when = {"recorded_at": _recorded_at(recorded_at)} if recorded_at else {}
         response = upload(client_module, path, user["auth"], title=name.title(), **when)
         assert response.status_code == 202, response.get_json()
@@ -90,30 +75,6 @@ def memory(client_module, workers, store, tmp_path_factory):
             f"/api/v1/recordings/{job['recording_id']}", headers=user["auth"]
         ).get_json()
     return user, recordings
-
-
-def ask(url: str, user: dict, question: str, **body) -> dict:
-    payload = {"messages": [{"role": "user", "content": question}], "temperature": 0, **body}
-    response = requests.post(f"{url}/api/v1/chat", json=payload, headers=user["auth"], timeout=30)
-    assert response.status_code == 202, response.text
-    return response.json()
-
-
-def follow(url: str, user: dict, chat_id: str, last_event_id: str | None = None, stop_after_tokens=None):
-    """The answer's SSE events as (id, event, data), from the start or after `last_event_id`."""
-    headers = {**user["auth"], **({"Last-Event-ID": last_event_id} if last_event_id else {})}
-    got = []
-    with requests.get(
-        f"{url}/api/v1/chat/{chat_id}/events", headers=headers, stream=True, timeout=300
-    ) as response:
-        assert response.status_code == 200
-        assert response.headers["Content-Type"].startswith("text/event-stream")
-        for event in parse_sse(response.iter_lines(decode_unicode=True)):
-            got.append(event)
-            tokens = sum(1 for e in got if e[1] == "token")
-            if event[1] in ("done", "failed") or (stop_after_tokens and tokens >= stop_after_tokens):
-                break
-    return got
 
 
 def test_an_answer_from_memory_streams_and_cites_the_moment(live_server, memory):
@@ -346,70 +307,6 @@ def test_health_reports_the_gpu_workers_model_pool(live_server, memory, alice):
     assert {"swaps", "swap_seconds", "last_swap_seconds", "budget_bytes"} <= set(pool)
     assert health["model_swaps"]["swaps"] == pool["swaps"] or len(health["workers"]) > 3
     assert "chat" not in health["queues_without_worker"]
-
-
-def _chunk_events(url: str, user: dict, job_id: str) -> list[tuple[str, dict]]:
-    with requests.get(
-        f"{url}/api/v1/jobs/{job_id}/events", headers=user["auth"], stream=True, timeout=600
-    ) as r:
-        events = list(parse_sse(r.iter_lines(decode_unicode=True)))
-    return [(i, d) for i, e, d in events if e == "progress" and "transcribed" in (d.get("message") or "")]
-
-
-def _ms(event_id: str) -> int:
-    return int(event_id.split("-")[0])
-
-
-def test_a_question_jumps_ahead_of_a_long_transcription(live_server, client_module, workers, store, tmp_path):
-    """While a long recording is transcribed chunk by chunk, a chat question is answered after at most the
-    chunk that was running when it came, before the remaining ones; then the recording completes with
-    every chunk transcribed once."""
-    user = _make_user(store, f"erin-{time.monotonic_ns()}")
-    path = tmp_path / "long.wav"
-    lines = [
-        "The committee reviewed the harbour expansion plan in detail.",
-        "Funding for the new bridge was approved by a narrow vote.",
-        "Residents asked for more buses on the northern routes.",
-    ]
-    _speech("flite:kal", lines, path, repeat=40)  # about twelve minutes: two dozen chunks
-    response = upload(client_module, path, user["auth"], title="Council")
-    assert response.status_code == 202, response.get_json()
-    job = response.get_json()
-    # Wait until transcription is under way, with chunks still to go.
-    seen: list[str] = []
-    with requests.get(
-        f"{live_server}/api/v1/jobs/{job['job_id']}/events", headers=user["auth"], stream=True, timeout=300
-    ) as r:
-        for event_id, event, data in parse_sse(r.iter_lines(decode_unicode=True)):
-            if event == "progress" and "transcribed" in (data.get("message") or ""):
-                seen.append(event_id)
-                break
-    chat = ask(live_server, user, "Say hello in five words.", use_memory=False, max_tokens=16)
-    answer = follow(live_server, user, chat["chat_id"])
-    assert answer[-1][1] == "done"
-    answered_at = _ms(answer[-1][0])
-    finished = wait_for_job(client_module, job["job_id"], user["auth"], timeout=600)
-    assert finished["state"] == "done", finished
-    chunk_events = _chunk_events(live_server, user, job["job_id"])
-    before = [i for i, _d in chunk_events if _ms(i) <= answered_at]
-    after = [i for i, _d in chunk_events if _ms(i) > answered_at]
-    # At most the batch that was running when the question came finished in between; the rest waited.
-    assert len(before) - len(seen) <= 1, (len(before), len(seen), len(after))
-    assert len(after) >= 2, (len(before), len(after))
-    # No chunk lost or doubled: every planned chunk done, each has speech, and no two segments overlap.
-    rec = job["recording_id"]
-    with store.tx() as tx:
-        planned = tx.all("SELECT idx, done FROM chunks WHERE recording_id = ? ORDER BY idx", (rec,))
-        segments = tx.all(
-            "SELECT chunk_index, start_s, end_s, text FROM segments WHERE recording_id = ? ORDER BY start_s",
-            (rec,),
-        )
-    assert len(planned) >= 12 and all(c["done"] for c in planned)
-    assert {s["chunk_index"] for s in segments} == {c["idx"] for c in planned}
-    for earlier, later in zip(segments, segments[1:], strict=False):
-        assert later["start_s"] >= earlier["end_s"] - 0.5, (earlier, later)
-    text = " ".join(s["text"] for s in segments).lower()
-    assert 30 <= text.count("bridge") <= 41, text.count("bridge")
 
 
 @pytest.mark.browser

@@ -1,17 +1,16 @@
 """Memory, end to end: recordings from real speech go through ASR, diarization, emotion and indexing in real
 workers; searches go through the real search worker. Every filter is checked to really narrow the results,
-and one user never sees another's memory. Runs on both store backends (NEMO_TEST_STORE)."""
+and one user never sees another's memory. Runs on both store backends (NEMO_TEST_STORE). Deleting a
+recording is checked in tests/test_memory_deletion.py."""
 
 from __future__ import annotations
 
 import time
 
-import numpy as np
 import pytest
 
-from bench.corpus import synthesize, write_wav
 from tests.conftest import _make_user
-from tests.helpers import upload, wait_for_job
+from tests.helpers import found_in, poll_until, search, spoken_lines, upload, vector_count, wait_for_job
 
 # Three recordings, three voices, three days, three moods.
 RECORDINGS = {
@@ -42,14 +41,6 @@ RECORDINGS = {
 }
 
 
-def _speech(voice: str, lines: list[str], path) -> None:
-    pause = np.zeros(int(0.7 * 16_000), dtype=np.float32)
-    parts = []
-    for line in lines:
-        parts += [synthesize(voice, line), pause]
-    write_wav(np.concatenate(parts), path)
-
-
 @pytest.fixture(scope="module")
 def memory(client_module, workers, store, tmp_path_factory):
     """A user with three processed recordings; returns the user and {name: recording}."""
@@ -58,7 +49,7 @@ def memory(client_module, workers, store, tmp_path_factory):
     jobs = {}
     for name, (voice, recorded_at, lines) in RECORDINGS.items():
         path = folder / f"{name}.wav"
-        _speech(voice, lines, path)
+        spoken_lines(voice, lines, path)
         response = upload(client_module, path, user["auth"], title=name.title(), recorded_at=recorded_at)
         assert response.status_code == 202, response.get_json()
         jobs[name] = response.get_json()
@@ -70,17 +61,6 @@ def memory(client_module, workers, store, tmp_path_factory):
             f"/api/v1/recordings/{accepted['recording_id']}", headers=user["auth"]
         ).get_json()
     return user, recordings
-
-
-@pytest.fixture(scope="module")
-def client_module(app):
-    return app.test_client()
-
-
-def search(client, user, query: str, status: int = 200, **body):
-    response = client.post("/api/v1/search", json={"query": query, **body}, headers=user["auth"])
-    assert response.status_code == status, response.get_json()
-    return response.get_json()
 
 
 def test_every_segment_has_an_emotion_with_all_scores(memory):
@@ -122,20 +102,15 @@ def test_a_question_finds_the_moment_first(client_module, memory):
             assert top["context_before"] or top["context_after"]
 
 
-def _names(recordings, answer) -> set[str]:
-    by_id = {r["id"]: name for name, r in recordings.items()}
-    return {by_id[hit["recording_id"]] for hit in answer["results"]}
-
-
 def test_speaker_filter(client_module, memory):
     user, recordings = memory
     speaker = recordings["holiday"]["segments"][0]["speaker"]
     assert speaker
     unfiltered = search(client_module, user, "budget report", top_k=10)
-    assert "budget" in _names(recordings, unfiltered)
+    assert "budget" in found_in(recordings, unfiltered)
     answer = search(client_module, user, "budget report", top_k=10, filters={"speaker": speaker})
     assert answer["results"] and {hit["speaker"] for hit in answer["results"]} == {speaker}
-    assert _names(recordings, answer) == {"holiday"}
+    assert found_in(recordings, answer) == {"holiday"}
 
 
 def test_emotion_filter(client_module, memory):
@@ -156,9 +131,9 @@ def test_recording_filter(client_module, memory):
 def test_since_and_until_filters(client_module, memory):
     user, recordings = memory
     later = search(client_module, user, "budget report", top_k=10, filters={"since": "2026-11-09"})
-    assert _names(recordings, later) == {"holiday", "delivery"}
+    assert found_in(recordings, later) == {"holiday", "delivery"}
     earlier = search(client_module, user, "furious supplier", top_k=10, filters={"until": "2026-11-15T00:00"})
-    assert _names(recordings, earlier) == {"budget", "holiday"}
+    assert found_in(recordings, earlier) == {"budget", "holiday"}
     window = search(
         client_module,
         user,
@@ -166,15 +141,15 @@ def test_since_and_until_filters(client_module, memory):
         top_k=10,
         filters={"since": "2026-11-05", "until": "2026-11-15"},
     )
-    assert _names(recordings, window) == {"holiday"}
+    assert found_in(recordings, window) == {"holiday"}
 
 
 def test_last_n_recordings_filter(client_module, memory):
     user, recordings = memory
     answer = search(client_module, user, "budget report", top_k=10, filters={"last_n_recordings": 2})
-    assert _names(recordings, answer) == {"holiday", "delivery"}
+    assert found_in(recordings, answer) == {"holiday", "delivery"}
     answer = search(client_module, user, "budget report", top_k=10, filters={"last_n_recordings": 1})
-    assert _names(recordings, answer) == {"delivery"}
+    assert found_in(recordings, answer) == {"delivery"}
 
 
 def test_another_user_never_sees_this_memory(client_module, memory, bob):
@@ -259,33 +234,19 @@ def test_emotions_summary_with_filters(client_module, memory):
         assert response.status_code == 400, query
 
 
-def _vector_count(store, recording_id: str) -> int:
-    with store.tx() as tx:
-        return tx.one("SELECT count(*) AS n FROM segment_vectors WHERE recording_id = ?", (recording_id,))[
-            "n"
-        ]
-
-
-def _wait(predicate, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.3)
-
-
 def test_edits_reindex_and_reruns_add_nothing_twice(client_module, memory, store, app):
     user, recordings = memory
     import celeryconfig
 
     recording = recordings["budget"]
-    count = _vector_count(store, recording["id"])
+    count = vector_count(store, recording["id"])
     assert count == len(recording["segments"])
     # Indexing again, twice, changes nothing.
     celery = app.extensions["celery"]
     for _ in range(2):
         celery.send_task(celeryconfig.REINDEX_TASK, args=[recording["id"]])
     time.sleep(3)
-    assert _vector_count(store, recording["id"]) == count
+    assert vector_count(store, recording["id"]) == count
     # An edit: the new words are found, the old ones are not, still one vector per segment.
     printer = next(s for s in recording["segments"] if "printer" in s["text"].lower())
     response = client_module.patch(
@@ -299,32 +260,12 @@ def test_edits_reindex_and_reruns_add_nothing_twice(client_module, memory, store
         hits = search(client_module, user, "espresso machine kitchen", top_k=3)["results"]
         return bool(hits) and hits[0]["segment_id"] == printer["id"] and "espresso" in hits[0]["text"]
 
-    _wait(edited_is_found)
+    poll_until(edited_is_found)
     hits = search(client_module, user, "toner cartridges for the printer", top_k=10)["results"]
     assert all("printer" not in hit["text"].lower() for hit in hits)
-    assert _vector_count(store, recording["id"]) == count
+    assert vector_count(store, recording["id"]) == count
     edited = client_module.get(f"/api/v1/recordings/{recording['id']}", headers=user["auth"]).get_json()
     assert next(s for s in edited["segments"] if s["id"] == printer["id"])["emotion"] is not None
-
-
-def test_deleting_a_recording_removes_it_from_search(client_module, workers, store, tmp_path):
-    user = _make_user(store, f"dave-{time.monotonic_ns()}")
-    path = tmp_path / "garden.wav"
-    _speech("flite:rms", ["The tomatoes in the greenhouse need watering twice a day."], path)
-    accepted = upload(client_module, path, user["auth"], title="Garden").get_json()
-    assert wait_for_job(client_module, accepted["job_id"], user["auth"], timeout=300)["state"] == "done"
-    assert (
-        search(client_module, user, "watering the tomatoes")["results"][0]["recording_id"]
-        == accepted["recording_id"]
-    )
-    assert (
-        client_module.delete(
-            f"/api/v1/recordings/{accepted['recording_id']}", headers=user["auth"]
-        ).status_code
-        == 204
-    )
-    assert search(client_module, user, "watering the tomatoes")["results"] == []
-    assert _vector_count(store, accepted["recording_id"]) == 0
 
 
 def test_nemoctl_search(live_server, memory):

@@ -14,6 +14,7 @@ from app.api.auth_views import json_body
 from app.auth import login_required_api
 from app.chat_requests import parse_chat
 from app.errors import ApiError
+from app.serializers import public_chat
 from app.sse import event_stream
 from app.store import chats
 
@@ -62,7 +63,7 @@ def ask():
 @api.get("/chat/<chat_id>")
 @login_required_api
 def get_chat(chat_id: str):
-    return jsonify(chats.public_chat(owned_chat(chat_id)))
+    return jsonify(public_chat(owned_chat(chat_id)))
 
 
 @api.get("/chat/<chat_id>/events")
@@ -76,7 +77,7 @@ def chat_events(chat_id: str):
     def final_state() -> dict | None:
         with store.tx(readonly=True) as tx:
             row = chats.get_chat(tx, chat_id)
-        return chats.public_chat(row) if row and row["state"] in chats.TERMINAL else None
+        return public_chat(row) if row and row["state"] in chats.TERMINAL else None
 
     return event_stream(events.chat_stream_key(chat_id), final_state, CHAT_TERMINAL_EVENTS)
 
@@ -86,7 +87,7 @@ def chat_events(chat_id: str):
 def list_conversations():
     with ext.store().tx(readonly=True) as tx:
         rows = chats.list_conversations(tx, current_user.id)
-    return jsonify({"conversations": [chats.public_chat(r) for r in rows]})
+    return jsonify({"conversations": [public_chat(r) for r in rows]})
 
 
 @api.get("/conversations/<conversation_id>")
@@ -96,4 +97,4 @@ def get_conversation(conversation_id: str):
         rows = chats.conversation(tx, conversation_id, current_user.id)
     if not rows:
         raise ApiError(404, "not_found", "no such conversation")
-    return jsonify({"conversation_id": conversation_id, "answers": [chats.public_chat(r) for r in rows]})
+    return jsonify({"conversation_id": conversation_id, "answers": [public_chat(r) for r in rows]})

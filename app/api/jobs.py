@@ -10,6 +10,7 @@ from app import extensions as ext
 from app.api import api
 from app.auth import login_required_api
 from app.errors import ApiError
+from app.serializers import public_job
 from app.sse import event_stream
 from app.store import jobs
 
@@ -34,13 +35,13 @@ def list_jobs():
         raise ApiError(400, "bad_field", f"ask for at most {MAX_IDS_PER_QUERY} ids at a time")
     with ext.store().tx() as tx:
         rows = jobs.get_jobs(tx, ids, current_user.id) if ids else jobs.list_jobs(tx, current_user.id)
-    return jsonify({"jobs": [jobs.public_job(r) for r in rows]})
+    return jsonify({"jobs": [public_job(r) for r in rows]})
 
 
 @api.get("/jobs/<job_id>")
 @login_required_api
 def get_job(job_id: str):
-    return jsonify(jobs.public_job(owned_job(job_id)))
+    return jsonify(public_job(owned_job(job_id)))
 
 
 @api.get("/jobs/<job_id>/events")
@@ -52,7 +53,7 @@ def job_events(job_id: str):
     def final_state() -> dict | None:
         with store.tx() as tx:
             row = jobs.get_job(tx, job_id)
-        return jobs.public_job(row) if row and row["state"] in jobs.TERMINAL else None
+        return public_job(row) if row and row["state"] in jobs.TERMINAL else None
 
     return event_stream(events.stream_key(job_id), final_state)
 
@@ -69,7 +70,5 @@ def cancel_job(job_id: str):
     with ext.store().tx() as tx:
         jobs.update_job(tx, job_id, state="cancelled", error="cancelled by the user")
         row = jobs.get_job(tx, job_id)
-    events.emit(
-        ext.redis_client(), job_id, "cancelled", jobs.public_job(row), config.EVENT_STREAM_TTL_SECONDS
-    )
-    return jsonify(jobs.public_job(row))
+    events.emit(ext.redis_client(), job_id, "cancelled", public_job(row), config.EVENT_STREAM_TTL_SECONDS)
+    return jsonify(public_job(row))

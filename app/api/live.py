@@ -26,6 +26,7 @@ from app.audio_probe import AudioRejected, probe
 from app.auth import login_required_api
 from app.errors import ApiError
 from app.numbers import whole_number
+from app.serializers import public_stream
 from app.sse import event_stream
 from app.store import jobs, live, recordings
 from app.uploads import REJECTION_STATUS, TITLE_MAX, save_upload
@@ -65,7 +66,7 @@ def open_stream():
         raise ApiError(400, "bad_field", "language must be a language code such as 'en'")
     with ext.store().tx() as tx:
         row = live.create_stream(tx, current_user.id, title.strip(), language)
-    return jsonify(live.public_stream(row)), 201
+    return jsonify(public_stream(row)), 201
 
 
 def _seq(raw: str | None) -> int:
@@ -143,7 +144,7 @@ def add_chunk(stream_id: str):
 def get_stream(stream_id: str):
     with ext.store().tx(readonly=True) as tx:
         row = owned_stream(tx, stream_id)
-        return jsonify(live.public_stream(row, live.chunks(tx, stream_id)))
+        return jsonify(public_stream(row, live.chunks(tx, stream_id)))
 
 
 @api.get("/streams/<stream_id>/events")
@@ -157,7 +158,7 @@ def stream_events(stream_id: str):
     def final_state() -> dict | None:
         with store.tx(readonly=True) as tx:
             row = live.get_stream(tx, stream_id)
-        return {**live.public_stream(row), "state": "closed"} if row and row["state"] == "closed" else None
+        return {**public_stream(row), "state": "closed"} if row and row["state"] == "closed" else None
 
     return event_stream(events.live_stream_key(stream_id), final_state, LIVE_TERMINAL_EVENTS)
 
@@ -187,7 +188,7 @@ def close_stream(stream_id: str):
         row = owned_stream(tx, stream_id)
         chunk_rows = live.chunks(tx, stream_id)
     if row["state"] != "open":
-        return jsonify(live.public_stream(row)), 200
+        return jsonify(public_stream(row)), 200
     recording = job = None
     blob_id = None
     with tempfile.TemporaryDirectory(dir=ext.spool_dir()) as tmp:
@@ -242,7 +243,7 @@ def close_stream(stream_id: str):
             raise ApiError(
                 503, "queue_unavailable", "the stream is closed and kept, but its job could not be queued"
             ) from exc
-    body = live.public_stream(final)
+    body = public_stream(final)
     if closed:
         events.emit_to(
             ext.redis_client(),

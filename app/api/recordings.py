@@ -16,63 +16,11 @@ from app.api import api
 from app.api.auth_views import json_body
 from app.auth import client_address, login_required_api
 from app.errors import ApiError
+from app.serializers import public_recording, public_segment, public_voice
 from app.store import audit, jobs, recordings, voices
 from app.uploads import accept_recording, parse_speaker_counts
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-def public_recording(
-    row: dict, segments: list[dict] | None = None, job: dict | None = None, turns: list[dict] | None = None
-) -> dict:
-    body = {
-        "id": row["id"],
-        "title": row["title"],
-        "status": row["status"],
-        "filename": row["original_filename"],
-        "sha256": row["content_sha256"],
-        "size_bytes": row["size_bytes"],
-        "duration": round(row["duration_seconds"], 3),
-        "language": row["language"],
-        "asr_model": row["asr_model"],
-        "recorded_at": row["recorded_at"],
-        "diarized": bool(row["diarized"]),
-        "created_at": row["created_at"],
-        # pending (queued behind everything else), done, failed, or None before processing finished.
-        "summary_state": row["summary_state"],
-        "summary": row["summary"],
-        "action_items": json.loads(row["action_items"]) if row["action_items"] else [],
-        "speech_coverage": speech_coverage(row),
-        "audio_quality": json.loads(row["audio_quality"]) if row["audio_quality"] else None,
-        # False once processing found nothing anybody said (silence, music, noise); None until it knows.
-        "speech_found": _speech_found(row),
-    }
-    if job is not None:
-        body["job"] = jobs.public_job(job)
-    if segments is not None:
-        body["segments"] = segments
-        # Who talks when, two people at once where they overlap (diarization's own output, as RTTM gives it).
-        body["speaker_turns"] = turns
-    return body
-
-
-def speech_coverage(row: dict) -> dict | None:
-    """Seconds of speech the VAD heard, seconds of it that words account for, and their ratio; None until
-    transcription has finished."""
-    if row["speech_seconds"] is None:
-        return None
-    speech, covered = row["speech_seconds"], row["covered_seconds"] or 0.0
-    return {
-        "speech_seconds": round(speech, 2),
-        "covered_seconds": round(covered, 2),
-        "ratio": round(covered / speech, 4) if speech > 0 else None,
-    }
-
-
-def _speech_found(row: dict) -> bool | None:
-    if row["status"] == "no_speech":
-        return False
-    return True if row["speech_seconds"] is not None and row["speech_seconds"] > 0 else None
 
 
 def owned_recording(tx, recording_id: str) -> dict:
@@ -110,7 +58,7 @@ def list_recordings():
 def get_recording(recording_id: str):
     with ext.store().tx() as tx:
         row = owned_recording(tx, recording_id)
-        segments = recordings.list_segments(tx, recording_id)
+        segments = [public_segment(r) for r in recordings.list_segments(tx, recording_id)]
         job = jobs.latest_for_recording(tx, recording_id)
         turns = recordings.speaker_turns(tx, row)
     return jsonify(public_recording(row, segments, job, turns))
@@ -138,7 +86,9 @@ def export_recording(recording_id: str):
     with ext.store().tx() as tx:
         row = owned_recording(tx, recording_id)
         body = public_recording(
-            row, recordings.list_segments(tx, recording_id), turns=recordings.speaker_turns(tx, row)
+            row,
+            [public_segment(r) for r in recordings.list_segments(tx, recording_id)],
+            turns=recordings.speaker_turns(tx, row),
         )
     mimetype, suffix = exports.FORMATS[fmt]
     filename = secure_filename(row["title"]) or "transcript"
@@ -204,7 +154,7 @@ def rename_recording_speaker(recording_id: str, voice_id: str):
         if not present:
             raise ApiError(404, "not_found", "no such speaker in this recording")
         target = voices.rename_in_recording(tx, current_user.id, recording_id, voice, name, confirm)
-        return jsonify({"recording_id": recording_id, "speaker": voices.public_voice(target)})
+        return jsonify({"recording_id": recording_id, "speaker": public_voice(target)})
 
 
 @api.post("/recordings/<recording_id>/diarize")

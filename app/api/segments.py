@@ -11,6 +11,7 @@ from app.api import api
 from app.api.auth_views import json_body
 from app.auth import login_required_api
 from app.errors import ApiError
+from app.serializers import public_segment
 from app.store import recordings, voices
 
 TEXT_MAX = 5000
@@ -57,4 +58,4 @@ def correct_segment(segment_id: str):
     if "text" in body:
         # New words need a new emotion and vector; a new speaker needs neither (filters read the store).
         ext.celery().send_task(celeryconfig.RELABEL_TASK, args=[row["recording_id"]])
-    return jsonify(recordings.public_segment(updated))
+    return jsonify(public_segment(updated))

@@ -15,6 +15,7 @@ from app.api.auth_views import json_body
 from app.audio_probe import AudioRejected, probe
 from app.auth import client_address, login_required_api
 from app.errors import ApiError
+from app.serializers import public_voice
 from app.store import audit, jobs, voices
 from app.uploads import REJECTION_STATUS, save_upload
 
@@ -33,7 +34,7 @@ def owned_voice(tx, voice_id: str) -> dict:
 
 
 def _speaker_body(tx, row: dict) -> dict:
-    body = voices.public_voice(row)
+    body = public_voice(row)
     return {**body, **voices.usage(tx, row["id"])}
 
 

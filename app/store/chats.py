@@ -119,23 +119,3 @@ def fail(tx: Tx, chat_id: str, error: str) -> None:
         "UPDATE chats SET state = 'failed', error = ?, finished_at = ? WHERE id = ? AND state <> 'done'",
         (error[:2000], time.time(), chat_id),
     )
-
-
-def public_chat(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "chat_id": row["id"],
-        "conversation_id": row["conversation_id"],
-        "state": row["state"],
-        "messages": row["messages"],
-        "use_memory": bool(row["use_memory"]),
-        "max_tokens": row["max_tokens"],
-        "temperature": row["temperature"],
-        "answer": row["answer"],
-        "citations": row["citations"],
-        "usage": row["usage"],
-        "timings": row["timings"],
-        "model": row["model"],
-        "error": row["error"],
-        "created_at": row["created_at"],
-        "finished_at": row["finished_at"],
-    }

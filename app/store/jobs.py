@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from app.store.db import Tx
+from app.store.rows import JobRow
 
 STATES = ("queued", "running", "done", "failed", "cancelled")
 TERMINAL = ("done", "failed", "cancelled")
@@ -18,7 +19,7 @@ JOB_COLUMNS = (
 
 def insert_job(
     tx: Tx, user_id: str, recording_id: str | None, kind: str, stage: str, voice_id: str | None = None
-) -> dict[str, Any]:
+) -> JobRow:
     now = time.time()
     row = {
         "id": uuid.uuid4().hex,
@@ -42,13 +43,13 @@ def insert_job(
     return row
 
 
-def get_job(tx: Tx, job_id: str, user_id: str | None = None) -> dict[str, Any] | None:
+def get_job(tx: Tx, job_id: str, user_id: str | None = None) -> JobRow | None:
     if user_id is None:
         return tx.one(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
     return tx.one(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ? AND user_id = ?", (job_id, user_id))
 
 
-def get_jobs(tx: Tx, job_ids: list[str], user_id: str) -> list[dict[str, Any]]:
+def get_jobs(tx: Tx, job_ids: list[str], user_id: str) -> list[JobRow]:
     """Those of the given jobs that belong to the user; unknown and foreign ids are simply absent."""
     if not job_ids:
         return []
@@ -58,13 +59,13 @@ def get_jobs(tx: Tx, job_ids: list[str], user_id: str) -> list[dict[str, Any]]:
     )
 
 
-def list_jobs(tx: Tx, user_id: str, limit: int = 100) -> list[dict[str, Any]]:
+def list_jobs(tx: Tx, user_id: str, limit: int = 100) -> list[JobRow]:
     return tx.all(
         f"SELECT {JOB_COLUMNS} FROM jobs WHERE user_id = ? ORDER BY created_at DESC LIMIT ?", (user_id, limit)
     )
 
 
-def latest_for_recording(tx: Tx, recording_id: str) -> dict[str, Any] | None:
+def latest_for_recording(tx: Tx, recording_id: str) -> JobRow | None:
     return tx.one(
         f"SELECT {JOB_COLUMNS} FROM jobs WHERE recording_id = ? ORDER BY created_at DESC LIMIT 1",
         (recording_id,),
@@ -82,7 +83,7 @@ def recording_busy(tx: Tx, recording_id: str) -> bool:
     )
 
 
-def unfinished_since(tx: Tx, before: float) -> list[dict[str, Any]]:
+def unfinished_since(tx: Tx, before: float) -> list[JobRow]:
     """Jobs not yet finished that have not changed since `before` (candidates for a lost task)."""
     return tx.all(
         f"SELECT {JOB_COLUMNS} FROM jobs WHERE state IN ('queued', 'running') AND updated_at < ?", (before,)
@@ -118,19 +119,3 @@ def advance_stage(tx: Tx, job_id: str, from_stage: str, to_stage: str) -> bool:
         (to_stage, time.time(), job_id, from_stage),
     )
     return changed > 0
-
-
-def public_job(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "recording_id": row["recording_id"],
-        "speaker_id": row["voice_id"],
-        "kind": row["kind"],
-        "state": row["state"],
-        "stage": row["stage"],
-        "progress": round(float(row["progress"]), 4),
-        "error": row["error"],
-        "warning": row["warning"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-    }

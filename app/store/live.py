@@ -83,22 +83,3 @@ def close_stream(tx: Tx, stream_id: str, recording_id: str | None, job_id: str |
         (recording_id, job_id, time.time(), stream_id),
     )
     return changed > 0
-
-
-def public_stream(row: dict[str, Any], chunk_rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    body = {
-        "stream_id": row["id"],
-        "title": row["title"],
-        "language": row["language"],
-        "state": row["state"],
-        "recording_id": row["recording_id"],
-        "job_id": row["job_id"],
-        "created_at": row["created_at"],
-        "closed_at": row["closed_at"],
-    }
-    if chunk_rows is not None:
-        body["chunks"] = [
-            {"seq": c["seq"], "duration": round(c["duration_s"], 3), "text": c["text"]} for c in chunk_rows
-        ]
-        body["transcript"] = " ".join(c["text"] for c in chunk_rows if c["text"])
-    return body

@@ -9,6 +9,7 @@ from typing import Any
 
 from app.store import memory
 from app.store.db import Tx
+from app.store.rows import RecordingRow, SegmentRow
 
 RECORDING_COLUMNS = (
     "id, user_id, title, original_filename, content_sha256, size_bytes, duration_seconds, audio_format, "
@@ -18,7 +19,7 @@ RECORDING_COLUMNS = (
 )
 
 
-def insert_recording(tx: Tx, **fields: Any) -> dict[str, Any]:
+def insert_recording(tx: Tx, **fields: Any) -> RecordingRow:
     row = {
         "id": uuid.uuid4().hex,
         "created_at": time.time(),
@@ -36,7 +37,7 @@ def insert_recording(tx: Tx, **fields: Any) -> dict[str, Any]:
     return row
 
 
-def get_recording(tx: Tx, recording_id: str, user_id: str | None = None) -> dict[str, Any] | None:
+def get_recording(tx: Tx, recording_id: str, user_id: str | None = None) -> RecordingRow | None:
     """The recording, or None when it does not exist or belongs to someone else (the caller cannot tell)."""
     if user_id is None:
         return tx.one(f"SELECT {RECORDING_COLUMNS} FROM recordings WHERE id = ?", (recording_id,))
@@ -125,24 +126,7 @@ SEGMENT_SELECT = (
 )
 
 
-def public_segment(row: dict[str, Any]) -> dict[str, Any]:
-    speaker = None if row["voice_id"] is None else row["voice_name"] or f"Speaker {row['voice_number']}"
-    return {
-        "id": row["id"],
-        "start": round(row["start_s"], 3),
-        "end": round(row["end_s"], 3),
-        "speaker": speaker,
-        "speaker_id": row["voice_id"],
-        "text": row["text"],
-        "words": json.loads(row["words"]),
-        "edited": bool(row["text_edited"] or row["speaker_locked"]),
-        "emotion": row["emotion"],
-        "emotion_scores": json.loads(row["emotion_scores"]) if row["emotion_scores"] else None,
-        "audio_quality": json.loads(row["audio_quality"]) if row["audio_quality"] else None,
-    }
-
-
-def speaker_turns(tx: Tx, recording: dict[str, Any]) -> list[dict[str, Any]] | None:
+def speaker_turns(tx: Tx, recording: RecordingRow) -> list[dict[str, Any]] | None:
     """Who talks when (overlap included), each voice under its name today; None before diarization. A
     voice since deleted or merged away is an unnamed speaker (null)."""
     if not recording["speaker_turns"]:
@@ -187,7 +171,7 @@ def owned_segment(tx: Tx, segment_id: str, user_id: str) -> dict[str, Any] | Non
     )
 
 
-def get_segment(tx: Tx, segment_id: str) -> dict[str, Any] | None:
+def get_segment(tx: Tx, segment_id: str) -> SegmentRow | None:
     return tx.one(f"{SEGMENT_SELECT} WHERE s.id = ?", (segment_id,))
 
 
@@ -204,9 +188,10 @@ def assign_speaker(tx: Tx, segment_id: str, voice_id: str) -> None:
     tx.execute("UPDATE segments SET voice_id = ?, speaker_locked = 1 WHERE id = ?", (voice_id, segment_id))
 
 
-def list_segments(tx: Tx, recording_id: str) -> list[dict[str, Any]]:
+def list_segments(tx: Tx, recording_id: str) -> list[SegmentRow]:
+    """The recording's segments in time order (`app.serializers.public_segment` shows them)."""
     rows = tx.all(f"{SEGMENT_SELECT} WHERE s.recording_id = ? ORDER BY s.start_s, s.seq", (recording_id,))
-    return [public_segment(r) for r in rows]
+    return rows
 
 
 def said_in(tx: Tx, recording_id: str) -> str:
@@ -224,7 +209,7 @@ def said_in(tx: Tx, recording_id: str) -> str:
     return " ".join([rows[0]["title"] or "", *sorted(names), *(row["text"] or "" for row in rows)])
 
 
-def chunk_segments(tx: Tx, recording_id: str, chunk_index: int) -> list[dict[str, Any]]:
+def chunk_segments(tx: Tx, recording_id: str, chunk_index: int) -> list[SegmentRow]:
     return tx.all(
         f"{SEGMENT_SELECT} WHERE s.recording_id = ? AND s.chunk_index = ? ORDER BY s.seq",
         (recording_id, chunk_index),

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from app.store.db import Tx
+from app.store.rows import VoiceRow
 
 NAME_MAX = 100
 
@@ -36,17 +37,7 @@ def label(row: dict[str, Any]) -> str:
     return row["name"] or f"Speaker {row['number']}"
 
 
-def public_voice(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "label": label(row),
-        "enrolled": row["name"] is not None,
-        "created_at": row["created_at"],
-    }
-
-
-def create_voice(tx: Tx, user_id: str, name: str | None) -> dict[str, Any]:
+def create_voice(tx: Tx, user_id: str, name: str | None) -> VoiceRow:
     if name is not None and tx.one("SELECT id FROM voices WHERE user_id = ? AND name = ?", (user_id, name)):
         raise VoiceError(f"a speaker named {name!r} already exists")
     number = tx.one("SELECT coalesce(max(number), 0) + 1 AS n FROM voices WHERE user_id = ?", (user_id,))["n"]
@@ -64,24 +55,24 @@ def create_voice(tx: Tx, user_id: str, name: str | None) -> dict[str, Any]:
     return row
 
 
-def get_voice(tx: Tx, voice_id: str, user_id: str) -> dict[str, Any] | None:
+def get_voice(tx: Tx, voice_id: str, user_id: str) -> VoiceRow | None:
     return tx.one("SELECT * FROM voices WHERE id = ? AND user_id = ?", (voice_id, user_id))
 
 
-def get_voice_by_name(tx: Tx, user_id: str, name: str) -> dict[str, Any] | None:
+def get_voice_by_name(tx: Tx, user_id: str, name: str) -> VoiceRow | None:
     return tx.one("SELECT * FROM voices WHERE user_id = ? AND name = ?", (user_id, name))
 
 
-def get_unnamed_by_number(tx: Tx, user_id: str, number: int) -> dict[str, Any] | None:
+def get_unnamed_by_number(tx: Tx, user_id: str, number: int) -> VoiceRow | None:
     """The unnamed voice the user sees as "Speaker `number`"."""
     return tx.one("SELECT * FROM voices WHERE user_id = ? AND number = ? AND name IS NULL", (user_id, number))
 
 
-def get_voice_by_name_any_case(tx: Tx, user_id: str, name: str) -> dict[str, Any] | None:
+def get_voice_by_name_any_case(tx: Tx, user_id: str, name: str) -> VoiceRow | None:
     return tx.one("SELECT * FROM voices WHERE user_id = ? AND lower(name) = lower(?)", (user_id, name))
 
 
-def list_voices(tx: Tx, user_id: str, named_only: bool = False) -> list[dict[str, Any]]:
+def list_voices(tx: Tx, user_id: str, named_only: bool = False) -> list[VoiceRow]:
     where = " AND name IS NOT NULL" if named_only else ""
     return tx.all(f"SELECT * FROM voices WHERE user_id = ?{where} ORDER BY number", (user_id,))
 

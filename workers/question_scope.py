@@ -1,4 +1,5 @@
-"""Who and which recording a question names: turned into search filters by the assistant.
+"""Who and which recording a question names, turned into search filters by the assistant, and the order
+in which those filters are given up when they leave nothing.
 
 "What did Sarah say about the deadline?" names an enrolled speaker; "In the hiring sync, what fee did the
 agency charge?" names a recording by its title. Both narrow the memory search; the assistant drops either
@@ -50,3 +51,12 @@ def named_recording(question: str, recordings: Iterable[tuple[str, str]]) -> str
     if len(best) > 1 and best[0][0] == best[1][0]:
         return None
     return best[0][1]
+
+
+def attempts(active: list[str]) -> list[frozenset[str]]:
+    """The sets of filters to try, most first; among sets of one size the speaker goes first, then the
+    recording, then the time window (the likeliest to be meant as said)."""
+    keep = {"window": 0, "recording": 1, "speaker": 2}
+    masks = range(1 << len(active))
+    subsets = [frozenset(name for bit, name in enumerate(active) if mask >> bit & 1) for mask in masks]
+    return sorted(subsets, key=lambda s: (-len(s), sorted(keep[n] for n in s)))
