@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
 import redis
 from celery import Celery
 
@@ -15,13 +16,21 @@ from workers import leases
 QUEUE = "orphans-test"
 
 
-def test_a_message_a_dead_worker_took_before_its_lease_goes_back_on_its_queue(environment):
+@pytest.fixture()
+def broker(environment):
+    """A Redis database of its own (emptied) and a Celery app with the project's transport settings on it."""
     url = environment["REDIS_URL"].rsplit("/", 1)[0] + "/12"
     client = redis.Redis.from_url(url)
     client.flushdb()
-    app = Celery("orphans")
+    app = Celery("leases-test")
     app.config_from_object(celeryconfig)
     app.conf.broker_url = url
+    yield client, app
+    client.flushdb()
+
+
+def test_a_message_a_dead_worker_took_before_its_lease_goes_back_on_its_queue(broker):
+    client, app = broker
     ids = {
         name: app.send_task("tasks.search.search_memory", args=[name], queue=QUEUE).id
         for name in ("orphan", "leased", "resent")
@@ -50,18 +59,12 @@ def test_a_message_a_dead_worker_took_before_its_lease_goes_back_on_its_queue(en
     assert client.zcard(unacked_index) == 1
     assert not client.sismember(leases.RESENT_KEY, ids["resent"])
     assert leases.restore_orphans(client, app) == 0
-    client.flushdb()
 
 
-def test_a_task_a_live_worker_dropped_with_its_connection_is_sent_again(environment):
+def test_a_task_a_live_worker_dropped_with_its_connection_is_sent_again(broker):
     """Celery forgets the messages it received but had not started when its broker connection drops; their
     leases still name the live worker, so only that worker can tell they are gone."""
-    url = environment["REDIS_URL"].rsplit("/", 1)[0] + "/12"
-    client = redis.Redis.from_url(url)
-    client.flushdb()
-    app = Celery("dropped")
-    app.config_from_object(celeryconfig)
-    app.conf.broker_url = url
+    client, app = broker
     me, other = "cpu@host|boot-a", "cpu@host|boot-b"
     now = time.time()
     stale = now - 2 * leases.DROPPED_GRACE_SECONDS
@@ -96,4 +99,3 @@ def test_a_task_a_live_worker_dropped_with_its_connection_is_sent_again(environm
         assert sent.decode()[0] == ["job-dropped"]
         assert connection.default_channel.basic_get(queue, no_ack=True) is None
     assert leases.recover_dropped(client, app, me, held={"running"}, now=now) == 0
-    client.flushdb()

@@ -62,16 +62,22 @@ def recover(client: redis.Redis, app, live_owners: set[str]) -> int:
         lease = json.loads(raw)
         if lease["owner"] in live_owners:
             continue
-        # Whoever deletes the lease re-sends it: two workers sweeping at once send it only once.
-        if client.hdel(LEASES_KEY, task_id):
-            client.sadd(RESENT_KEY, task_id)
-            client.expire(RESENT_KEY, RESENT_TTL_SECONDS)
-            app.send_task(
-                lease["name"], args=lease["args"], kwargs=lease["kwargs"], priority=lease["priority"]
-            )
+        if _resend(client, app, task_id, lease):
             log.warning("re-sent %s %s from dead worker %s", lease["name"], lease["args"], lease["owner"])
             resent += 1
     return resent
+
+
+def _resend(client: redis.Redis, app, task_id: bytes | str, lease: dict[str, Any]) -> bool:
+    """Send a leased task again and drop its lease; False when another sweeper got there first (whoever
+    deletes the lease re-sends it, so two workers sweeping at once send it once). The task id is kept
+    in RESENT_KEY, so that its original message is dropped, not restored as well (`restore_orphans`)."""
+    if not client.hdel(LEASES_KEY, task_id):
+        return False
+    client.sadd(RESENT_KEY, task_id)
+    client.expire(RESENT_KEY, RESENT_TTL_SECONDS)
+    app.send_task(lease["name"], args=lease["args"], kwargs=lease["kwargs"], priority=lease["priority"])
+    return True
 
 
 def recover_dropped(
@@ -97,12 +103,7 @@ def recover_dropped(
         lease = json.loads(raw)
         if lease.get("owner") != own_owner or task_id in held or now - lease.get("at", now) < grace_seconds:
             continue
-        if client.hdel(LEASES_KEY, task_id):
-            client.sadd(RESENT_KEY, task_id)
-            client.expire(RESENT_KEY, RESENT_TTL_SECONDS)
-            app.send_task(
-                lease["name"], args=lease["args"], kwargs=lease["kwargs"], priority=lease["priority"]
-            )
+        if _resend(client, app, task_id, lease):
             log.warning(
                 "re-sent %s %s: this worker dropped it when its broker connection was lost",
                 lease["name"],
