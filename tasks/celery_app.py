@@ -1,11 +1,13 @@
 """The worker's entry point: `celery -A tasks.celery_app worker ...` (what `nemoctl worker` runs)."""
 
 import redis
-from celery.signals import worker_process_init
+from celery.exceptions import TimeLimitExceeded
+from celery.signals import task_failure, worker_process_init
 
 from app import create_app
 from app.config import load_config
 from tasks import stalled
+from tasks.jobctx import JobContext
 from workers import boot
 from workers.boot import pin_threads
 
@@ -30,6 +32,22 @@ def send_on_stalled_jobs(client: redis.Redis) -> None:
     """Every heartbeat: jobs whose next task the broker lost are sent on from their stage."""
     with flask_app.app_context():
         stalled.sweep(flask_app.extensions["nemo.store"], client, celery_app, _config.STALL_SECONDS)
+
+
+@task_failure.connect
+def _fail_a_job_past_its_time_limit(sender=None, exception=None, args=None, **_kwargs) -> None:
+    """A stage task killed at its hard time limit (`celeryconfig.task_time_limit`) ends its job as failed,
+    saying so: nothing would otherwise end it, and the stalled-job sweep would run it into the limit
+    again."""
+    if not isinstance(exception, TimeLimitExceeded) or sender is None or not args:
+        return
+    if sender.name not in stalled.JOB_TASKS:
+        return
+    with flask_app.app_context():
+        ctx = JobContext(args[0])
+        if not ctx.finished:
+            limit = exception.args[0] if exception.args else "?"
+            ctx.fail(f"{sender.name.rsplit('.', 1)[1]} ran past its time limit of {limit} s and was stopped")
 
 
 @worker_process_init.connect

@@ -22,13 +22,21 @@ from celery import shared_task
 from flask import current_app
 
 import celeryconfig
-from app.store import jobs, recordings
+from app.store import StoreUnavailable, jobs, recordings
 from app.store.db import Tx
 from tasks.jobctx import JobCancelled, JobContext
 
 log = logging.getLogger(__name__)
-# Errors that say the broker is away (a publish gave up after its retries, a Redis call failed).
-BROKER_ERRORS = (kombu.exceptions.OperationalError, redis.RedisError)
+# Errors that say a service is away for now: the broker (a publish gave up after its retries, a Redis
+# connection failed or Redis is still loading its data) or the database (a connection lost mid-transaction,
+# which rolled it back). They fail no job: the task raises, and the stalled-job sweep sends the job on from
+# its stage once the service is back. Any other error, a Redis one included, is the job's.
+UNAVAILABLE = (
+    kombu.exceptions.OperationalError,
+    redis.ConnectionError,
+    redis.TimeoutError,
+    StoreUnavailable,
+)
 
 
 @dataclass(frozen=True)
@@ -154,7 +162,7 @@ def job_task(
 
     A job that has ended is left alone (a task delivered twice does nothing the second time); a cancelled
     one stops at the body's next checkpoint. A failure fails the job, or, in a stage that `keeps_work`,
-    runs `on_failure` and becomes the job's warning; a broker that is away does neither. Then, with
+    runs `on_failure` and becomes the job's warning; a service that is away does neither. Then, with
     `hands_on`, the job goes on to the next stage unless the body ended it. Tasks inside a stage (the
     chunks fanning out) pass `hands_on=False`."""
 
@@ -169,9 +177,9 @@ def job_task(
                 body(ctx, *args)
             except JobCancelled:
                 return
-            except BROKER_ERRORS:
-                # The broker being away is not the job's fault: the job keeps its stage, and the stalled-job
-                # sweep sends it on once the broker is back (`tasks.stalled`).
+            except UNAVAILABLE:
+                # A service being away is not the job's fault: the job keeps its stage, and the stalled-job
+                # sweep sends it on once the service is back (`tasks.stalled`).
                 raise
             except Exception as exc:
                 error = stage.failure.format(error=_describe(exc, stage))

@@ -26,14 +26,15 @@ BIN = Path(sys.executable).parent
 # Fixtures that start or reach a service: a test using none of them (directly or through another fixture)
 # is a unit test (`make unit`).
 SERVICE_FIXTURES = frozenset(
-    {"environment", "app", "client", "store", "workers", "live_server", "own_redis"}
+    {"environment", "app", "client", "store", "workers", "live_server", "own_redis", "broker"}
     | {"browser", "chromium_paths"}
 )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if not SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        uses_service = SERVICE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if not uses_service and item.get_closest_marker("services") is None:
             item.add_marker(pytest.mark.unit)
 
 

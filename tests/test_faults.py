@@ -124,7 +124,9 @@ def environment_blob_dir(environment) -> os.PathLike:
     os.environ.get("NEMO_TEST_STORE") != "postgres", reason="cuts PostgreSQL connections (the postgres run)"
 )
 def test_store_connections_cut_mid_batch_lose_nothing(store, environment, own_redis, system_on, tmp_path):
-    url = system_on(REDIS_URL=own_redis.url)
+    # A task whose transaction the cut rolled back leaves its job where it was, for the stalled-job sweep:
+    # the shipped stall time, as in the Redis test.
+    url = system_on(REDIS_URL=own_redis.url, NEMO_STALL_SECONDS="120")
     user = _make_user(store, f"pg-fault-{time.monotonic_ns()}")
     since = time.time()
     accepted = upload_batch(url, user["auth"], tmp_path, count=2)

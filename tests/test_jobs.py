@@ -6,6 +6,7 @@ import json
 import re
 import time
 
+import pytest
 import redis
 from celery import Celery
 
@@ -100,6 +101,7 @@ def test_celery_priorities_and_reliability_settings():
     assert celeryconfig.worker_send_task_events
 
 
+@pytest.mark.services
 def test_each_task_is_queued_where_and_when_it_is_declared(tmp_path):
     """Senders name a task and nothing else: its queue and priority come from `celeryconfig.TASKS`, and a
     chat question must land ahead of every batch chunk on the GPU worker's queue."""

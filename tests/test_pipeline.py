@@ -153,3 +153,22 @@ def test_only_one_of_many_finishers_moves_the_job_on(app, store, new_job, sent):
             second = pipeline.claim_next(tx, ctx, pipeline.TRANSCRIPTION)
     assert first is pipeline.DIARIZATION and second is None
     assert _row(store, job_id)["stage"] == "diarization"
+
+
+def test_a_job_whose_task_ran_past_its_time_limit_fails_saying_so(store, new_job):
+    """A task killed at its hard time limit never reaches the wrapper; the worker's main process hears
+    of it and ends the job, instead of leaving it for the stalled-job sweep to run into the limit again."""
+    from celery.exceptions import TimeLimitExceeded
+
+    import tasks.celery_app as worker
+
+    job_id = new_job("diarization")
+    diarize = worker.celery_app.tasks[celeryconfig.DIARIZE_TASK]
+    worker._fail_a_job_past_its_time_limit(sender=diarize, exception=TimeLimitExceeded(10800), args=[job_id])
+    row = _row(store, job_id)
+    assert row["state"] == "failed"
+    assert row["error"] == "diarize_recording ran past its time limit of 10800 s and was stopped"
+    # Any other failure is the wrapper's business.
+    other = new_job("emotion")
+    worker._fail_a_job_past_its_time_limit(sender=diarize, exception=RuntimeError("no"), args=[other])
+    assert _row(store, other)["state"] == "running"

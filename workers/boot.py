@@ -14,6 +14,7 @@ from contextlib import suppress
 
 import redis
 from celery.signals import (
+    task_failure,
     task_postrun,
     task_prerun,
     task_received,
@@ -200,6 +201,15 @@ def _take_lease(task_id, task, args, kwargs, **_extra) -> None:
 def _release_lease(task_id, task, **_extra) -> None:
     if task.name.startswith("tasks."):
         leases.release(_client(task.app.conf.broker_url), task_id)
+
+
+@task_failure.connect
+def _release_failed_lease(sender, task_id, **_extra) -> None:
+    """A task killed at its hard time limit never reaches task_postrun (its process is gone); the main
+    process reports the failure. Without this its lease would outlive it, and `recover_dropped` would
+    send it again, to run into the same limit."""
+    if sender is not None and sender.name.startswith("tasks."):
+        leases.release(_client(sender.app.conf.broker_url), task_id)
 
 
 @task_postrun.connect

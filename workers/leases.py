@@ -72,10 +72,11 @@ def _resend(client: redis.Redis, app, task_id: bytes | str, lease: dict[str, Any
     """Send a leased task again and drop its lease; False when another sweeper got there first (whoever
     deletes the lease re-sends it, so two workers sweeping at once send it once). The task id is kept
     in RESENT_KEY, so that its original message is dropped, not restored as well (`restore_orphans`)."""
-    if not client.hdel(LEASES_KEY, task_id):
-        return False
+    # Marked before the lease goes: a sweeper restoring orphans in between must already see it.
     client.sadd(RESENT_KEY, task_id)
     client.expire(RESENT_KEY, RESENT_TTL_SECONDS)
+    if not client.hdel(LEASES_KEY, task_id):
+        return False
     app.send_task(lease["name"], args=lease["args"], kwargs=lease["kwargs"], priority=lease["priority"])
     return True
 
