@@ -6,7 +6,7 @@ from celery.signals import task_failure, worker_process_init
 
 from app import create_app
 from app.config import load_config
-from tasks import stalled
+from tasks import pipeline, stalled
 from tasks.jobctx import JobContext
 from workers import boot
 from workers.boot import pin_threads
@@ -41,7 +41,7 @@ def _fail_a_job_past_its_time_limit(sender=None, exception=None, args=None, **_k
     again."""
     if not isinstance(exception, TimeLimitExceeded) or sender is None or not args:
         return
-    if sender.name not in stalled.JOB_TASKS:
+    if sender.name not in pipeline.JOB_TASKS:
         return
     with flask_app.app_context():
         ctx = JobContext(args[0])

@@ -49,6 +49,7 @@ class Stage:
     progress: float  # how far along the job is as the stage starts
     keeps_work: bool
     failure: str  # the job's error or warning; {error} is what went wrong
+    inner: tuple[str, ...] = ()  # tasks that run within the stage once it started
 
     @property
     def queue(self) -> str:
@@ -63,7 +64,14 @@ class Stage:
 AUDIO = Stage("audio", celeryconfig.PREPARE_TASK, 0.01, False, "audio stage: {error}")
 # The chunks fan out (CHUNKS_TASK) and gather in FINISH_TASK. A stalled job comes back in through the audio
 # task, which keeps the chunk plan and sends only the chunks not yet done.
-TRANSCRIPTION = Stage("transcription", celeryconfig.PREPARE_TASK, 0.05, False, "transcription: {error}")
+TRANSCRIPTION = Stage(
+    "transcription",
+    celeryconfig.PREPARE_TASK,
+    0.05,
+    False,
+    "transcription: {error}",
+    inner=(celeryconfig.CHUNKS_TASK, celeryconfig.FINISH_TASK),
+)
 DIARIZATION = Stage(
     "diarization",
     celeryconfig.DIARIZE_TASK,
@@ -85,6 +93,10 @@ PIPELINES: dict[str, tuple[Stage, ...]] = {
     "diarize": (DIARIZATION, EMOTION, INDEXING),
     "enroll": (ENROLLMENT,),
 }
+# Every task that works on a job: its first argument is the job's id (what the stalled-job sweep looks for).
+JOB_TASKS = frozenset(
+    task for stages in PIPELINES.values() for stage in stages for task in (stage.task, *stage.inner)
+)
 
 
 def stages_of(job: dict[str, Any]) -> tuple[Stage, ...]:

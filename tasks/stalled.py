@@ -37,18 +37,6 @@ SWEEP_LOCK_KEY = "nemo:stalled:sweep"
 SWEEP_LOCK_SECONDS = 5
 # A job found stalled is sent on when it is still stalled this long after (two sightings).
 CONFIRM_SECONDS = 15.0
-# Tasks whose first argument is a job id, and so can name one.
-JOB_TASKS = frozenset(
-    {
-        celeryconfig.PREPARE_TASK,
-        celeryconfig.CHUNKS_TASK,
-        celeryconfig.FINISH_TASK,
-        celeryconfig.DIARIZE_TASK,
-        celeryconfig.ENROLL_TASK,
-        celeryconfig.EMOTION_TASK,
-        celeryconfig.INDEX_TASK,
-    }
-)
 log = logging.getLogger(__name__)
 
 
@@ -62,7 +50,7 @@ class Resend:
 def job_named(message: dict[str, Any]) -> str | None:
     """The job id a broker message (kombu's Redis form, task protocol 2 or 1) carries, if it is a job's."""
     headers = message.get("headers") or {}
-    if headers.get("task") not in JOB_TASKS:
+    if headers.get("task") not in pipeline.JOB_TASKS:
         return None
     body = message.get("body")
     try:
@@ -105,7 +93,7 @@ def jobs_in_broker(client: redis.Redis, unacked_key: str = "unacked") -> set[str
             named.add(job_id)
     for raw in client.hvals(leases.LEASES_KEY):
         lease = _decoded(raw)
-        if isinstance(lease, dict) and lease.get("name") in JOB_TASKS and lease.get("args"):
+        if isinstance(lease, dict) and lease.get("name") in pipeline.JOB_TASKS and lease.get("args"):
             named.add(lease["args"][0])
     return named
 

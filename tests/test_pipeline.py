@@ -32,6 +32,23 @@ def test_every_stage_runs_in_a_routed_task_and_job_kinds_end_where_they_should()
     assert pipeline.following({"kind": "enroll"}, pipeline.ENROLLMENT) is None
 
 
+def test_every_job_task_the_worker_registers_is_declared_in_the_pipeline(environment):
+    """The stalled-job sweep and the time-limit hook know a job's tasks from `pipeline.JOB_TASKS` alone: a
+    task made with `job_task` and missing there would be invisible to both."""
+    import tasks.celery_app as worker
+
+    def probe(ctx):
+        pass
+
+    wrapper = pipeline.job_task(pipeline.AUDIO, name="tests.pipeline.probe")(probe).run.__code__
+    made_by_job_task = {
+        name
+        for name, task in worker.celery_app.tasks.items()
+        if name.startswith("tasks.") and getattr(task.run, "__code__", None) is wrapper
+    }
+    assert made_by_job_task == pipeline.JOB_TASKS
+
+
 @pytest.fixture()
 def sent(monkeypatch) -> list[tuple]:
     calls: list[tuple] = []
