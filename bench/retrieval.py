@@ -48,13 +48,16 @@ KEYWORD_DEPTH = 60
 class Corpus:
     """The scripted lines, their vectors and an FTS5 index of their words."""
 
-    def __init__(self, model_path: str, threads: int) -> None:
+    def __init__(
+        self, model_path: str, threads: int, lines: list[tuple[str, int, str]] | None = None
+    ) -> None:
+        """`lines` (meeting, position, text) default to the scripted meetings' lines."""
         import torch
         from sentence_transformers import SentenceTransformer
 
         torch.set_num_threads(threads)
         self.model = SentenceTransformer(model_path, device="cpu", local_files_only=True)
-        self.lines = [(m.key, i, line.text) for m in MEETINGS for i, line in enumerate(m.lines)]
+        self.lines = lines or [(m.key, i, line.text) for m in MEETINGS for i, line in enumerate(m.lines)]
         self.position = {(key, i): n for n, (key, i, _text) in enumerate(self.lines)}
         started = time.perf_counter()
         self.vectors = self.encode([text for _k, _i, text in self.lines])

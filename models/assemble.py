@@ -6,6 +6,7 @@ the sizes and hashes so later loads re-check sizes cheaply, and `verify=True` re
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib.util
 import json
@@ -54,28 +55,41 @@ def _assemble_file(item: ModelFile, target: Path) -> None:
     os.replace(partial, target)
 
 
+def _assembled(directory: Path, spec: ModelSpec, expected: dict, verify: bool) -> bool:
+    """The stamp matches the manifest and every file is there at its size (and hash, with `verify`)."""
+    stamp = directory / ".verified"
+    if not stamp.exists() or json.loads(stamp.read_text()) != expected:
+        return False
+    if not all(
+        (directory / f.name).exists() and (directory / f.name).stat().st_size == f.size for f in spec.files
+    ):
+        return False
+    return not verify or all(_sha256(directory / f.name) == f.sha256 for f in spec.files)
+
+
 def ensure_model(name: str, verify: bool = False) -> Path:
-    """The directory of a verified, assembled model; assembles it on first use."""
+    """The directory of a verified, assembled model; assembles it on first use.
+
+    Every worker process calls this as it loads a model, so on a new machine several reach an unassembled
+    model at once. One assembles it while the others wait on a lock in its directory, then find it done:
+    two writers of one file would corrupt it, and a reader must never see a model half-written."""
     spec: ModelSpec | None = MODELS.get(name)
     if spec is None:
         raise ModelError(f"unknown model {name!r}; known: {', '.join(sorted(MODELS))}")
     directory = CACHE_ROOT / name
-    stamp = directory / ".verified"
     expected = {f.name: {"sha256": f.sha256, "size": f.size} for f in spec.files}
-    if stamp.exists() and json.loads(stamp.read_text()) == expected:
-        sizes_ok = all(
-            (directory / f.name).exists() and (directory / f.name).stat().st_size == f.size
-            for f in spec.files
-        )
-        if sizes_ok and not verify:
-            return directory
-        if sizes_ok and all(_sha256(directory / f.name) == f.sha256 for f in spec.files):
-            return directory
+    if _assembled(directory, spec, expected, verify):
+        return directory
     directory.mkdir(parents=True, exist_ok=True)
-    stamp.unlink(missing_ok=True)
-    for item in spec.files:
-        _assemble_file(item, directory / item.name)
-    stamp.write_text(json.dumps(expected, sort_keys=True))
+    with (directory / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _assembled(directory, spec, expected, verify):
+            return directory
+        stamp = directory / ".verified"
+        stamp.unlink(missing_ok=True)
+        for item in spec.files:
+            _assemble_file(item, directory / item.name)
+        stamp.write_text(json.dumps(expected, sort_keys=True))
     return directory
 
 

@@ -15,7 +15,7 @@ import celeryconfig
 from app import rpc
 from app.store import fulltext, memory, search_results
 from app.store.segment_filters import SegmentFilters, where_clause
-from workers import hybrid
+from workers import hybrid, rerank
 from workers.boot import consumed_queues
 from workers.embed import query_embedder
 from workers.pool import model_pool
@@ -65,7 +65,8 @@ def search(
     user_id: str, query: str, top_k: int, filters: SegmentFilters, index: str, context: int = 1
 ) -> dict:
     """The user's best `top_k` segments for `query`, each with `context` neighbours on either side (the
-    assistant reads whole turns from them)."""
+    assistant reads whole turns from them): the two halves fused (`workers.hybrid`), the best candidates
+    re-ordered by the learned re-ranker (`workers.rerank`)."""
     config = current_app.extensions["nemo.config"]
     store = current_app.extensions["nemo.store"]
     started = time.perf_counter()
@@ -85,9 +86,14 @@ def search(
                 tx, query, user_id, where, params, hybrid.KEYWORD_DEPTH + top_k
             )
         ]
-        ranked = hybrid.rank(
+        ranking = hybrid.rank(
             user_index, query_vector, keyword_hits, hybrid.vector_depth(top_k), allowed, approximate
         )
+        ranked = ranking.fused
+        if config.SEARCH_RANKING == "learned":
+            depth = max(rerank.CANDIDATES, top_k)
+            said = search_results.said_before(tx, user_id, [vid for vid, _s, _c in ranked[:depth]])
+            ranked = rerank.reranked(user_index, query_vector, ranking, said, depth)
         results = search_results.hydrate(tx, user_id, ranked, filters, top_k, context)
     return {
         "query": query,

@@ -81,9 +81,9 @@ def upload(client, path, headers, **fields):
         )
 
 
-def spoken_lines(voice: str, lines: list[str], path: Path, repeat: int = 1) -> None:
-    """`lines` said by a synthetic `voice` (bench.corpus's voices) with 0.7 s pauses, `repeat` times over, as
-    a 16 kHz wav at `path`."""
+def spoken_lines(voice: str | tuple[str, ...], lines: list[str], path: Path, repeat: int = 1) -> None:
+    """`lines` said by a synthetic `voice` (bench.corpus's voices; a tuple gives each line its own) with
+    0.7 s pauses, `repeat` times over, as a 16 kHz wav at `path`."""
     import numpy as np
 
     from bench.corpus import synthesize as say
@@ -91,8 +91,9 @@ def spoken_lines(voice: str, lines: list[str], path: Path, repeat: int = 1) -> N
 
     pause = np.zeros(int(0.7 * 16_000), dtype=np.float32)
     parts = []
-    for line in lines:
-        parts += [say(voice, line), pause]
+    voices = voice if isinstance(voice, tuple) else (voice,) * len(lines)
+    for who, line in zip(voices, lines, strict=True):
+        parts += [say(who, line), pause]
     write_wav(np.concatenate(parts * repeat), path)
 
 

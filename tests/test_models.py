@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -41,6 +44,28 @@ def test_a_wrong_hash_is_an_error(cache, monkeypatch):
     assert not (cache / "tampered" / "config.json").exists()
     with pytest.raises(assemble.ModelError, match="unknown model"):
         assemble.ensure_model("whisper-huge")
+
+
+def test_processes_that_reach_an_unassembled_model_at_once_all_get_it_whole(tmp_path):
+    """On a new machine every worker process assembles the models it loads as it first needs them; four
+    at once must each get the verified model, none an error or a half-written file."""
+    script = (
+        "import sys; from models import assemble; "
+        "path = assemble.ensure_model('whisper-tiny.en') / 'model.bin'; "
+        "print(assemble._sha256(path))"
+    )
+    env = {**os.environ, "NEMO_MODEL_CACHE": str(tmp_path / "cache")}
+    started = [
+        subprocess.Popen(
+            [sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for _ in range(4)
+    ]
+    outcomes = [(process.wait(timeout=300), *process.communicate()) for process in started]
+    for code, out, err in outcomes:
+        assert code == 0, err.decode()
+        assert out.decode().strip() == WHISPER_TINY_EN.files[0].sha256
+    assert not list((tmp_path / "cache" / "whisper-tiny.en").glob("*.part"))
 
 
 @pytest.mark.parametrize("model", ["whisper-tiny.en", "whisper-base"])

@@ -13,6 +13,7 @@ named recall@1 from 0.57 to 0.70.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -40,6 +41,17 @@ def vector_depth(top_k: int) -> int:
     return max(DEPTH, top_k * 4)
 
 
+@dataclass(frozen=True)
+class Ranking:
+    """The fused order and what the re-ranker (`workers.rerank`) reads of each half."""
+
+    fused: list[tuple[int, float, float | None]]  # (vid, fused score, cosine or None), best first
+    vector_rank: dict[int, int]  # 1-based rank in the vector half
+    keyword_rank: dict[int, int]  # 1-based rank in the keyword half
+    coverage: dict[int, float]  # the keyword half's coverage of the query's words
+    best_cosine: float  # the vector half's best match; 0 when it found nothing
+
+
 def rank(
     index: VectorSearch,
     query_vector: np.ndarray,
@@ -47,7 +59,7 @@ def rank(
     depth: int,
     allowed: np.ndarray | None,
     approximate: bool,
-) -> list[tuple[int, float, float | None]]:
+) -> Ranking:
     """The user's segments for a query, best first: the vector half (within `allowed` when filters
     apply), the keyword half's matches it missed scored exactly when the index is approximate, and the two
     fused (`fuse`)."""
@@ -55,7 +67,19 @@ def rank(
     if approximate and allowed is None:
         keyword_ids = [vid for vid, _coverage in keyword_hits]
         vector_hits = with_keyword_candidates(index, query_vector, vector_hits, keyword_ids)
-    return fuse(vector_hits, keyword_hits)
+    keyword_rank: dict[int, int] = {}
+    for position, (vid, _coverage) in enumerate(keyword_hits, 1):
+        keyword_rank.setdefault(vid, position)
+    vector_rank: dict[int, int] = {}
+    for position, (vid, _cosine) in enumerate(vector_hits, 1):
+        vector_rank.setdefault(vid, position)
+    return Ranking(
+        fused=fuse(vector_hits, keyword_hits),
+        vector_rank=vector_rank,
+        keyword_rank=keyword_rank,
+        coverage={vid: coverage for vid, coverage in reversed(keyword_hits)},
+        best_cosine=max((cosine for _vid, cosine in vector_hits), default=0.0),
+    )
 
 
 def with_keyword_candidates(

@@ -29,6 +29,47 @@ def candidate_vids(tx: Tx, user_id: str, filters: SegmentFilters) -> list[int]:
     return [row["vid"] for row in rows]
 
 
+def said_before(tx: Tx, user_id: str, vids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """For each live vid of the user's: its segment's `text` and `speaker_id`, and the segment said just
+    before it in its recording (`before_text`, `before_speaker_id`, and `before_vid`, that segment's vector
+    of the same model; None where there is none or it is not indexed). What the re-ranker reads to tell a
+    question asked in a meeting from the reply after it. Two queries, whatever the number of vids."""
+    if not vids:
+        return {}
+    rows = tx.all(
+        "SELECT v.vid, v.model, s.text, s.voice_id, (SELECT p.id FROM segments p "
+        "WHERE p.recording_id = s.recording_id AND (p.start_s, p.id) < (s.start_s, s.id) "
+        "ORDER BY p.start_s DESC, p.id DESC LIMIT 1) AS before_id "
+        "FROM segment_vectors v JOIN segments s ON s.id = v.segment_id AND s.text = v.text "
+        f"WHERE v.vid IN ({', '.join('?' * len(vids))}) AND v.user_id = ?",
+        (*vids, user_id),
+    )
+    before_ids = sorted({row["before_id"] for row in rows if row["before_id"] is not None})
+    earlier: dict[str, dict[str, Any]] = {}
+    vectors: dict[tuple[str, str], int] = {}
+    if before_ids:
+        for row in tx.all(
+            "SELECT s.id, s.text, s.voice_id, v.vid, v.model FROM segments s LEFT JOIN segment_vectors v "
+            "ON v.segment_id = s.id AND v.text = s.text AND v.user_id = ? "
+            f"WHERE s.id IN ({', '.join('?' * len(before_ids))})",
+            (user_id, *before_ids),
+        ):
+            earlier[row["id"]] = row
+            if row["vid"] is not None:
+                vectors[(row["id"], row["model"])] = row["vid"]
+    said = {}
+    for row in rows:
+        before = earlier.get(row["before_id"])
+        said[row["vid"]] = {
+            "text": row["text"],
+            "speaker_id": row["voice_id"],
+            "before_text": None if before is None else before["text"],
+            "before_speaker_id": None if before is None else before["voice_id"],
+            "before_vid": None if before is None else vectors.get((before["id"], row["model"])),
+        }
+    return said
+
+
 def _speaker(row: dict[str, Any]) -> str | None:
     if row["voice_id"] is None:
         return None
