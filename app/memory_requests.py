@@ -23,6 +23,7 @@ TOP_K_MAX = 100
 LAST_N_MAX = 100_000
 FILTER_FIELDS = ("speaker", "emotion", "recording_id", "since", "until", "last_n_recordings")
 INDEX_MODES = ("auto", "exact", "approximate")
+RANKINGS = ("auto", "learned", "fused")
 LATEST_EPOCH = 253_402_300_799  # 9999-12-31T23:59:59Z
 _SPEAKER_LABEL = re.compile(r"speaker\s+([0-9]{1,9})", re.IGNORECASE)
 
@@ -33,6 +34,7 @@ class SearchRequest:
     top_k: int
     filters: SegmentFilters
     index: str
+    ranking: str
 
 
 def _bad(message: str) -> ApiError:
@@ -124,7 +126,7 @@ def parse_filters(tx: Tx, user_id: str, raw: Any) -> SegmentFilters:
 
 
 def parse_search(tx: Tx, user_id: str, body: dict[str, Any]) -> SearchRequest:
-    unknown = set(body) - {"query", "top_k", "filters", "index"}
+    unknown = set(body) - {"query", "top_k", "filters", "index", "ranking"}
     if unknown:
         raise _bad(f"unknown field {sorted(unknown)[0]!r}")
     query = body.get("query")
@@ -136,6 +138,8 @@ def parse_search(tx: Tx, user_id: str, body: dict[str, Any]) -> SearchRequest:
     index = body.get("index", "auto")
     if index not in INDEX_MODES:
         raise _bad(f"index must be one of {', '.join(INDEX_MODES)}")
-    return SearchRequest(
-        " ".join(query.split()), top_k, parse_filters(tx, user_id, body.get("filters")), index
-    )
+    ranking = body.get("ranking", "auto")
+    if ranking not in RANKINGS:
+        raise _bad(f"ranking must be one of {', '.join(RANKINGS)}")
+    filters = parse_filters(tx, user_id, body.get("filters"))
+    return SearchRequest(" ".join(query.split()), top_k, filters, index, ranking)

@@ -111,7 +111,7 @@ def served_orders(fused: list[list[int]], rows: list[np.ndarray], best: list[flo
 
 
 def learned_orders(
-    fused: list[list[int]], rows: list[np.ndarray], golds: list[int], meetings: list[str]
+    fused: list[list[int]], rows: list[np.ndarray], golds: list[set[int]], meetings: list[str]
 ) -> tuple[list[list[int]], np.ndarray]:
     """Each question's candidates re-ordered by a logistic regression trained on the other folds'
     meetings; the mean weights over the folds (standardised features) for the report."""
@@ -122,7 +122,7 @@ def learned_orders(
     for fold in range(FOLDS):
         train = [q for q, m in enumerate(meetings) if fold_of[m] != fold]
         x = np.vstack([rows[q] for q in train])
-        y = np.concatenate([[n == golds[q] for n in fused[q][: len(rows[q])]] for q in train])
+        y = np.concatenate([[n in golds[q] for n in fused[q][: len(rows[q])]] for q in train])
         model = fitted(x, y)
         weights.append(model[-1].coef_[0])
         for q, meeting in enumerate(meetings):
@@ -189,16 +189,46 @@ def judged_orders(
 ANSWERABLE = [q for q in QUESTIONS if q.kind != "unanswerable"]
 
 
+def first(order: list[int], golds: set[int]) -> int:
+    """The rank (0-based) of the first line in `golds`; DEPTH when none is ranked."""
+    return next((n for n, item in enumerate(order) if item in golds), DEPTH)
+
+
+def transcribed(memory_file: Path, model_path: str, threads: int) -> tuple[Corpus, list, list[set[int]]]:
+    """The memory `bench.answers --workdir` built through the pipeline (its `memory.json`): every
+    transcribed segment a line, who the pipeline says said it, and per question the segments that cover
+    its answer line (`bench.answers.overlaps`)."""
+    import json
+
+    from bench.answers import Placed, overlaps
+
+    memory = json.loads(Path(memory_file).read_text())["memory"]
+    lines, speakers, segments = [], [], []
+    for key, kept in memory.items():
+        for i, segment in enumerate(
+            sorted(kept["recording"]["segments"], key=lambda s: (s["start"], s["id"]))
+        ):
+            lines.append((key, i, segment["text"]))
+            speakers.append(segment["speaker_id"])
+            segments.append({**segment, "recording_id": key})
+    corpus = Corpus(model_path, threads, lines)
+    golds = []
+    for question in ANSWERABLE:
+        line = Placed(**memory[question.meeting]["lines"][question.line])
+        golds.append({n for n, segment in enumerate(segments) if overlaps(segment, question.meeting, line)})
+    return corpus, speakers, golds
+
+
 def table_row(
     name: str,
     orders: list[list[int]],
-    golds: list[int],
+    golds: list[set[int]],
     kinds: list[str],
     questions: list[Question] = ANSWERABLE,
 ) -> str:
     positions: dict[str, list[int]] = {}
     for order, gold, question in zip(orders, golds, questions, strict=True):
-        positions.setdefault(question.kind, []).append(order.index(gold) if gold in order else DEPTH)
+        positions.setdefault(question.kind, []).append(first(order, gold))
     everything = [p for ps in positions.values() for p in ps]
 
     def cell(ps: list[int]) -> str:
@@ -249,7 +279,7 @@ def heldout_table(path: Path, threads: int, query_model) -> None:
     for kind in ("question", "paraphrase"):
         said = facts()
         texts = [getattr(fact, kind) for fact in said]
-        golds = [fact_line[fact.index] for fact in said]
+        golds = [{fact_line[fact.index]} for fact in said]
         fused, rows, best = zip(
             *(candidates(corpus, speakers, query_model.embed_query(text), text) for text in texts),
             strict=True,
@@ -258,7 +288,7 @@ def heldout_table(path: Path, threads: int, query_model) -> None:
             ("served fusion", list(fused)),
             ("re-ranked (shipped weights)", served_orders(list(fused), list(rows), list(best))),
         ):
-            ranks = [order.index(g) if g in order else DEPTH for order, g in zip(orders, golds, strict=True)]
+            ranks = [first(order, g) for order, g in zip(orders, golds, strict=True)]
             cells[name].append(
                 f"{np.mean([r < 1 for r in ranks]):.2f} / {np.mean([r < 5 for r in ranks]):.2f}"
             )
@@ -272,6 +302,9 @@ def main() -> None:
     )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
+        "--memory", type=Path, help="a transcribed memory: bench.answers --workdir DIR leaves DIR/memory.json"
+    )
+    parser.add_argument(
         "--fit", action="store_true", help="print weights fitted on every question, for workers/rerank.py"
     )
     parser.add_argument("--llm", help="judge with this shipped chat model (e.g. qwen2.5-0.5b-instruct)")
@@ -284,10 +317,13 @@ def main() -> None:
     from workers.embed import TextEmbedder
 
     path = ensure_model("all-minilm-l6-v2")
-    corpus = Corpus(str(path), args.threads)
-    speakers = scripted_speakers(corpus)
     query_model = TextEmbedder(Path(path), "all-minilm-l6-v2", 1, precision="int8")
-    golds = [corpus.position[(q.meeting, q.line)] for q in ANSWERABLE]
+    if args.memory:
+        corpus, speakers, golds = transcribed(args.memory, str(path), args.threads)
+    else:
+        corpus = Corpus(str(path), args.threads)
+        speakers = scripted_speakers(corpus)
+        golds = [{corpus.position[(q.meeting, q.line)]} for q in ANSWERABLE]
     fused, rows, best = map(
         list,
         zip(
@@ -307,14 +343,19 @@ def main() -> None:
     print("| --- " * (len(kinds) + 2) + "|")
     print(table_row("served fusion", fused, golds, kinds))
     depth = rerank.CANDIDATES
-    ceiling = [[g] if g in f[:depth] else [] for f, g in zip(fused, golds, strict=True)]
+    ceiling = [sorted(g & set(f[:depth])) for f, g in zip(fused, golds, strict=True)]
     print(table_row(f"ceiling (answer in the top {depth})", ceiling, golds, kinds))
     learned, weights = learned_orders(fused, rows, golds, [q.meeting for q in ANSWERABLE])
     print(table_row(f"learned fusion ({FOLDS} folds by meeting)", learned, golds, kinds))
     if rerank.WEIGHTS:
         print(
             table_row(
-                "shipped weights (fitted on all of these)", served_orders(fused, rows, best), golds, kinds
+                "shipped weights (fitted on the scripted lines)"
+                if args.memory
+                else "shipped weights (fitted on all of these)",
+                served_orders(fused, rows, best),
+                golds,
+                kinds,
             )
         )
     if args.llm:
@@ -339,7 +380,7 @@ def main() -> None:
     if args.fit:
         x = np.vstack(rows)
         y = np.concatenate(
-            [[n == g for n in f[: len(r)]] for f, r, g in zip(fused, rows, golds, strict=True)]
+            [[n in g for n in f[: len(r)]] for f, r, g in zip(fused, rows, golds, strict=True)]
         )
         raw, intercept = raw_weights(fitted(x, y))
         print(

@@ -15,7 +15,7 @@ Redis database, creates a user, and then:
   a speaker-filtered variant of each question for the filtered latency;
 - recall@10 of the approximate index against the exact one (tie-aware: the filler repeats, so a result
   scoring as high as the exact tenth counts), on the questions and 200 filler sentences as queries;
-- the search worker's resident and peak memory;
+- the search worker's resident and peak memory (its processes together);
 - emotion accuracy and macro-F1 of the configured classifier on the held-out labelled set.
 
 The bulk of each memory is written straight into the store (the same store functions the indexing task
@@ -56,14 +56,31 @@ from bench.harness import scratch_user as scratch_user  # noqa: E402
 from bench.memory_corpus import SPEAKERS, facts, filler_sentences  # noqa: E402
 from bench.memory_writer import MemoryWriter, cached_embeddings, synthetic_recording  # noqa: E402
 
+# (index, ranking) pairs asked in each memory: both indexes with the learned re-ranker (served), and fusion
+# alone, in the same run, for the comparison.
+MODES = (("exact", "learned"), ("approximate", "learned"), ("exact", "fused"), ("approximate", "fused"))
+
 
 def memory_mib(pid: int) -> tuple[float, float]:
-    """(resident, peak resident) of a process, MiB."""
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        fields[key] = value
-    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+    """(resident, peak resident) of a process and all its descendants, MiB: the search worker's prefork
+    children hold the replicas, its parent only supervises them."""
+    resident = peak = 0.0
+    for member in [pid, *descendants(pid)]:
+        fields = {}
+        for line in Path(f"/proc/{member}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            fields[key] = value
+        resident += int(fields["VmRSS"].split()[0]) / 1024
+        peak += int(fields["VmHWM"].split()[0]) / 1024
+    return resident, peak
+
+
+def descendants(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found += [int(child), *descendants(int(child))]
+    return found
 
 
 def measure_indexing(url: str, store, user_id: str, texts: list[str], celery) -> float:
@@ -106,11 +123,17 @@ def _vectors(store, recording_ids: list[str]) -> int:
         )["n"]
 
 
-def ask(session: requests.Session, url: str, query: str, index: str, filters: dict | None = None):
+def ask(
+    session: requests.Session,
+    url: str,
+    query: str,
+    index: str,
+    filters: dict | None = None,
+    ranking: str = "auto",
+):
     started = time.perf_counter()
-    response = session.post(
-        f"{url}/api/v1/search", json={"query": query, "top_k": 10, "index": index, "filters": filters or {}}
-    )
+    body = {"query": query, "top_k": 10, "index": index, "filters": filters or {}, "ranking": ranking}
+    response = session.post(f"{url}/api/v1/search", json=body)
     elapsed = (time.perf_counter() - started) * 1000
     response.raise_for_status()
     return elapsed, [hit["segment_id"] for hit in response.json()["results"]]
@@ -267,18 +290,18 @@ def main() -> None:
             ask(session, url, "warm up the replica", "exact")
             catch_up = time.perf_counter() - started
             row = {"size": writer.count, "catch_up_s": catch_up}
-            for mode in ("exact", "approximate"):
+            for mode, ranking in MODES:
                 latencies = []
                 hits = {"named1": 0, "named5": 0, "paraphrase1": 0, "paraphrase5": 0}
                 for _ in range(args.repeats):
                     for fact in fact_list:
                         for kind, question in (("named", fact.question), ("paraphrase", fact.paraphrase)):
-                            elapsed, ranked = ask(session, url, question, mode)
+                            elapsed, ranked = ask(session, url, question, mode, None, ranking)
                             latencies.append(elapsed)
                             hits[f"{kind}1"] += ranked[:1] == [answers[fact.index]]
                             hits[f"{kind}5"] += answers[fact.index] in ranked[:5]
                 total = args.repeats * len(fact_list)
-                row[mode] = {
+                row[f"{mode} {ranking}"] = {
                     "p50": percentile(latencies, 50),
                     "p99": percentile(latencies, 99),
                     **{key: value / total for key, value in hits.items()},
@@ -310,22 +333,25 @@ def main() -> None:
     )
     print()
     print(
-        "| segments | index | recall@1 named / paraphrase | recall@5 named / paraphrase | p50 ms | p99 ms "
+        "| segments | index, ranking | recall@1 named / paraphrase | recall@5 named / paraphrase "
+        "| p50 ms | p99 ms "
         "| p50 ms, speaker filter | approx recall@10 vs exact: questions (filler) "
         "| search worker RSS (peak) MiB |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for row in rows:
-        for mode in ("exact", "approximate"):
-            m = row[mode]
+        for mode, ranking in MODES:
+            m = row[f"{mode} {ranking}"]
             print(
-                f"| {row['size']:,} | {mode} | {m['named1']:.3f} / {m['paraphrase1']:.3f} "
+                f"| {row['size']:,} | {mode}, {ranking} | {m['named1']:.3f} / {m['paraphrase1']:.3f} "
                 f"| {m['named5']:.3f} / {m['paraphrase5']:.3f} | {m['p50']:.1f} | {m['p99']:.1f} "
+                + (f"| {row['filtered_p50']:.1f} " if (mode, ranking) == MODES[0] else "| - ")
                 + (
-                    f"| {row['filtered_p50']:.1f} | - | {row['rss']:.0f} ({row['hwm']:.0f}) |"
-                    if mode == "exact"
-                    else f"| - | {row['ann_recall10']:.3f} ({row['ann_recall10_filler']:.3f}) | |"
+                    f"| {row['ann_recall10']:.3f} ({row['ann_recall10_filler']:.3f}) "
+                    if (mode, ranking) == MODES[1]
+                    else "| - "
                 )
+                + (f"| {row['rss']:.0f} ({row['hwm']:.0f}) |" if (mode, ranking) == MODES[0] else "| |")
             )
     if database_url:
         admin.execute(f"DROP DATABASE IF EXISTS {database_url.rsplit('/', 1)[1]} WITH (FORCE)")

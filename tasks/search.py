@@ -62,7 +62,13 @@ def load_query_model_in_background(celery_app, flask_app) -> None:
 
 
 def search(
-    user_id: str, query: str, top_k: int, filters: SegmentFilters, index: str, context: int = 1
+    user_id: str,
+    query: str,
+    top_k: int,
+    filters: SegmentFilters,
+    index: str,
+    context: int = 1,
+    ranking: str = "auto",
 ) -> dict:
     """The user's best `top_k` segments for `query`, each with `context` neighbours on either side (the
     assistant reads whole turns from them): the two halves fused (`workers.hybrid`), the best candidates
@@ -74,6 +80,7 @@ def search(
     query_vector = embedder.embed_query(query)
     user_index = replica(embedder.dim).user(user_id)
     mode = config.SEARCH_INDEX if index == "auto" else index
+    chosen = config.SEARCH_RANKING if ranking == "auto" else ranking
     approximate = mode != "exact" and user_index.approximate is not None
     where, params = where_clause(filters, user_id)
     with store.tx(readonly=True) as tx:
@@ -86,19 +93,20 @@ def search(
                 tx, query, user_id, where, params, hybrid.KEYWORD_DEPTH + top_k
             )
         ]
-        ranking = hybrid.rank(
+        candidates = hybrid.rank(
             user_index, query_vector, keyword_hits, hybrid.vector_depth(top_k), allowed, approximate
         )
-        ranked = ranking.fused
-        if config.SEARCH_RANKING == "learned":
+        ranked = candidates.fused
+        if chosen == "learned":
             depth = max(rerank.CANDIDATES, top_k)
             said = search_results.said_before(tx, user_id, [vid for vid, _s, _c in ranked[:depth]])
-            ranked = rerank.reranked(user_index, query_vector, ranking, said, depth)
+            ranked = rerank.reranked(user_index, query_vector, candidates, said, depth)
         results = search_results.hydrate(tx, user_id, ranked, filters, top_k, context)
     return {
         "query": query,
         "results": results,
         "index": "approximate" if approximate and allowed is None else "exact",
+        "ranking": chosen,
         "searched": user_index.size,
         "took_ms": round((time.perf_counter() - started) * 1000, 2),
     }
@@ -106,11 +114,19 @@ def search(
 
 @shared_task(name=celeryconfig.SEARCH_TASK, ignore_result=True)
 def search_memory(
-    reply_key: str, user_id: str, query: str, top_k: int, filters: dict, index: str, context: int = 1
+    reply_key: str,
+    user_id: str,
+    query: str,
+    top_k: int,
+    filters: dict,
+    index: str,
+    context: int = 1,
+    ranking: str = "auto",
 ) -> None:
     redis_client = current_app.extensions["nemo.redis"]
     try:
-        answer = search(user_id, query, top_k, SegmentFilters.from_dict(filters), index, context)
+        filtered = SegmentFilters.from_dict(filters)
+        answer = search(user_id, query, top_k, filtered, index, context, ranking)
     except Exception as exc:  # noqa: BLE001 - the caller gets the reason, the worker goes on
         log.exception("search failed")
         rpc.answer(redis_client, reply_key, error=f"{type(exc).__name__}: {exc}")

@@ -102,6 +102,20 @@ def test_a_question_finds_the_moment_first(client_module, memory):
             assert top["context_before"] or top["context_after"]
 
 
+def test_either_ranking_can_be_asked_for_and_says_which_it_used(client_module, memory):
+    user, recordings = memory
+    for ranking in ("learned", "fused"):
+        answer = search(client_module, user, "when is the budget report due?", top_k=3, ranking=ranking)
+        assert answer["ranking"] == ranking
+        top = answer["results"][0]
+        assert top["recording_id"] == recordings["budget"]["id"] and "budget" in top["text"].lower()
+        scores = [hit["score"] for hit in answer["results"]]
+        assert scores == sorted(scores, reverse=True), answer["results"]
+    # The learned ranking's score is a relevance between 0 and 1; the default is the configured ranking.
+    assert 0 < search(client_module, user, "budget report", ranking="learned")["results"][0]["score"] < 1
+    assert search(client_module, user, "budget report")["ranking"] == "learned"
+
+
 def test_speaker_filter(client_module, memory):
     user, recordings = memory
     speaker = recordings["holiday"]["segments"][0]["speaker"]
@@ -190,6 +204,8 @@ def test_another_user_never_sees_this_memory(client_module, memory, bob):
         ({"query": "budget", "filters": {"colour": "red"}}, 400, "unknown filter"),
         ({"query": "budget", "filters": "emotion=anger"}, 400, "filters"),
         ({"query": "budget", "filters": {"recording_id": "0" * 32}}, 404, "recording"),
+        ({"query": "budget", "ranking": "magic"}, 400, "ranking"),
+        ({"query": "budget", "index": "fuzzy"}, 400, "index"),
     ],
 )
 def test_bad_searches_get_a_clear_4xx(client_module, memory, body, status, says):

@@ -16,19 +16,30 @@ from app.memory_requests import parse_filters, parse_search
 from app.store import emotions
 
 EMOTION_TEXT_MAX = 5000
+# Segments of context on either side of each result.
+SEARCH_CONTEXT = 1
 BUCKETS = {"hour": 3600.0, "day": 86400.0, "week": 7 * 86400.0}
 
 
 @api.post("/search")
 @login_required_api
 def search():
-    """`{query, top_k, filters: {speaker, emotion, recording_id, since, until, last_n_recordings}}`."""
+    """`{query, top_k, filters: {speaker, emotion, recording_id, since, until, last_n_recordings}, index,
+    ranking}`."""
     body = json_body()
     with ext.store().tx(readonly=True) as tx:
         wanted = parse_search(tx, current_user.id, body)
     answer = rpc.call(
         celeryconfig.SEARCH_TASK,
-        [current_user.id, wanted.query, wanted.top_k, wanted.filters.as_dict(), wanted.index],
+        [
+            current_user.id,
+            wanted.query,
+            wanted.top_k,
+            wanted.filters.as_dict(),
+            wanted.index,
+            SEARCH_CONTEXT,
+            wanted.ranking,
+        ],
         timeout=ext.config().SEARCH_TIMEOUT_SECONDS,
         what="search",
     )
