@@ -36,7 +36,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 from bench.answer_corpus import MEETINGS, QUESTIONS, Question  # noqa: E402
-from bench.retrieval import DEPTH, Corpus  # noqa: E402
+from bench.retrieval import DEPTH, Corpus, kinds_of, print_header  # noqa: E402
 from workers import rerank  # noqa: E402
 from workers.hybrid import fuse  # noqa: E402
 
@@ -331,16 +331,11 @@ def main() -> None:
             strict=True,
         ),
     )
-    kinds = sorted({q.kind for q in ANSWERABLE}, key=[q.kind for q in ANSWERABLE].index)
+    kinds = kinds_of(ANSWERABLE)
     print(
         f"{platform.machine()}, {os.cpu_count()} cores, {args.threads} threads; {len(ANSWERABLE)} questions"
     )
-    print(
-        "| ranking | "
-        + " | ".join(f"{k} ({sum(q.kind == k for q in ANSWERABLE)})" for k in kinds)
-        + " | all |"
-    )
-    print("| --- " * (len(kinds) + 2) + "|")
+    print_header(ANSWERABLE, kinds)
     print(table_row("served fusion", fused, golds, kinds))
     depth = rerank.CANDIDATES
     ceiling = [sorted(g & set(f[:depth])) for f, g in zip(fused, golds, strict=True)]

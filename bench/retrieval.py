@@ -106,6 +106,21 @@ class Corpus:
         return [(n, share[n]) for n in ranked]
 
 
+def kinds_of(questions: list[Question]) -> list[str]:
+    """The question kinds in the order the question set first gives them."""
+    return sorted({q.kind for q in questions}, key=[q.kind for q in questions].index)
+
+
+def print_header(questions: list[Question], kinds: list[str]) -> None:
+    """A recall table's header: one column per kind, with its count, and one for all."""
+    print(
+        "| ranking | "
+        + " | ".join(f"{k} (n={sum(q.kind == k for q in questions)})" for k in kinds)
+        + " | all |"
+    )
+    print("| --- " * (len(kinds) + 2) + "|")
+
+
 def ranker(
     corpus: Corpus, keywords: str | None, context: bool
 ) -> Callable[[np.ndarray, Question], list[int]]:
@@ -150,23 +165,18 @@ def main() -> None:
     else:
         query_vectors = np.stack([corpus.encode([q.text])[0] for q in questions])
     per_query_ms = (time.perf_counter() - started) * 1000 / len(questions)
-    kinds = sorted({q.kind for q in questions}, key=[q.kind for q in questions].index)
+    kinds = kinds_of(questions)
     model = os.path.basename(path.rstrip("/"))
     print(
         f"{platform.machine()}, {os.cpu_count()} cores, {args.threads} threads, model {model}: "
         f"{len(corpus.lines)} lines indexed twice in {corpus.index_seconds:.1f} s, "
         f"{per_query_ms:.1f} ms a query ({args.query_precision})"
     )
-    print(
-        "| ranking | "
-        + " | ".join(f"{k} (n={sum(q.kind == k for q in questions)})" for k in kinds)
-        + " | all |"
-    )
-    print("| --- " * (len(kinds) + 2) + "|")
+    print_header(questions, kinds)
     rows = {
         "vectors only": ranker(corpus, None, False),
         "keywords at full weight": ranker(corpus, "full", False),
-        "keywords by coverage (served)": ranker(corpus, "coverage", False),
+        "keywords by coverage (served fusion, before re-ranking)": ranker(corpus, "coverage", False),
         "keywords by coverage + context units": ranker(corpus, "coverage", True),
     }
     for name, rank in rows.items():
