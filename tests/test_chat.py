@@ -39,7 +39,7 @@ RECORDINGS = {
         ["Last night the backup job failed because the disk on the backup server was full."],
     ),
     "incident": (  # two people: the question and the reply to it
-        ("flite:slt", "flite:awb"),
+        ("flite:awb", "flite:slt"),
         "2026-11-20T15:00:00Z",
         [
             "Do we know why the payment page was slow?",
@@ -186,9 +186,12 @@ def test_the_answer_to_a_question_asked_in_a_meeting_is_the_reply_not_the_echo(
     asked = next(s for s in segments if "why" in s["text"].lower())
     reply = next(s for s in segments if "currency" in s["text"].lower())
     # The search itself ranks the reply above the question it answers (`workers.rerank`), though the
-    # question shares every word of the query.
+    # question shares every word of the query (and was transcribed as a question: that is the premise).
+    assert asked["text"].rstrip().endswith("?"), asked
     hits = search(client_module, user, "Why was the payment page slow?", top_k=5)["results"]
-    assert [h["segment_id"] for h in hits][:2] == [reply["id"], asked["id"]], hits
+    assert [h["segment_id"] for h in hits][:2] == [reply["id"], asked["id"]], [
+        (h["text"], h["speaker"], h["score"], h["similarity"]) for h in hits
+    ]
     said, final = memory_of(live_server, user, "Why was the payment page slow?")
     # The question asked in the meeting is found, and what was said after it comes with it: in the same
     # excerpt (were they one turn) or, as here with two people, as the excerpt right after it.
