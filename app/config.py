@@ -92,8 +92,9 @@ class Config:
     SEARCH_APPROXIMATE_FROM: int = field(
         default_factory=lambda: int(_env("NEMO_SEARCH_APPROXIMATE_FROM", "50000"))
     )
-    # learned: the best fused candidates re-ordered by `workers.rerank` (a reply above the question it
-    # answers; recall@5 0.67 -> 0.77 on bench/rerank's transcripts); fused: reciprocal rank fusion's order.
+    # The search API's default order. learned: the best fused candidates re-ordered by `workers.rerank` (a
+    # reply above the question it answers; recall@5 0.67 -> 0.77 on bench/rerank's transcripts); fused:
+    # reciprocal rank fusion's order. The assistant reads the fused order (`tasks.chat.EXCERPT_RANKING`).
     SEARCH_RANKING: str = field(default_factory=lambda: _env("NEMO_SEARCH_RANKING", "learned"))
     # The assistant: a manifest name (qwen2.5-0.5b-instruct, qwen2.5-1.5b-instruct) or a GGUF chat model path.
     # The 1.5B answers right about twice as often as the 0.5B on bench/answers.py (README).
