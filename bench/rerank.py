@@ -38,6 +38,7 @@ import numpy as np  # noqa: E402
 from bench.answer_corpus import MEETINGS, QUESTIONS, Question  # noqa: E402
 from bench.retrieval import DEPTH, Corpus, kinds_of, print_header  # noqa: E402
 from workers import rerank  # noqa: E402
+from workers.excerpts import is_question  # noqa: E402
 from workers.hybrid import fuse  # noqa: E402
 
 FOLDS = 5
@@ -51,9 +52,9 @@ def scripted_speakers(corpus: Corpus) -> list[str]:
 
 def candidates(
     corpus: Corpus, speakers: list[str], vector: np.ndarray, question: str
-) -> tuple[list[int], np.ndarray, float]:
+) -> tuple[list[int], np.ndarray]:
     """The served fused ranking (line numbers, best first), the re-ranker's features of its first
-    `rerank.CANDIDATES` (rows in `rerank.FEATURES` order) and the best cosine."""
+    `rerank.CANDIDATES` (rows in `rerank.FEATURES` order)."""
     scores = corpus.vectors @ vector
     order = np.argsort(-scores, kind="stable")[:DEPTH]
     vector_hits = [(int(n), float(scores[n])) for n in order]
@@ -64,15 +65,14 @@ def candidates(
     coverage = dict(keyword_hits)
     best = float(scores.max())
     rows = []
-    for n, score, _cosine in fused[: rerank.CANDIDATES]:
+    for n, _score, _cosine in fused[: rerank.CANDIDATES]:
         key, i, text = corpus.lines[n]
         before = corpus.position.get((key, i - 1))
         candidate = rerank.Candidate(
             vid=n,
-            fused=score,
             cosine=float(scores[n]),
             before_cosine=0.0 if before is None else float(scores[before]),
-            before_is_question=before is not None and rerank.is_question(corpus.lines[before][2]),
+            before_is_question=before is not None and is_question(corpus.lines[before][2]),
             before_by_another=before is not None and speakers[before] != speakers[n],
             coverage=coverage.get(n, 0.0),
             vector_rank=vector_rank.get(n),
@@ -80,7 +80,7 @@ def candidates(
             text=text,
         )
         rows.append(list(rerank.features(candidate, best).values()))
-    return [n for n, _s, _c in fused], np.asarray(rows, dtype=np.float64), best
+    return [n for n, _s, _c in fused], np.asarray(rows, dtype=np.float64)
 
 
 def fitted(x: np.ndarray, y: np.ndarray):
@@ -99,7 +99,7 @@ def raw_weights(model) -> tuple[np.ndarray, float]:
     return weights, float(logistic.intercept_[0] - weights @ scaler.mean_)
 
 
-def served_orders(fused: list[list[int]], rows: list[np.ndarray], best: list[float]) -> list[list[int]]:
+def served_orders(fused: list[list[int]], rows: list[np.ndarray]) -> list[list[int]]:
     """The candidates as `workers.rerank` orders them with its shipped weights."""
     weights = np.array([dict(rerank.WEIGHTS).get(name, 0.0) for name in rerank.FEATURES])
     orders = []
@@ -280,13 +280,13 @@ def heldout_table(path: Path, threads: int, query_model) -> None:
         said = facts()
         texts = [getattr(fact, kind) for fact in said]
         golds = [{fact_line[fact.index]} for fact in said]
-        fused, rows, best = zip(
+        fused, rows = zip(
             *(candidates(corpus, speakers, query_model.embed_query(text), text) for text in texts),
             strict=True,
         )
         for name, orders in (
             ("served fusion", list(fused)),
-            ("re-ranked (shipped weights)", served_orders(list(fused), list(rows), list(best))),
+            ("re-ranked (shipped weights)", served_orders(list(fused), list(rows))),
         ):
             ranks = [first(order, g) for order, g in zip(orders, golds, strict=True)]
             cells[name].append(
@@ -324,7 +324,7 @@ def main() -> None:
         corpus = Corpus(str(path), args.threads)
         speakers = scripted_speakers(corpus)
         golds = [{corpus.position[(q.meeting, q.line)]} for q in ANSWERABLE]
-    fused, rows, best = map(
+    fused, rows = map(
         list,
         zip(
             *(candidates(corpus, speakers, query_model.embed_query(q.text), q.text) for q in ANSWERABLE),
@@ -348,7 +348,7 @@ def main() -> None:
                 "shipped weights (fitted on the scripted lines)"
                 if args.memory
                 else "shipped weights (fitted on all of these)",
-                served_orders(fused, rows, best),
+                served_orders(fused, rows),
                 golds,
                 kinds,
             )

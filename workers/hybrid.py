@@ -68,8 +68,10 @@ def rank(
         keyword_ids = [vid for vid, _coverage in keyword_hits]
         vector_hits = with_keyword_candidates(index, query_vector, vector_hits, keyword_ids)
     keyword_rank: dict[int, int] = {}
-    for position, (vid, _coverage) in enumerate(keyword_hits, 1):
+    coverage: dict[int, float] = {}
+    for position, (vid, share) in enumerate(keyword_hits, 1):
         keyword_rank.setdefault(vid, position)
+        coverage.setdefault(vid, share)
     vector_rank: dict[int, int] = {}
     for position, (vid, _cosine) in enumerate(vector_hits, 1):
         vector_rank.setdefault(vid, position)
@@ -77,7 +79,7 @@ def rank(
         fused=fuse(vector_hits, keyword_hits),
         vector_rank=vector_rank,
         keyword_rank=keyword_rank,
-        coverage={vid: coverage for vid, coverage in reversed(keyword_hits)},
+        coverage=coverage,
         best_cosine=max((cosine for _vid, cosine in vector_hits), default=0.0),
     )
 

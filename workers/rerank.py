@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from workers.excerpts import is_question
 from workers.hybrid import Ranking, VectorSearch
 
 CANDIDATES = 30
@@ -47,7 +48,6 @@ class Candidate:
     """What the search knows of one candidate segment when it re-orders them."""
 
     vid: int
-    fused: float
     cosine: float
     before_cosine: float  # the segment said just before it in its recording; 0 for a recording's first
     before_is_question: bool
@@ -56,10 +56,6 @@ class Candidate:
     vector_rank: int | None  # 1-based; None when the vector half did not reach it
     keyword_rank: int | None
     text: str
-
-
-def is_question(text: str) -> bool:
-    return text.rstrip().endswith("?")
 
 
 def features(candidate: Candidate, best_cosine: float) -> dict[str, float]:
@@ -80,7 +76,7 @@ def features(candidate: Candidate, best_cosine: float) -> dict[str, float]:
     }
 
 
-FEATURES = tuple(features(Candidate(0, 0.0, 0.0, 0.0, False, False, 0.0, None, None, ""), 0.0))
+FEATURES = tuple(features(Candidate(0, 0.0, 0.0, False, False, 0.0, None, None, ""), 0.0))
 
 
 def relevance(candidate: Candidate, best_cosine: float) -> float:
@@ -114,7 +110,7 @@ def reranked(
     wanted += [facts["before_vid"] for facts in said.values() if facts["before_vid"] is not None]
     cosine.update(index.rescore(query_vector, [vid for vid in dict.fromkeys(wanted) if vid not in cosine]))
     candidates = []
-    for vid, fused, _cosine in top:
+    for vid, _fused, _cosine in top:
         facts = said.get(vid)
         if facts is None:
             continue
@@ -123,7 +119,6 @@ def reranked(
         candidates.append(
             Candidate(
                 vid=vid,
-                fused=fused,
                 cosine=cosine.get(vid, 0.0),
                 before_cosine=0.0 if before_vid is None else cosine.get(before_vid, 0.0),
                 before_is_question=before_text is not None and is_question(before_text),
