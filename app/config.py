@@ -172,6 +172,11 @@ class Config:
     SSE_HEARTBEAT_SECONDS: float = field(
         default_factory=lambda: float(_env("NEMO_SSE_HEARTBEAT_SECONDS", "15"))
     )
+    # How long POST /v1/audio/transcriptions holds the request open for its transcript; past it the caller
+    # gets a 504 naming the job, which goes on and can be polled.
+    OPENAI_WAIT_SECONDS: float = field(
+        default_factory=lambda: float(_env("NEMO_OPENAI_WAIT_SECONDS", "3600"))
+    )
     SESSION_COOKIE_SECURE: bool = field(default_factory=lambda: _env("NEMO_SECURE_COOKIES", "0") == "1")
     SESSION_COOKIE_HTTPONLY: bool = True
     SESSION_COOKIE_SAMESITE: str = "Lax"

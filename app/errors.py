@@ -1,4 +1,8 @@
-"""One error shape for the API: `{"error": {"code", "message"}}`, a 4xx for anything the caller did wrong."""
+"""One error shape for the API: `{"error": {"code", "message"}}`, a 4xx for anything the caller did wrong.
+
+Under /v1 (the OpenAI-compatible routes) the same errors take OpenAI's shape, `{"error": {"message",
+"type", "param", "code"}}`, with `x-should-retry: false` where sending the request again cannot help, so
+that OpenAI's clients report them as they would OpenAI's own and do not retry a bad request."""
 
 from __future__ import annotations
 
@@ -16,26 +20,64 @@ log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        param: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+        self.param = param  # the request field at fault, where one is (OpenAI's `param`)
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None):
-    response = jsonify({"error": {"code": code, "message": message}})
+OPENAI_PREFIX = "/v1/"
+# Statuses a client may retry as they are (OpenAI's clients retry these, and 5xx, by default).
+_RETRYABLE = {408, 409, 429}
+_OPENAI_CODES = {"unauthenticated": "invalid_api_key", "bad_token": "invalid_api_key"}
+
+
+def _openai_type(status: int) -> str:
+    if status in (401, 403):
+        return "authentication_error" if status == 401 else "permission_error"
+    if status == 429:
+        return "rate_limit_error"
+    return "server_error" if status >= 500 else "invalid_request_error"
+
+
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, param: str | None = None
+):
+    if request.path.startswith(OPENAI_PREFIX):
+        body = {
+            "message": message,
+            "type": _openai_type(status),
+            "param": param,
+            "code": _OPENAI_CODES.get(code, code),
+        }
+        response = jsonify({"error": body})
+        if status < 500 and status not in _RETRYABLE:
+            response.headers["x-should-retry"] = "false"
+    else:
+        response = jsonify({"error": {"code": code, "message": message}})
     response.status_code = status
     response.headers.update(headers or {})
     return response
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    return (
+        request.path.startswith(("/api/", OPENAI_PREFIX))
+        or request.accept_mimetypes.best == "application/json"
+    )
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
-        return error_response(exc.status, exc.code, exc.message, exc.headers)
+        return error_response(exc.status, exc.code, exc.message, exc.headers, exc.param)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):

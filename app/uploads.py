@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -115,8 +116,24 @@ def save_upload(upload: FileStorage, target: Path, limit: int) -> tuple[int, str
     return size, digest.hexdigest()
 
 
-def accept_recording(upload: FileStorage | None, form: dict[str, str], user_id: str) -> tuple[dict, dict]:
-    """Validate, store encrypted, create recording + job rows and enqueue; returns (job, recording)."""
+# Another way to answer an upload, asked once its content hash is known: the (job, recording) of the same
+# audio already in the user's memory, or None to store this one.
+Existing = Callable[[str], "tuple[dict, dict] | None"]
+
+
+def accept_recording(
+    upload: FileStorage | None,
+    form: dict[str, str],
+    user_id: str,
+    *,
+    kind: str = "transcribe",
+    decode_options: dict[str, Any] | None = None,
+    existing: Existing | None = None,
+) -> tuple[dict, dict]:
+    """Validate, store encrypted, create recording + job rows and enqueue; returns (job, recording).
+
+    `kind` picks the job's pipeline (`tasks.pipeline.PIPELINES`); `decode_options` (prompt, temperature)
+    go to the ASR engine; `existing` may answer with a recording already held, storing nothing."""
     if upload is None or not upload.filename:
         raise ApiError(400, "missing_file", "send the audio as a multipart field named 'audio'")
     config = ext.config()
@@ -124,6 +141,9 @@ def accept_recording(upload: FileStorage | None, form: dict[str, str], user_id: 
     with tempfile.TemporaryDirectory(dir=ext.spool_dir()) as tmp:
         path = Path(tmp) / "upload"
         size, sha256 = save_upload(upload, path, config.MAX_UPLOAD_BYTES)
+        held = existing(sha256) if existing is not None else None
+        if held is not None:
+            return held
         try:
             info = probe(path, config.MAX_DURATION_SECONDS)
         except AudioRejected as exc:
@@ -154,10 +174,13 @@ def accept_recording(upload: FileStorage | None, form: dict[str, str], user_id: 
                 blob_id=blob_id,
                 pcm_blob_id=None,
                 language=options["language"],
-                options={k: options[k] for k in ("speakers", "max_speakers", "channels")},
+                options={
+                    **{k: options[k] for k in ("speakers", "max_speakers", "channels")},
+                    **(decode_options or {}),
+                },
                 recorded_at=recorded_at or datetime.now(UTC).timestamp(),
             )
-            job = jobs.insert_job(tx, user_id, recording["id"], "transcribe", "queued")
+            job = jobs.insert_job(tx, user_id, recording["id"], kind, "queued")
     except Exception:
         ext.blobs().delete(blob_id)
         raise

@@ -87,9 +87,12 @@ INDEXING = Stage(
 )
 ENROLLMENT = Stage("enrollment", celeryconfig.ENROLL_TASK, 0.1, False, "enrollment: {error}")
 
-# Job kind -> its stages in order. A re-diarization starts where a transcript is complete.
+# Job kind -> its stages in order. A re-diarization starts where a transcript is complete. A
+# `transcript_only` job (the OpenAI-compatible API with `store=false`) is never searchable: its
+# recording is deleted once its transcript has been returned.
 PIPELINES: dict[str, tuple[Stage, ...]] = {
     "transcribe": (AUDIO, TRANSCRIPTION, DIARIZATION, EMOTION, INDEXING),
+    "transcript_only": (AUDIO, TRANSCRIPTION, DIARIZATION),
     "diarize": (DIARIZATION, EMOTION, INDEXING),
     "enroll": (ENROLLMENT,),
 }
@@ -157,7 +160,7 @@ def after_done(ctx: JobContext) -> None:
     """What follows a finished recording: its summary, at the lowest priority, so that it never holds up
     a transcript, a chat answer or a live chunk (when summaries are on)."""
     recording_id = ctx.job["recording_id"]
-    if not ctx.config.SUMMARIES or ctx.job["state"] != "done" or recording_id is None:
+    if not ctx.config.SUMMARIES or ctx.job["state"] != "done" or ctx.job["kind"] != "transcribe":
         return
     with ctx.store.tx() as tx:
         recordings.update_recording(tx, recording_id, summary_state="pending")

@@ -16,7 +16,7 @@ from app.store.rows import RecordingRow
 from tasks import pipeline
 from tasks.diarization import diarize, enroll
 from tasks.jobctx import JobContext
-from workers.asr import SAMPLE_RATE, AsrEngine, Segment
+from workers.asr import SAMPLE_RATE, AsrEngine, DecodeHints, Segment, with_hints
 from workers.engines import configured_asr_engine
 from workers.quality import SILENCE_DB, segment_quality
 from workers.recover import complete_chunk
@@ -50,6 +50,12 @@ def detect_language_once(ctx: JobContext, engine: AsrEngine, recording_id: str, 
     return detected
 
 
+def decode_hints(recording: RecordingRow) -> DecodeHints:
+    """The prompt and temperature the uploader gave (the OpenAI-compatible API takes both)."""
+    options = json.loads(recording["options"] or "{}")
+    return DecodeHints(options.get("prompt"), options.get("temperature"))
+
+
 @pipeline.job_task(pipeline.TRANSCRIPTION, name=celeryconfig.CHUNKS_TASK, hands_on=False)
 def transcribe_chunks(ctx: JobContext, indices: list[int]) -> None:
     """A small batch of chunks in one batched ASR pass. Chunks already done are skipped, and each chunk's
@@ -65,7 +71,7 @@ def transcribe_chunks(ctx: JobContext, indices: list[int]) -> None:
     todo = [chunk for chunk in planned if not chunk["done"]]
     audios, completed = [], []
     if todo:
-        engine = configured_asr_engine(config)
+        engine = with_hints(configured_asr_engine(config), decode_hints(recording))
         audios = [ctx.read_audio(recording["pcm_blob_id"], c["start_s"], c["end_s"]) for c in todo]
         language = recording["language"] or detect_language_once(ctx, engine, recording["id"], audios[0])
         batched = engine.transcribe_batch(audios, language)

@@ -101,15 +101,60 @@ def split_sentences(segment: Segment) -> list[Segment]:
 class AsrEngine(Protocol):
     name: str
 
-    def transcribe(self, audio: np.ndarray, language: str | None) -> Iterator[Segment]: ...
+    def transcribe(
+        self, audio: np.ndarray, language: str | None, hints: DecodeHints | None = None
+    ) -> Iterator[Segment]: ...
 
-    def transcribe_batch(self, audios: list[np.ndarray], language: str | None) -> list[list[Segment]]:
+    def transcribe_batch(
+        self, audios: list[np.ndarray], language: str | None, hints: DecodeHints | None = None
+    ) -> list[list[Segment]]:
         """Several chunks at once (each at most 30 s); segment times are relative to each chunk."""
         ...
 
     def detect_language(self, audio: np.ndarray) -> str | None:
         """The language spoken, or None when the engine does not tell (or has only one)."""
         ...
+
+
+@dataclass(frozen=True)
+class DecodeHints:
+    """What the uploader told the decoder (the OpenAI-compatible API's `prompt` and `temperature`): words
+    to expect (names, jargon) and a fixed sampling temperature. None keeps the engine's defaults, which
+    for Whisper is greedy decoding that retries hotter when the output looks wrong."""
+
+    prompt: str | None = None
+    temperature: float | None = None
+
+    def whisper_options(self) -> dict:
+        options: dict = {}
+        if self.prompt:
+            options["initial_prompt"] = self.prompt
+        if self.temperature:
+            options["temperature"] = self.temperature
+        return options
+
+
+class HintedEngine:
+    """An engine that decodes every call with the same hints, so the code that transcribes a recording
+    (chunks, holes decoded again) passes them on without knowing of them."""
+
+    def __init__(self, engine: AsrEngine, hints: DecodeHints) -> None:
+        self._engine, self._hints = engine, hints
+        self.name = engine.name
+
+    def transcribe(self, audio: np.ndarray, language: str | None) -> Iterator[Segment]:
+        return self._engine.transcribe(audio, language, hints=self._hints)
+
+    def transcribe_batch(self, audios: list[np.ndarray], language: str | None) -> list[list[Segment]]:
+        return self._engine.transcribe_batch(audios, language, hints=self._hints)
+
+    def detect_language(self, audio: np.ndarray) -> str | None:
+        return self._engine.detect_language(audio)
+
+
+def with_hints(engine: AsrEngine, hints: DecodeHints) -> AsrEngine:
+    """The engine itself when there is nothing to hint (most uploads), else one that passes the hints on."""
+    return engine if hints == DecodeHints() else HintedEngine(engine, hints)
 
 
 class FasterWhisperEngine:
@@ -138,7 +183,9 @@ class FasterWhisperEngine:
         language, _probability, _all = self._model.detect_language(audio)
         return language
 
-    def transcribe_batch(self, audios: list[np.ndarray], language: str | None) -> list[list[Segment]]:
+    def transcribe_batch(
+        self, audios: list[np.ndarray], language: str | None, hints: DecodeHints | None = None
+    ) -> list[list[Segment]]:
         """One batched pass over several chunks: on two CPU cores, four 30 s chunks take about as long as one
         does alone, since the encoder and the beam search run on all of them together."""
         from faster_whisper import BatchedInferencePipeline
@@ -164,6 +211,7 @@ class FasterWhisperEngine:
             beam_size=5,
             batch_size=len(audios),
             clip_timestamps=clips,
+            **(hints or DecodeHints()).whisper_options(),
         )
         for seg in segments:
             text = seg.text.strip()
@@ -179,7 +227,9 @@ class FasterWhisperEngine:
             results[n].extend(split_sentences(segment))
         return results
 
-    def transcribe(self, audio: np.ndarray, language: str | None) -> Iterator[Segment]:
+    def transcribe(
+        self, audio: np.ndarray, language: str | None, hints: DecodeHints | None = None
+    ) -> Iterator[Segment]:
         if self._english_only:
             language = "en"
         segments, _info = self._model.transcribe(
@@ -189,6 +239,7 @@ class FasterWhisperEngine:
             beam_size=5,
             vad_filter=False,
             condition_on_previous_text=False,
+            **(hints or DecodeHints()).whisper_options(),
         )
         for seg in segments:
             text = seg.text.strip()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from workers.asr import Segment, Word
+from workers.asr import DecodeHints, Segment, Word
 from workers.speakers import SAMPLE_RATE, VoiceWindows
 
 WINDOW_SECONDS = 1.5
@@ -49,10 +49,15 @@ class NemoAsrEngine:
     def detect_language(self, audio: np.ndarray) -> str | None:
         return None  # a NeMo ASR checkpoint is trained for its own language(s)
 
-    def transcribe_batch(self, audios: list[np.ndarray], language: str | None) -> list[list[Segment]]:
-        return [list(self.transcribe(audio, language)) for audio in audios]
+    def transcribe_batch(
+        self, audios: list[np.ndarray], language: str | None, hints: DecodeHints | None = None
+    ) -> list[list[Segment]]:
+        return [list(self.transcribe(audio, language, hints)) for audio in audios]
 
-    def transcribe(self, audio: np.ndarray, language: str | None) -> Iterator[Segment]:
+    def transcribe(
+        self, audio: np.ndarray, language: str | None, hints: DecodeHints | None = None
+    ) -> Iterator[Segment]:
+        """`hints` are not used: a CTC or transducer checkpoint takes no prompt and decodes greedily."""
         output = self._model.transcribe(
             [audio.astype(np.float32)], batch_size=1, timestamps=True, verbose=False
         )

@@ -14,10 +14,11 @@ from app import exports
 from app import extensions as ext
 from app.api import api
 from app.api.auth_views import json_body
-from app.auth import client_address, login_required_api
+from app.auth import login_required_api
 from app.errors import ApiError
+from app.recording_removal import delete_owned_recording
 from app.serializers import public_recording, public_segment, public_voice
-from app.store import audit, jobs, recordings, voices
+from app.store import jobs, recordings, voices
 from app.uploads import accept_recording, parse_speaker_counts
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -67,13 +68,8 @@ def get_recording(recording_id: str):
 @api.delete("/recordings/<recording_id>")
 @login_required_api
 def delete_recording(recording_id: str):
-    with ext.store().tx() as tx:
-        row = owned_recording(tx, recording_id)
-        recordings.delete_recording(tx, recording_id)
-        audit.record(tx, "deleted", current_user.id, f"recording={recording_id}", client_address())
-    for blob_id in (row["blob_id"], row["pcm_blob_id"]):
-        if blob_id:
-            ext.blobs().delete(blob_id)
+    if delete_owned_recording(current_user.id, recording_id) is None:
+        raise ApiError(404, "not_found", "no such recording")
     return "", 204
 
 

@@ -118,7 +118,8 @@ def replace_chunk_segments(
 
 
 SEGMENT_SELECT = (
-    "SELECT s.id, s.chunk_index, s.seq, s.start_s, s.end_s, s.text, s.words, s.voice_id, s.speaker_locked, "
+    "SELECT s.id, s.chunk_index, s.seq, s.start_s, s.end_s, s.text, s.words, s.avg_logprob, s.voice_id, "
+    "s.speaker_locked, "
     "s.text_edited, s.emotion, s.emotion_scores, s.audio_quality, v.name AS voice_name, "
     "v.number AS voice_number "
     "FROM segments s "

@@ -46,6 +46,7 @@ class SegmentRow(TypedDict):
     end_s: float
     text: str
     words: str  # JSON [{start, end, word, probability}]
+    avg_logprob: float | None  # the decoder's mean token log-probability (None for engines without one)
     voice_id: str | None
     speaker_locked: int  # a person chose the speaker: diarization keeps it
     text_edited: int  # a person corrected the words: transcription keeps them
