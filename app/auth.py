@@ -17,6 +17,7 @@ from flask_login import UserMixin, current_user, login_user, logout_user
 from app import extensions as ext
 from app import ratelimit, sessions
 from app.errors import ApiError
+from app.metrics import is_metrics_token
 from app.store import audit, users
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -149,8 +150,8 @@ def init_auth(app: Flask) -> None:
     @ext.login_manager.request_loader
     def _load_token_user(_request) -> User | None:
         token = _bearer_token()
-        if token is None:
-            return None
+        if token is None or is_metrics_token(token):
+            return None  # no credential, or the scraper's, which `/metrics` checks itself
         with ext.store().tx() as tx:
             row = users.user_for_token(tx, token)
         if row is None:

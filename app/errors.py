@@ -70,6 +70,7 @@ def error_response(
 def _wants_json() -> bool:
     return (
         request.path.startswith(("/api/", OPENAI_PREFIX))
+        or request.path == "/metrics"
         or request.accept_mimetypes.best == "application/json"
     )
 

@@ -46,15 +46,18 @@ def create_app(config: Config | None = None) -> Flask:
     from app.auth import init_auth
     from app.errors import register_error_handlers
     from app.input_guard import register_input_guard
+    from app.metrics import metrics_bp, register_request_metrics
     from app.openai_api import openai_v1
     from app.pages import pages
     from app.security_headers import register_security_headers
 
+    register_request_metrics(app)  # first, so that refused requests are timed too
     init_auth(app)
     register_error_handlers(app)
     register_input_guard(app)
     register_security_headers(app)
     app.register_blueprint(api)
     app.register_blueprint(openai_v1)
+    app.register_blueprint(metrics_bp)
     app.register_blueprint(pages)
     return app

@@ -11,7 +11,7 @@ import secrets
 import time
 from pathlib import Path
 
-SECRET_NAMES = ("session_key", "database_key", "blob_key", "flower_password")
+SECRET_NAMES = ("session_key", "database_key", "blob_key", "flower_password", "metrics_token")
 
 
 def secrets_dir(instance_dir: Path) -> Path:

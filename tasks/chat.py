@@ -19,6 +19,7 @@ from flask import current_app
 import celeryconfig
 from app import events, rpc
 from app.errors import ApiError
+from app.metrics import record
 from app.serializers import public_chat, public_segment
 from app.store import chats, recordings, voices
 from app.time_phrases import find_window, zone
@@ -220,6 +221,11 @@ def answer_chat(chat_id: str, timezone: str | None = None) -> None:
     with store.tx() as tx:
         chats.finish(tx, chat_id, answer, citations, usage, timings)
         final = public_chat(chats.get_chat(tx, chat_id))
+    if timings["first_token_s"] is not None:
+        record.observe(
+            stream.redis, record.CHAT_FIRST_TOKEN_SECONDS, timings["first_token_s"], model=llm.name
+        )
+    record.observe(stream.redis, record.CHAT_SECONDS, timings["total_s"], model=llm.name)
     stream.emit("done", {**final, "finish_reason": generation.finish_reason, "memory": memory})
 
 

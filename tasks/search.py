@@ -13,6 +13,7 @@ from flask import current_app
 
 import celeryconfig
 from app import rpc
+from app.metrics import record
 from app.store import fulltext, memory, search_results
 from app.store.segment_filters import SegmentFilters, where_clause
 from workers import hybrid, rerank
@@ -102,13 +103,16 @@ def search(
             said = search_results.said_before(tx, user_id, [vid for vid, _s, _c in ranked[:depth]])
             ranked = rerank.reranked(user_index, query_vector, candidates, said, depth)
         results = search_results.hydrate(tx, user_id, ranked, filters, top_k, context)
+    took = time.perf_counter() - started
+    served_index = "approximate" if approximate and allowed is None else "exact"
+    record.observe(current_app.extensions["nemo.redis"], record.SEARCH_SECONDS, took, index=served_index)
     return {
         "query": query,
         "results": results,
-        "index": "approximate" if approximate and allowed is None else "exact",
+        "index": served_index,
         "ranking": chosen,
         "searched": user_index.size,
-        "took_ms": round((time.perf_counter() - started) * 1000, 2),
+        "took_ms": round(took * 1000, 2),
     }
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 import celeryconfig
+from app.metrics import record
 from app.store import chunks, recordings
 from app.store.rows import RecordingRow
 from tasks import pipeline
@@ -50,6 +52,14 @@ def detect_language_once(ctx: JobContext, engine: AsrEngine, recording_id: str, 
     return detected
 
 
+def record_asr_speed(ctx: JobContext, model: str, audio_seconds: float, seconds: float) -> None:
+    """The batch's real-time factor (holes decoded again included), for `/metrics`."""
+    if audio_seconds <= 0:
+        return
+    record.increment(ctx.redis, record.ASR_AUDIO_SECONDS, audio_seconds)
+    record.observe(ctx.redis, record.ASR_REAL_TIME_FACTOR, seconds / audio_seconds, model=model)
+
+
 def decode_hints(recording: RecordingRow) -> DecodeHints:
     """The prompt and temperature the uploader gave (the OpenAI-compatible API takes both)."""
     options = json.loads(recording["options"] or "{}")
@@ -74,11 +84,15 @@ def transcribe_chunks(ctx: JobContext, indices: list[int]) -> None:
         engine = with_hints(configured_asr_engine(config), decode_hints(recording))
         audios = [ctx.read_audio(recording["pcm_blob_id"], c["start_s"], c["end_s"]) for c in todo]
         language = recording["language"] or detect_language_once(ctx, engine, recording["id"], audios[0])
+        started = time.perf_counter()
         batched = engine.transcribe_batch(audios, language)
         for chunk, audio, segments in zip(todo, audios, batched, strict=True):
             ctx.checkpoint()
             speech = [(a - chunk["start_s"], b - chunk["start_s"]) for a, b in chunks.chunk_speech(chunk)]
             completed.append(complete_chunk(engine, audio, speech, segments, language))
+        record_asr_speed(
+            ctx, engine.name, sum(len(a) for a in audios) / SAMPLE_RATE, time.perf_counter() - started
+        )
         ctx.checkpoint()
     noise_floor = _noise_floor(recording)
     with ctx.store.tx() as tx:

@@ -84,7 +84,7 @@ def _yield_to_interactive_work(sender, **_kwargs) -> None:
         log.info("serving batch queues: CPU niceness %d", os.getpriority(os.PRIO_PROCESS, 0))
 
 
-def _client(url: str) -> redis.Redis:
+def broker_client(url: str) -> redis.Redis:
     # One client per process (pool children are forked: a client made before the fork is not reused).
     key = f"{os.getpid()}:{url}"
     if key not in _clients:
@@ -112,7 +112,7 @@ def held_task_ids() -> set[str]:
 def _start_heartbeat(sender, **_kwargs) -> None:
     app = sender.app
     hostname = sender.hostname
-    client = _client(app.conf.broker_url)
+    client = broker_client(app.conf.broker_url)
     info = {
         "hostname": hostname,
         "boot_id": leases.BOOT_ID,
@@ -152,7 +152,7 @@ def _start_heartbeat(sender, **_kwargs) -> None:
 @worker_shutdown.connect
 def _stop_heartbeat(sender, **_kwargs) -> None:
     with suppress(Exception):
-        _client(sender.app.conf.broker_url).delete(WORKER_KEY_PREFIX + sender.hostname)
+        broker_client(sender.app.conf.broker_url).delete(WORKER_KEY_PREFIX + sender.hostname)
 
 
 @task_received.connect
@@ -163,7 +163,7 @@ def _lease_on_receipt(sender, request, **_extra) -> None:
     if not request.name.startswith("tasks."):
         return
     leases.take(
-        _client(sender.app.conf.broker_url),
+        broker_client(sender.app.conf.broker_url),
         request.id,
         request.name,
         list(request.args),
@@ -178,7 +178,7 @@ def _release_revoked_lease(sender, request, **_extra) -> None:
     """An expired or revoked task never runs, so its lease would never be released by task_postrun."""
     # Sent by the task (sender) with the request's context.
     if request is not None and sender.name.startswith("tasks."):
-        leases.release(_client(sender.app.conf.broker_url), request.id)
+        leases.release(broker_client(sender.app.conf.broker_url), request.id)
 
 
 @task_prerun.connect
@@ -187,7 +187,7 @@ def _take_lease(task_id, task, args, kwargs, **_extra) -> None:
         return
     priority = (task.request.delivery_info or {}).get("priority")
     leases.take(
-        _client(task.app.conf.broker_url),
+        broker_client(task.app.conf.broker_url),
         task_id,
         task.name,
         list(args),
@@ -200,7 +200,7 @@ def _take_lease(task_id, task, args, kwargs, **_extra) -> None:
 @task_postrun.connect
 def _release_lease(task_id, task, **_extra) -> None:
     if task.name.startswith("tasks."):
-        leases.release(_client(task.app.conf.broker_url), task_id)
+        leases.release(broker_client(task.app.conf.broker_url), task_id)
 
 
 @task_failure.connect
@@ -209,7 +209,7 @@ def _release_failed_lease(sender, task_id, **_extra) -> None:
     process reports the failure. Without this its lease would outlive it, and `recover_dropped` would
     send it again, to run into the same limit."""
     if sender is not None and sender.name.startswith("tasks."):
-        leases.release(_client(sender.app.conf.broker_url), task_id)
+        leases.release(broker_client(sender.app.conf.broker_url), task_id)
 
 
 @task_postrun.connect
@@ -221,6 +221,6 @@ def _publish_pool_stats(task, **_extra) -> None:
         return
     stats = {**current.stats.as_dict(), "budget_bytes": current.budget_bytes, "updated_at": time.time()}
     with suppress(Exception):
-        _client(task.app.conf.broker_url).set(
+        broker_client(task.app.conf.broker_url).set(
             POOL_KEY_PREFIX + task.request.hostname, json.dumps(stats), ex=POOL_STATS_TTL
         )

@@ -65,6 +65,15 @@ def list_jobs(tx: Tx, user_id: str, limit: int = 100) -> list[JobRow]:
     )
 
 
+STATES = ("queued", "running", "done", "failed", "cancelled")
+
+
+def count_by_state(tx: Tx) -> dict[tuple[str, str], int]:
+    """Jobs of every user by (kind, state), for `/metrics`."""
+    rows = tx.all("SELECT kind, state, count(*) AS n FROM jobs GROUP BY kind, state")
+    return {(r["kind"], r["state"]): int(r["n"]) for r in rows}
+
+
 def latest_for_recording(tx: Tx, recording_id: str) -> JobRow | None:
     return tx.one(
         f"SELECT {JOB_COLUMNS} FROM jobs WHERE recording_id = ? ORDER BY created_at DESC LIMIT 1",
