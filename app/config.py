@@ -172,6 +172,8 @@ class Config:
     SSE_HEARTBEAT_SECONDS: float = field(
         default_factory=lambda: float(_env("NEMO_SSE_HEARTBEAT_SECONDS", "15"))
     )
+    # `text` or `json` (one object a line, with the request id and the task: `app.log_format`).
+    LOG_FORMAT: str = field(default_factory=lambda: _env("NEMO_LOG_FORMAT", "text"))
     # How long POST /v1/audio/transcriptions holds the request open for its transcript; past it the caller
     # gets a 504 naming the job, which goes on and can be polled.
     OPENAI_WAIT_SECONDS: float = field(
@@ -198,6 +200,8 @@ class Config:
             raise ValueError(f"NEMO_BATCH_NICE must be 0 to 19, not {self.BATCH_NICE}")
         if self.SEARCH_RANKING not in ("learned", "fused"):
             raise ValueError(f"NEMO_SEARCH_RANKING must be learned or fused, not {self.SEARCH_RANKING!r}")
+        if self.LOG_FORMAT not in ("text", "json"):
+            raise ValueError(f"NEMO_LOG_FORMAT must be text or json, not {self.LOG_FORMAT!r}")
         if self.QUERY_EMBEDDING not in ("int8", "float32"):
             raise ValueError(f"NEMO_QUERY_EMBEDDING must be int8 or float32, not {self.QUERY_EMBEDDING!r}")
         if self.DIARIZATION_ENGINE not in ("nemo", "pyannote"):

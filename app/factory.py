@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 
 import redis
@@ -12,6 +11,7 @@ from app.blobs import BlobStore
 from app.celery_setup import celery_init_app
 from app.config import PROJECT_ROOT, Config, load_config
 from app.json_provider import GuardedJSONProvider
+from app.log_format import configure_logging
 from app.secrets import get_secret
 from app.store import open_store
 
@@ -32,7 +32,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_object(config)
     app.config["MAX_CONTENT_LENGTH"] = config.MAX_CONTENT_LENGTH
     app.config["SECRET_KEY"] = get_secret(config.INSTANCE_DIR, "session_key")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(config.LOG_FORMAT)
 
     store = open_store(config)
     store.migrate()
@@ -49,8 +49,10 @@ def create_app(config: Config | None = None) -> Flask:
     from app.metrics import metrics_bp, register_request_metrics
     from app.openai_api import openai_v1
     from app.pages import pages
+    from app.request_ids import register_request_ids
     from app.security_headers import register_security_headers
 
+    register_request_ids(app)
     register_request_metrics(app)  # first, so that refused requests are timed too
     init_auth(app)
     register_error_handlers(app)

@@ -24,9 +24,9 @@ import tasks.emotion  # noqa: E402,F401
 import tasks.indexing  # noqa: E402,F401
 import tasks.live  # noqa: E402,F401
 import tasks.search  # noqa: E402,F401
+import tasks.task_metrics  # noqa: E402,F401  (signal handlers)
 import tasks.transcription  # noqa: E402,F401
 import workers.boot  # noqa: E402,F401  (signal handlers)
-import workers.task_metrics  # noqa: E402,F401  (signal handlers)
 
 
 def send_on_stalled_jobs(client: redis.Redis) -> None:

@@ -188,6 +188,7 @@ def job_task(
             ctx = JobContext(job_id)
             if ctx.finished:
                 return
+            log.info("job %s: %s", job_id, _self.name)
             try:
                 body(ctx, *args)
             except JobCancelled:
