@@ -38,6 +38,7 @@ def public_recording(
         "audio_quality": json.loads(row["audio_quality"]) if row["audio_quality"] else None,
         # False once processing found nothing anybody said (silence, music, noise); None until it knows.
         "speech_found": _speech_found(row),
+        "tags": json.loads(row["tags"]) if row["tags"] else [],
     }
     if job is not None:
         body["job"] = public_job(job)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -89,9 +90,34 @@ def parse_options(form: dict[str, str], filename: str) -> dict[str, Any]:
         "title": title,
         "language": language,
         "channels": channels,
+        "tags": parse_tags(form.get("tags")),
         **parse_speaker_counts(form),
         "recorded_at": parse_timestamp(recorded_at, "recorded_at") if recorded_at else None,
     }
+
+
+TAGS_MAX = 20
+_TAG = re.compile(r"[a-z0-9][a-z0-9 .-]{0,39}")
+
+
+def parse_tag(text: str) -> str:
+    """One tag, lower-cased: letters, digits, spaces, dots and hyphens, at most 40 characters."""
+    tag = " ".join(text.strip().lower().split())
+    if not _TAG.fullmatch(tag):
+        raise ApiError(
+            400,
+            "bad_field",
+            "a tag is 1-40 letters, digits, spaces, dots or hyphens, starting with a letter or digit",
+        )
+    return tag
+
+
+def parse_tags(raw: str | None) -> list[str]:
+    """`tags` as sent: comma-separated, each once, in the order given."""
+    tags = list(dict.fromkeys(parse_tag(t) for t in (raw or "").split(",") if t.strip()))
+    if len(tags) > TAGS_MAX:
+        raise ApiError(400, "bad_field", f"at most {TAGS_MAX} tags")
+    return tags
 
 
 def parse_speaker_counts(form: dict[str, str]) -> dict[str, int | None]:
@@ -174,6 +200,7 @@ def accept_recording(
                 blob_id=blob_id,
                 pcm_blob_id=None,
                 language=options["language"],
+                tags=options["tags"],
                 options={
                     **{k: options[k] for k in ("speakers", "max_speakers", "channels")},
                     **(decode_options or {}),

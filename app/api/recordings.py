@@ -19,7 +19,7 @@ from app.errors import ApiError
 from app.recording_removal import delete_owned_recording
 from app.serializers import public_recording, public_segment, public_voice
 from app.store import jobs, recordings, voices
-from app.uploads import accept_recording, parse_speaker_counts
+from app.uploads import accept_recording, parse_speaker_counts, parse_tag
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -44,8 +44,11 @@ def list_recordings():
     sha256 = request.args.get("sha256")
     if sha256 is not None and not _SHA256.match(sha256):
         raise ApiError(400, "bad_field", "sha256 must be 64 lower-case hex digits")
+    tag = request.args.get("tag")
     with ext.store().tx() as tx:
-        rows = recordings.list_recordings(tx, current_user.id, sha256=sha256)
+        rows = recordings.list_recordings(
+            tx, current_user.id, sha256=sha256, tag=parse_tag(tag) if tag is not None else None
+        )
         latest = {
             r["recording_id"]: r
             for r in reversed(jobs.list_jobs(tx, current_user.id, limit=1000))

@@ -1,10 +1,11 @@
-"""The client commands of `nemoctl` (submit, status, export, enroll, search, chat): each talks to a running
-server over its HTTP API with a token, so they work from any machine that can reach it. They depend on the
-HTTP client (`app.client.http`) and nothing of the server."""
+"""The client commands of `nemoctl` (submit, watch, status, export, enroll, search, chat): each talks to a
+running server over its HTTP API with a token, so they work from any machine that can reach it. They depend
+on the HTTP client (`app.client.http`) and nothing of the server."""
 
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import click
 
 from app.client.http import ClientError, NemoClient
 from app.client.submit import collect_files, submit_all, wait_all
+from app.client.watch import FolderWatch
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 # What `GET /api/v1/recordings/<id>/export?format=` serves (the server checks them too).
@@ -80,6 +82,71 @@ def submit(
             )
     if any(o.status in ("failed", "rejected", "cancelled") for o in outcomes):
         sys.exit(1)
+
+
+@click.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--speakers", type=int, help="How many people speak in each recording.")
+@click.option("--max-speakers", type=int, help="At most this many people speak in each recording.")
+@click.option("--tag", "tags", multiple=True, help="A tag for every recording sent (repeatable).")
+@click.option("--language", help="The language spoken (ISO 639-1); detected when not given.")
+@click.option("--interval", type=float, default=2.0, show_default=True, help="Seconds between scans.")
+@click.option(
+    "--settle",
+    type=float,
+    default=5.0,
+    show_default=True,
+    help="Seconds a file's size must stay the same before it is sent (a copy still writing is waited for).",
+)
+@click.option(
+    "--state", "state_path", type=click.Path(path_type=Path), help="State file [FOLDER/.nemo-watch.json]."
+)
+@click.option(
+    "--once", is_flag=True, help="Send what is there (waiting for files still being written), then stop."
+)
+@server_option
+@token_option
+def watch(
+    folder: Path,
+    speakers: int | None,
+    max_speakers: int | None,
+    tags: tuple[str, ...],
+    language: str | None,
+    interval: float,
+    settle: float,
+    state_path: Path | None,
+    once: bool,
+    server: str,
+    token: str | None,
+) -> None:
+    """Send new audio files in FOLDER (and its subfolders) as they appear, each content once."""
+    fields = {
+        name: str(value)
+        for name, value in (
+            ("speakers", speakers),
+            ("max_speakers", max_speakers),
+            ("tags", ",".join(tags) if tags else None),
+            ("language", language),
+        )
+        if value is not None
+    }
+    try:
+        watcher = FolderWatch(_client(server, token), folder, fields, settle, state_path)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_args: stop.append(True))
+    click.echo(f"watching {watcher.root} (state in {watcher.state_path})", err=True)
+    with reported_api_errors():
+        try:
+            while not stop:
+                for event in watcher.scan():
+                    click.echo(event.line())
+                if once and not watcher.waiting:
+                    break
+                time.sleep(interval)
+        except KeyboardInterrupt:
+            pass
 
 
 @click.command()
@@ -260,4 +327,4 @@ def _clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-CLIENT_COMMANDS = (submit, status, export, enroll, search, chat)
+CLIENT_COMMANDS = (submit, watch, status, export, enroll, search, chat)

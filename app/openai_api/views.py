@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 SERVED_SINCE = int(time.time())
 # The upload form's own fields that a transcription request may also carry.
-NEMO_FIELDS = ("title", "speakers", "max_speakers", "recorded_at")
+NEMO_FIELDS = ("title", "speakers", "max_speakers", "recorded_at", "tags")
 # Upload rejections that OpenAI answers with a plain 400 ("Invalid file format").
 _BAD_FILE_STATUSES = (415, 422)
 

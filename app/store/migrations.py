@@ -319,4 +319,15 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        10,
+        "recording tags",
+        [
+            # JSON ["tag", ...]: lower-case words the uploader (or a watched folder) gave.
+            "ALTER TABLE recordings ADD COLUMN tags TEXT",
+        ],
+    )
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -15,7 +15,7 @@ RECORDING_COLUMNS = (
     "id, user_id, title, original_filename, content_sha256, size_bytes, duration_seconds, audio_format, "
     "blob_id, pcm_blob_id, language, options, status, asr_model, diarized, recorded_at, created_at, "
     "summary, action_items, summary_state, summary_model, speech_seconds, covered_seconds, audio_quality, "
-    "channel_turns, speaker_turns"
+    "channel_turns, speaker_turns, tags"
 )
 
 
@@ -29,6 +29,7 @@ def insert_recording(tx: Tx, **fields: Any) -> RecordingRow:
         **fields,
     }
     row["options"] = json.dumps(row.get("options") or {})
+    row["tags"] = json.dumps(row.get("tags") or [])
     names = RECORDING_COLUMNS.split(", ")
     tx.execute(
         f"INSERT INTO recordings ({RECORDING_COLUMNS}) VALUES ({', '.join('?' * len(names))})",
@@ -47,8 +48,15 @@ def get_recording(tx: Tx, recording_id: str, user_id: str | None = None) -> Reco
 
 
 def list_recordings(
-    tx: Tx, user_id: str, sha256: str | None = None, limit: int = 100
+    tx: Tx, user_id: str, sha256: str | None = None, limit: int = 100, tag: str | None = None
 ) -> list[dict[str, Any]]:
+    if tag:
+        # Tags hold no quote or LIKE wildcard (`app.uploads.parse_tags`): the quoted tag matches whole.
+        return tx.all(
+            f"SELECT {RECORDING_COLUMNS} FROM recordings WHERE user_id = ? AND tags LIKE ? "
+            "ORDER BY created_at DESC LIMIT ?",
+            (user_id, f'%"{tag}"%', limit),
+        )
     if sha256:
         return tx.all(
             f"SELECT {RECORDING_COLUMNS} FROM recordings WHERE user_id = ? AND content_sha256 = ? "

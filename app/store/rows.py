@@ -34,6 +34,7 @@ class RecordingRow(TypedDict):
     audio_quality: str | None  # JSON
     channel_turns: str | None  # JSON [[start, end, channel]] for channels=speakers
     speaker_turns: str | None  # JSON [[start, end, voice_id]], overlap included
+    tags: str | None  # JSON ["tag", ...]
 
 
 class SegmentRow(TypedDict):
