@@ -12,12 +12,14 @@ import requests
 
 from app import request_ids
 from app.log_format import JsonLines, RequestContext
-from tests.helpers import SPOKEN, synthesize
+from tests.helpers import synthesize
 
 
 def test_the_request_id_reaches_every_worker_the_upload_goes_through(live_server, workers, bob, tmp_path):
     rid = f"upload-{secrets.token_hex(6)}"
-    path = synthesize(SPOKEN, tmp_path / "budget.wav")
+    path = synthesize(
+        "Request tracing makes every upload easy to follow through the workers.", tmp_path / "traced.wav"
+    )
     with path.open("rb") as audio:
         accepted = requests.post(
             f"{live_server}/api/v1/recordings",

@@ -15,7 +15,7 @@ import wave
 
 import requests
 
-from tests.helpers import NEMOCTL, SPOKEN, synthesize
+from tests.helpers import NEMOCTL, synthesize
 
 
 def watch(live_server: str, token: str, folder, *args: str, **popen) -> subprocess.Popen:
@@ -92,7 +92,9 @@ def once(live_server, token, folder) -> list[str]:
 
 
 def test_a_watched_folder_sends_whole_files_once(live_server, bob, store, tmp_path):
-    spoken = synthesize(SPOKEN, tmp_path / "spoken.wav")
+    spoken = synthesize(
+        "The watched folder picked up the recording of the design review.", tmp_path / "spoken.wav"
+    )
     audio = spoken.read_bytes()
     with wave.open(str(spoken)) as w:
         seconds = w.getnframes() / w.getframerate()

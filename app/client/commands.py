@@ -1,6 +1,6 @@
-"""The client commands of `nemoctl` (submit, watch, status, export, enroll, search, chat): each talks to a
-running server over its HTTP API with a token, so they work from any machine that can reach it. They depend
-on the HTTP client (`app.client.http`) and nothing of the server."""
+"""The client commands of `nemoctl` (submit, watch, status, export, enroll, search, chat, mcp): each
+talks to a running server over its HTTP API with a token, so they work from any machine that can reach it.
+They depend on the HTTP client (`app.client.http`) and nothing of the server."""
 
 from __future__ import annotations
 
@@ -321,10 +321,32 @@ def chat(
         sys.exit(1)
 
 
+@click.command()
+@click.option("--http", "over_http", is_flag=True, help="Serve Streamable HTTP instead of stdio.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (with --http).")
+@click.option("--port", type=int, default=8765, show_default=True, help="Port to listen on (with --http).")
+@server_option
+@token_option
+def mcp(over_http: bool, host: str, port: int, server: str, token: str | None) -> None:
+    """Serve the memory to AI assistants over the Model Context Protocol: stdio as the user of
+    NEMO_TOKEN, or Streamable HTTP at /mcp where each request's bearer token says whose memory it is."""
+    from app.client.mcp_server import run_http, run_stdio
+
+    if over_http:
+        click.echo(
+            f"MCP over Streamable HTTP at http://{host}:{port}/mcp (bearer: a Nemo API token)", err=True
+        )
+        run_http(server, host, port)
+        return
+    if not token:
+        raise click.UsageError("give --token or set NEMO_TOKEN (create one with `nemoctl token create NAME`)")
+    run_stdio(server, token)
+
+
 def _clock(seconds: float) -> str:
     minutes, secs = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-CLIENT_COMMANDS = (submit, watch, status, export, enroll, search, chat)
+CLIENT_COMMANDS = (submit, watch, status, export, enroll, search, chat, mcp)
