@@ -16,11 +16,12 @@ PRIORITY_DEFAULT = 5
 PRIORITY_BATCH = 6
 PRIORITY_SUMMARY = 9
 
-QUEUES = ("audio", "transcription", "chat", "emotion", "indexing", "search")
+QUEUES = ("audio", "transcription", "chat", "emotion", "indexing", "search", "webhooks")
 GPU_QUEUES = ("chat", "transcription")
 # Searches get a worker of their own, which keeps the embedding model and the index replicas loaded and is
 # never stuck behind a long decode.
-CPU_QUEUES = ("audio", "emotion", "indexing")
+# Webhook deliveries wait on other people's servers (10 s at most each), never on a model.
+CPU_QUEUES = ("audio", "emotion", "indexing", "webhooks")
 SEARCH_QUEUES = ("search",)
 # Work nobody waits on as it happens: a worker that serves any of these runs at a lower CPU priority
 # (NEMO_BATCH_NICE), so that searches and the web are answered first on a machine the batch work fills.
@@ -41,6 +42,9 @@ SEARCH_TASK = "tasks.search.search_memory"
 CHAT_TASK = "tasks.chat.answer_chat"
 SUMMARY_TASK = "tasks.chat.summarize_recording"
 LIVE_CHUNK_TASK = "tasks.live.transcribe_live_chunk"
+WEBHOOK_TASK = "tasks.webhooks.deliver"
+VOICE_RECORDING_TASK = "tasks.voice_actions.run_on_recording"
+VOICE_LIVE_TASK = "tasks.voice_actions.run_on_live_chunk"
 # name: (queue, priority). Chat and the requests people wait on first, then live chunks and edits, then
 # recordings' batch stages, then summaries.
 TASKS = {
@@ -59,6 +63,10 @@ TASKS = {
     SEARCH_TASK: ("search", PRIORITY_CHAT),
     CHAT_TASK: ("chat", PRIORITY_CHAT),
     SUMMARY_TASK: ("chat", PRIORITY_SUMMARY),
+    WEBHOOK_TASK: ("webhooks", PRIORITY_DEFAULT),
+    # Voice actions run beside webhook deliveries: a spoken command is acted on as soon as it is heard.
+    VOICE_RECORDING_TASK: ("webhooks", PRIORITY_LIVE),
+    VOICE_LIVE_TASK: ("webhooks", PRIORITY_LIVE),
 }
 TASK_NAMES = tuple(TASKS)
 

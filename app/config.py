@@ -13,6 +13,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from app.webhooks.urls import parse_networks
 from models.labels import EMBEDDING_CLASSIFIER
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -172,6 +173,20 @@ class Config:
     SSE_HEARTBEAT_SECONDS: float = field(
         default_factory=lambda: float(_env("NEMO_SSE_HEARTBEAT_SECONDS", "15"))
     )
+    # Webhooks: networks they may call besides public addresses (CIDRs; e.g. a Home Assistant on the LAN),
+    # the waits before each retry of a failed delivery (then it is failed), and one attempt's timeout.
+    WEBHOOK_ALLOWED_NETWORKS: str = field(default_factory=lambda: _env("NEMO_WEBHOOK_ALLOWED_NETWORKS", ""))
+    WEBHOOK_RETRY_SECONDS: tuple[float, ...] = field(
+        default_factory=lambda: tuple(
+            float(s)
+            for s in _env("NEMO_WEBHOOK_RETRY_SECONDS", "10,60,300,1800,7200").split(",")
+            if s.strip()
+        )
+    )
+    WEBHOOK_TIMEOUT_SECONDS: float = field(default_factory=lambda: float(_env("NEMO_WEBHOOK_TIMEOUT", "10")))
+    # Voice actions' Home Assistant: its base URL (http://homeassistant.local:8123) and a long-lived token.
+    HOME_ASSISTANT_URL: str = field(default_factory=lambda: _env("NEMO_HOME_ASSISTANT_URL", ""))
+    HOME_ASSISTANT_TOKEN: str = field(default_factory=lambda: _env("NEMO_HOME_ASSISTANT_TOKEN", ""))
     # `text` or `json` (one object a line, with the request id and the task: `app.log_format`).
     LOG_FORMAT: str = field(default_factory=lambda: _env("NEMO_LOG_FORMAT", "text"))
     # How long POST /v1/audio/transcriptions holds the request open for its transcript; past it the caller
@@ -200,6 +215,10 @@ class Config:
             raise ValueError(f"NEMO_BATCH_NICE must be 0 to 19, not {self.BATCH_NICE}")
         if self.SEARCH_RANKING not in ("learned", "fused"):
             raise ValueError(f"NEMO_SEARCH_RANKING must be learned or fused, not {self.SEARCH_RANKING!r}")
+        try:
+            parse_networks(self.WEBHOOK_ALLOWED_NETWORKS)
+        except ValueError as exc:
+            raise ValueError(f"NEMO_WEBHOOK_ALLOWED_NETWORKS: {exc}") from exc
         if self.LOG_FORMAT not in ("text", "json"):
             raise ValueError(f"NEMO_LOG_FORMAT must be text or json, not {self.LOG_FORMAT!r}")
         if self.QUERY_EMBEDDING not in ("int8", "float32"):

@@ -13,6 +13,7 @@ from app.auth import authenticate, change_own_password, sign_out
 from app.errors import ApiError
 from app.forms import LoginForm, PasswordForm, posted_form
 from app.store import recordings
+from app.webhooks.events import EVENTS
 from models.labels import EMOTIONS
 
 pages = Blueprint("pages", __name__)
@@ -95,6 +96,12 @@ def recording_list():
 @login_required
 def speakers():
     return render_template("speakers.html")
+
+
+@pages.get("/webhooks")
+@login_required
+def webhooks():
+    return render_template("webhooks.html", events=EVENTS)
 
 
 @pages.get("/search")

@@ -26,6 +26,8 @@ import tasks.live  # noqa: E402,F401
 import tasks.search  # noqa: E402,F401
 import tasks.task_metrics  # noqa: E402,F401  (signal handlers)
 import tasks.transcription  # noqa: E402,F401
+import tasks.voice_actions  # noqa: E402,F401
+import tasks.webhooks  # noqa: E402,F401
 import workers.boot  # noqa: E402,F401  (signal handlers)
 
 
@@ -56,5 +58,12 @@ def _warm_search_process(**_kwargs) -> None:
     tasks.search.load_query_model_in_background(celery_app, flask_app)
 
 
+def send_due_webhooks(_client: redis.Redis) -> None:
+    """Every heartbeat: webhook deliveries whose attempt is due are queued (`tasks.webhooks.send_due`)."""
+    with flask_app.app_context():
+        tasks.webhooks.send_due(flask_app.extensions["nemo.store"], celery_app)
+
+
 boot.heartbeat_sweeps.append(send_on_stalled_jobs)
+boot.heartbeat_sweeps.append(send_due_webhooks)
 boot.batch_niceness = _config.BATCH_NICE

@@ -23,6 +23,7 @@ from app.metrics import record
 from app.serializers import public_chat, public_segment
 from app.store import chats, recordings, voices
 from app.time_phrases import find_window, zone
+from app.webhooks import events as webhook_events
 from workers import answer_check, excerpts, prompt_fit, prompts, question_scope
 from workers.llm import Abstention, ContextTooLong, LlmEngine, llm_engine
 from workers.pool import model_pool
@@ -282,6 +283,14 @@ def summarize_recording(recording_id: str) -> None:
                 summary_state="done",
                 summary_model=llm.name,
             )
+            deliveries = webhook_events.announce(
+                tx,
+                recording["user_id"],
+                "summary.ready",
+                {"recording": {"id": recording_id, "title": recording["title"]}, "summary": summary,
+                 "action_items": items},
+            )  # fmt: skip
+        webhook_events.send(deliveries)
     except Exception:
         log.exception("summary of %s failed", recording_id)
         with store.tx() as tx:

@@ -14,6 +14,7 @@ import numpy as np
 
 from app.store import chunks, recordings, voices
 from app.store.rows import RecordingRow
+from app.webhooks import events as webhook_events
 from tasks.jobctx import JobContext
 from workers import naming
 from workers.audio import decode_to_pcm16, read_pcm16
@@ -158,10 +159,23 @@ def diarize(ctx: JobContext, recording: RecordingRow) -> None:
             [voice["name"] is not None for voice, _vector in known],
             naming.calibration_for(embedder.name),
         )
-        voice_ids = []
+        voice_ids, deliveries = [], []
         for centroid, seconds, match in zip(centroids, speakers.cluster_seconds, matched, strict=True):
             if match is not None:
                 voice = known[match][0]
+                if voice["name"] is not None:
+                    recognised = {
+                        "id": voice["id"],
+                        "name": voice["name"],
+                        "seconds": round(float(seconds), 1),
+                    }
+                    about = {"id": recording["id"], "title": recording["title"]}
+                    deliveries += webhook_events.announce(
+                        tx,
+                        recording["user_id"],
+                        "speaker.recognised",
+                        {"recording": about, "speaker": recognised},
+                    )
             else:
                 voice = voices.create_voice(tx, recording["user_id"], None)
             # Kept for every voice: unnamed identities learn from it, and a user who names this speaker
@@ -182,6 +196,7 @@ def diarize(ctx: JobContext, recording: RecordingRow) -> None:
             status="diarized",
             speaker_turns=json.dumps([[t.start, t.end, voice_ids[t.label]] for t in speakers.turns]),
         )
+    webhook_events.send(deliveries)
 
 
 def enroll(ctx: JobContext, voice_id: str) -> None:

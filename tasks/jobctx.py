@@ -14,8 +14,9 @@ from app import events
 from app.blobs import BlobStore
 from app.config import Config
 from app.serializers import public_job
-from app.store import Store, jobs
+from app.store import Store, jobs, recordings
 from app.store.rows import JobRow
+from app.webhooks import events as webhook_events
 from models.pcm import BYTES_PER_SAMPLE, SAMPLE_RATE, pcm16_to_float32
 
 log = logging.getLogger(__name__)
@@ -100,19 +101,33 @@ class JobContext:
             jobs.update_job(tx, self.job_id, warning=f"{current}; {warning}" if current else warning)
             self.job = jobs.get_job(tx, self.job_id)
 
+    def _announce(self, tx, event: str) -> list[str]:
+        """The job's webhook deliveries, in the transaction that ended it (`app.webhooks.events`)."""
+        recording = (
+            recordings.get_recording(tx, self.job["recording_id"]) if self.job["recording_id"] else None
+        )
+        about = {"id": recording["id"], "title": recording["title"]} if recording else None
+        return webhook_events.announce(
+            tx, self.job["user_id"], event, {"job": public_job(self.job), "recording": about}
+        )
+
     def done(self, warning: str | None = None) -> None:
         if warning:
             self.warn(warning)
         with self.store.tx() as tx:
             jobs.update_job(tx, self.job_id, state="done", stage="done", progress=1.0)
             self.job = jobs.get_job(tx, self.job_id)
+            deliveries = self._announce(tx, "job.done") if self.job["state"] == "done" else []
         if self.job["state"] == "done":
             self._emit("done", self.job)
+        webhook_events.send(deliveries)
 
     def fail(self, error: str) -> None:
         log.error("job %s failed: %s", self.job_id, error)
         with self.store.tx() as tx:
             jobs.update_job(tx, self.job_id, state="failed", error=error[:2000])
             self.job = jobs.get_job(tx, self.job_id)
+            deliveries = self._announce(tx, "job.failed") if self.job["state"] == "failed" else []
         if self.job["state"] == "failed":
             self._emit("failed", self.job)
+        webhook_events.send(deliveries)

@@ -14,7 +14,7 @@ from flask import current_app
 import celeryconfig
 from app import events
 from app.blobs import BlobError
-from app.store import live
+from app.store import live, voice_rules
 from models.pcm import pcm16_to_float32
 from workers.engines import configured_asr_engine
 
@@ -44,6 +44,9 @@ def transcribe_live_chunk(stream_id: str, seq: int) -> None:
         text = " ".join(s.text.strip() for s in segments if s.text.strip())
         with store.tx() as tx:
             live.set_chunk_text(tx, stream_id, seq, text)
+            has_rules = voice_rules.count_rules(tx, stream["user_id"]) > 0
+        if has_rules and text:
+            current_app.extensions["celery"].send_task(celeryconfig.VOICE_LIVE_TASK, args=[stream_id, seq])
     with store.tx(readonly=True) as tx:
         offset = live.offset_of(tx, stream_id, seq)
         transcribed_at = live.get_chunk(tx, stream_id, seq)["transcribed_at"]

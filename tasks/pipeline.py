@@ -22,7 +22,7 @@ from celery import shared_task
 from flask import current_app
 
 import celeryconfig
-from app.store import StoreUnavailable, jobs, recordings
+from app.store import StoreUnavailable, jobs, recordings, voice_rules
 from app.store.db import Tx
 from tasks.jobctx import JobCancelled, JobContext
 
@@ -157,14 +157,20 @@ def hand_on(ctx: JobContext, stage: Stage) -> None:
 
 
 def after_done(ctx: JobContext) -> None:
-    """What follows a finished recording: its summary, at the lowest priority, so that it never holds up
-    a transcript, a chat answer or a live chunk (when summaries are on)."""
+    """What follows a finished recording: its voice actions (when its owner has rules), and its summary,
+    at the lowest priority, so that it never holds up a transcript, a chat answer or a live chunk (when
+    summaries are on)."""
     recording_id = ctx.job["recording_id"]
-    if not ctx.config.SUMMARIES or ctx.job["state"] != "done" or ctx.job["kind"] != "transcribe":
+    if ctx.job["state"] != "done" or ctx.job["kind"] != "transcribe":
         return
     with ctx.store.tx() as tx:
-        recordings.update_recording(tx, recording_id, summary_state="pending")
-    send(celeryconfig.SUMMARY_TASK, recording_id)
+        has_rules = voice_rules.count_rules(tx, ctx.job["user_id"]) > 0
+        if ctx.config.SUMMARIES:
+            recordings.update_recording(tx, recording_id, summary_state="pending")
+    if has_rules:
+        send(celeryconfig.VOICE_RECORDING_TASK, recording_id)
+    if ctx.config.SUMMARIES:
+        send(celeryconfig.SUMMARY_TASK, recording_id)
 
 
 def job_task(

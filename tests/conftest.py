@@ -92,6 +92,13 @@ def environment(tmp_path_factory, backend):
         # Some tests run a stage in their own process, with no broker message naming its job: the suite's
         # workers must not take that for a job whose message was lost (tests/test_stalled.py sets its own).
         "NEMO_STALL_SECONDS": "900",
+        # The tests' webhook receiver listens on loopback (only this address: 127.0.0.2 stays refused), and
+        # retries come quickly.
+        "NEMO_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32",
+        "NEMO_WEBHOOK_RETRY_SECONDS": "1,1,1",
+        # A stand-in Home Assistant that tests/test_voice_actions.py starts on this port.
+        "NEMO_HOME_ASSISTANT_URL": f"http://127.0.0.1:{free_port()}",
+        "NEMO_HOME_ASSISTANT_TOKEN": "test-home-assistant-token",
     }
     admin_conn = None
     database = None

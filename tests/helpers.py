@@ -63,6 +63,32 @@ def wait_for_job(client, job_id: str, headers: dict, timeout: float = 180) -> di
     raise AssertionError(f"job {job_id} did not finish in {timeout} s")
 
 
+def upload_over_http(url: str, user: dict, path: Path, headers: dict | None = None, **fields):
+    """Upload `path` to the server at `url` and follow the job's events until it ends: returns the 202
+    response and the job's final state."""
+    import requests
+
+    with path.open("rb") as audio:
+        accepted = requests.post(
+            f"{url}/api/v1/recordings",
+            files={"audio": audio},
+            data=fields,
+            headers={**user["auth"], **(headers or {})},
+            timeout=60,
+        )
+    assert accepted.status_code == 202, accepted.text
+    with requests.get(
+        f"{url}/api/v1/jobs/{accepted.json()['job_id']}/events",
+        headers=user["auth"],
+        stream=True,
+        timeout=300,
+    ) as events:
+        for line in events.iter_lines(decode_unicode=True):
+            if line.startswith("event: ") and line[7:] in TERMINAL:
+                return accepted, line[7:]
+    raise AssertionError("the job's events ended without its end")
+
+
 def poll_until(predicate, timeout: float = 60) -> None:
     """Wait until `predicate()` is true, asking every 0.3 s; fails after `timeout` seconds."""
     deadline = time.monotonic() + timeout

@@ -17,7 +17,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
 from tests.conftest import _stop, free_port
-from tests.helpers import NEMOCTL, synthesize
+from tests.helpers import NEMOCTL, synthesize, upload_over_http
 
 # Said only here: no other test's recording holds it.
 SAID = "Sarah ordered forty liters of blue paint for the lighthouse on Thursday."
@@ -28,21 +28,9 @@ TOOLS = {"search_memory", "get_transcript", "list_recordings", "list_speakers", 
 def lighthouse_call(live_server, bob, tmp_path_factory):
     """A recording of bob's, transcribed and indexed."""
     path = synthesize(SAID, tmp_path_factory.mktemp("mcp") / "lighthouse.wav")
-    with path.open("rb") as audio:
-        accepted = requests.post(
-            f"{live_server}/api/v1/recordings",
-            files={"audio": audio},
-            data={"title": "Lighthouse call"},
-            headers=bob["auth"],
-            timeout=60,
-        ).json()
-    deadline = time.monotonic() + 300
-    while requests.get(
-        f"{live_server}/api/v1/jobs/{accepted['job_id']}", headers=bob["auth"], timeout=30
-    ).json()["state"] not in ("done", "failed", "cancelled"):
-        assert time.monotonic() < deadline
-        time.sleep(0.5)
-    return accepted["recording_id"]
+    accepted, state = upload_over_http(live_server, bob, path, title="Lighthouse call")
+    assert state == "done"
+    return accepted.json()["recording_id"]
 
 
 def stdio_params(live_server: str, token: str) -> StdioServerParameters:

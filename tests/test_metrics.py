@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 import celeryconfig
 from app.secrets import get_secret
-from tests.helpers import ask, follow, synthesize
+from tests.helpers import ask, follow, synthesize, upload_over_http
 
 # Said only here: no other test's recording has the same content.
 SAID = "The metrics meeting moved the cloud budget review to Monday afternoon."
@@ -53,19 +53,7 @@ def value(samples: dict[str, list], name: str, **labels: str) -> float:
 def worked(live_server, bob, tmp_path_factory):
     """A transcription, a search and an answer, through the HTTP API as a user makes them."""
     path = synthesize(SAID, tmp_path_factory.mktemp("metrics") / "budget.wav")
-    with path.open("rb") as audio:
-        accepted = requests.post(
-            f"{live_server}/api/v1/recordings", files={"audio": audio}, headers=bob["auth"], timeout=60
-        )
-    assert accepted.status_code == 202
-    job_id = accepted.json()["job_id"]
-    with requests.get(
-        f"{live_server}/api/v1/jobs/{job_id}/events", headers=bob["auth"], stream=True, timeout=300
-    ) as events:
-        for line in events.iter_lines(decode_unicode=True):
-            if line.startswith("event: ") and line[7:] in ("done", "failed", "cancelled"):
-                assert line == "event: done"
-                break
+    assert upload_over_http(live_server, bob, path)[1] == "done"
     found = requests.post(
         f"{live_server}/api/v1/search", json={"query": "cloud budget review"}, headers=bob["auth"], timeout=60
     )

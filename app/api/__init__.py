@@ -16,4 +16,6 @@ from app.api import (  # noqa: E402,F401
     recordings,
     segments,
     speakers,
+    voice_actions,
+    webhooks,
 )

@@ -79,7 +79,13 @@ HTTP_SECONDS = Histogram(
     ("endpoint",),
 )
 
-COUNTERS = (TASKS, TASK_FAILURES, ASR_AUDIO_SECONDS, HTTP_REQUESTS)
+WEBHOOK_DELIVERIES = Counter(
+    "nemo_webhook_deliveries_total",
+    "Webhook delivery attempts by event and outcome (delivered, retry, failed, refused).",
+    ("event", "outcome"),
+)
+
+COUNTERS = (TASKS, TASK_FAILURES, ASR_AUDIO_SECONDS, HTTP_REQUESTS, WEBHOOK_DELIVERIES)
 HISTOGRAMS = (
     TASK_SECONDS,
     ASR_REAL_TIME_FACTOR,

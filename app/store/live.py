@@ -36,6 +36,11 @@ def get_stream(tx: Tx, stream_id: str, user_id: str | None = None) -> dict[str, 
     )
 
 
+def made_recording(tx: Tx, recording_id: str) -> bool:
+    """Whether the recording is a closed live stream's (whose chunks were seen as they came)."""
+    return tx.one("SELECT id FROM live_streams WHERE recording_id = ?", (recording_id,)) is not None
+
+
 def get_chunk(tx: Tx, stream_id: str, seq: int) -> dict[str, Any] | None:
     return tx.one(
         f"SELECT {CHUNK_COLUMNS} FROM live_chunks WHERE stream_id = ? AND seq = ?", (stream_id, seq)

@@ -330,4 +330,83 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        11,
+        "webhooks and their deliveries",
+        [
+            # `events` is JSON ["job.done", ...]; `secret` signs every delivery (HMAC-SHA256).
+            """CREATE TABLE webhooks (
+                id TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                url TEXT NOT NULL,
+                events TEXT NOT NULL,
+                secret TEXT NOT NULL,
+                description TEXT NOT NULL DEFAULT '',
+                created_at DOUBLE PRECISION NOT NULL
+            )""",
+            "CREATE INDEX webhooks_user ON webhooks(user_id)",
+            # One row per event sent to one hook: the body exactly as sent (retries send the same bytes),
+            # and where its sending stands: pending (its next attempt waits), sending, delivered, failed.
+            """CREATE TABLE webhook_deliveries (
+                id TEXT PRIMARY KEY,
+                webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                event TEXT NOT NULL,
+                body TEXT NOT NULL,
+                state TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                last_status INTEGER,
+                last_error TEXT,
+                created_at DOUBLE PRECISION NOT NULL,
+                updated_at DOUBLE PRECISION NOT NULL,
+                next_attempt_at DOUBLE PRECISION NOT NULL,
+                delivered_at DOUBLE PRECISION
+            )""",
+            "CREATE INDEX webhook_deliveries_hook ON webhook_deliveries(webhook_id, created_at)",
+            "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(state, next_attempt_at)",
+        ],
+    )
+)
+
+MIGRATIONS.append(
+    (
+        12,
+        "voice actions: rules and what fired",
+        [
+            # `action` is webhook (a voice.action event to the user's hooks) or home_assistant (`service`
+            # "domain.name" called with `data`, JSON whose strings may hold {slot}s).
+            """CREATE TABLE voice_rules (
+                id TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                pattern TEXT NOT NULL,
+                action TEXT NOT NULL,
+                service TEXT,
+                data TEXT NOT NULL DEFAULT '{}',
+                enabled INTEGER NOT NULL DEFAULT 1,
+                created_at DOUBLE PRECISION NOT NULL
+            )""",
+            "CREATE INDEX voice_rules_user ON voice_rules(user_id)",
+            # One row per rule and moment it fired on (`source`: a recording's segment or a live chunk), so
+            # a stage that runs twice fires once.
+            """CREATE TABLE voice_firings (
+                id TEXT PRIMARY KEY,
+                rule_id TEXT NOT NULL REFERENCES voice_rules(id) ON DELETE CASCADE,
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                source TEXT NOT NULL,
+                recording_id TEXT,
+                stream_id TEXT,
+                said TEXT NOT NULL,
+                slots TEXT NOT NULL,
+                outcome TEXT NOT NULL,
+                detail TEXT,
+                created_at DOUBLE PRECISION NOT NULL,
+                UNIQUE (rule_id, source)
+            )""",
+            "CREATE INDEX voice_firings_user ON voice_firings(user_id, created_at)",
+        ],
+    )
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]
