@@ -60,7 +60,10 @@ def _fire(
             deliveries = webhook_events.announce(
                 tx, rule["user_id"], "voice.action", {"firing_id": firing_id, **event}
             )
-            voice_rules.record_outcome(tx, firing_id, "done", f"{len(deliveries)} webhook deliveries")
+            if deliveries:
+                voice_rules.record_outcome(tx, firing_id, "done", f"{len(deliveries)} webhook deliveries")
+            else:
+                voice_rules.record_outcome(tx, firing_id, "failed", "no webhook asks for voice.action events")
     webhook_events.send(deliveries)
     if rule["action"] == "home_assistant":
         outcome, detail = _home_assistant(rule, slots)

@@ -100,11 +100,11 @@ def render(
     """The response body (a dict for JSON) and its media type."""
     segments = recording["segments"]
     if response_format == "text":
-        return transcript_text(segments) + "\n", "text/plain; charset=utf-8"
+        return transcript_text(segments) + "\n", "text/plain"
     if response_format == "srt":
-        return exports.to_srt(segments), "text/plain; charset=utf-8"
+        return exports.to_srt(segments), "text/plain"
     if response_format == "vtt":
-        return exports.to_vtt(segments), "text/vtt; charset=utf-8"
+        return exports.to_vtt(segments), "text/vtt"
     if response_format == "verbose_json":
         return verbose(recording, granularities, temperature), "application/json"
     if response_format == "diarized_json":
