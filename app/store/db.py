@@ -52,6 +52,13 @@ class Tx:
         rows = self.all(sql, params)
         return rows[0] if rows else None
 
+    def insert(self, table: str, columns: str, row: dict[str, Any]) -> None:
+        """One row of `table`: `columns` ("a, b, c", a module's constant) taken from `row` by name."""
+        names = columns.split(", ")
+        self.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(names))})", [row[n] for n in names]
+        )
+
     def lock(self, table: str, row_id: str) -> None:
         """Serialise transactions that touch one row's dependants. SQLite's BEGIN IMMEDIATE already holds
         the whole file; PostgreSQL needs the row lock, or two writers could each miss the other's change."""

@@ -29,11 +29,7 @@ def create_rule(
         "enabled": 1,
         "created_at": time.time(),
     }
-    names = RULE_COLUMNS.split(", ")
-    tx.execute(
-        f"INSERT INTO voice_rules ({RULE_COLUMNS}) VALUES ({', '.join('?' * len(names))})",
-        [row[n] for n in names],
-    )
+    tx.insert("voice_rules", RULE_COLUMNS, row)
     return row
 
 

@@ -28,11 +28,7 @@ def create_hook(tx: Tx, user_id: str, url: str, events: list[str], secret: str, 
         "description": description,
         "created_at": time.time(),
     }
-    names = HOOK_COLUMNS.split(", ")
-    tx.execute(
-        f"INSERT INTO webhooks ({HOOK_COLUMNS}) VALUES ({', '.join('?' * len(names))})",
-        [row[n] for n in names],
-    )
+    tx.insert("webhooks", HOOK_COLUMNS, row)
     return row
 
 
@@ -86,11 +82,7 @@ def add_delivery(tx: Tx, hook: dict[str, Any], event: str, data: dict[str, Any])
         "next_attempt_at": now,
         "delivered_at": None,
     }
-    names = DELIVERY_COLUMNS.split(", ")
-    tx.execute(
-        f"INSERT INTO webhook_deliveries ({DELIVERY_COLUMNS}) VALUES ({', '.join('?' * len(names))})",
-        [row[n] for n in names],
-    )
+    tx.insert("webhook_deliveries", DELIVERY_COLUMNS, row)
     return row
 
 
