@@ -113,7 +113,12 @@ def build_server(client_for: ClientFor) -> MCPServer:
         """Ask Nemo's own assistant: it searches the recordings and answers in a few sentences, citing the
         moments it used (or says it found nothing). Takes a few seconds."""
         client = client_for(ctx)
-        body = {"messages": [{"role": "user", "content": question}], "use_memory": use_memory}
+        # Greedy decoding: an agent asking the same question twice gets the same answer.
+        body = {
+            "messages": [{"role": "user", "content": question}],
+            "use_memory": use_memory,
+            "temperature": 0,
+        }
 
         def answer() -> dict[str, Any]:
             accepted = client.ask(body)
