@@ -150,8 +150,11 @@ def init_auth(app: Flask) -> None:
     @ext.login_manager.request_loader
     def _load_token_user(_request) -> User | None:
         token = _bearer_token()
-        if token is None or is_metrics_token(token):
-            return None  # no credential, or the scraper's, which `/metrics` checks itself
+        if token is None:
+            return None
+        if is_metrics_token(token):
+            g.metrics_token = True  # the scraper's: no user's, and `/metrics` lets it in
+            return None
         with ext.store().tx() as tx:
             row = users.user_for_token(tx, token)
         if row is None:

@@ -287,7 +287,7 @@ def summarize_recording(recording_id: str) -> None:
                 tx,
                 recording["user_id"],
                 "summary.ready",
-                {"recording": {"id": recording_id, "title": recording["title"]}, "summary": summary,
+                {"recording": webhook_events.about_recording(recording), "summary": summary,
                  "action_items": items},
             )  # fmt: skip
         webhook_events.send(deliveries)

@@ -169,12 +169,11 @@ def diarize(ctx: JobContext, recording: RecordingRow) -> None:
                         "name": voice["name"],
                         "seconds": round(float(seconds), 1),
                     }
-                    about = {"id": recording["id"], "title": recording["title"]}
                     deliveries += webhook_events.announce(
                         tx,
                         recording["user_id"],
                         "speaker.recognised",
-                        {"recording": about, "speaker": recognised},
+                        {"recording": webhook_events.about_recording(recording), "speaker": recognised},
                     )
             else:
                 voice = voices.create_voice(tx, recording["user_id"], None)

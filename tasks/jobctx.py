@@ -106,7 +106,7 @@ class JobContext:
         recording = (
             recordings.get_recording(tx, self.job["recording_id"]) if self.job["recording_id"] else None
         )
-        about = {"id": recording["id"], "title": recording["title"]} if recording else None
+        about = webhook_events.about_recording(recording) if recording else None
         return webhook_events.announce(
             tx, self.job["user_id"], event, {"job": public_job(self.job), "recording": about}
         )

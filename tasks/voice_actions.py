@@ -18,7 +18,7 @@ from app.serializers import public_segment
 from app.store import live, recordings, voice_rules
 from app.voice_intents import compile_pattern, fill, match
 from app.webhooks import events as webhook_events
-from app.webhooks.urls import UnsafeUrl, check_url, parse_networks
+from app.webhooks.urls import UnsafeUrl, parse_networks, post_checked
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +30,12 @@ def _home_assistant(rule: dict[str, Any], slots: dict[str, str]) -> tuple[str, s
     domain, _, service = rule["service"].partition(".")
     url = f"{config.HOME_ASSISTANT_URL.rstrip('/')}/api/services/{domain}/{service}"
     try:
-        check_url(url, parse_networks(config.WEBHOOK_ALLOWED_NETWORKS))
-        response = requests.post(
+        response = post_checked(
             url,
+            parse_networks(config.WEBHOOK_ALLOWED_NETWORKS),
+            config.WEBHOOK_TIMEOUT_SECONDS,
             json=fill(json.loads(rule["data"]), slots),
             headers={"Authorization": f"Bearer {config.HOME_ASSISTANT_TOKEN}"},
-            timeout=config.WEBHOOK_TIMEOUT_SECONDS,
-            allow_redirects=False,
         )
     except (UnsafeUrl, requests.RequestException) as exc:
         return "failed", f"{type(exc).__name__}: {exc}"[:500]

@@ -15,7 +15,7 @@ import celeryconfig
 from app.metrics import record
 from app.store import Store, webhooks
 from app.webhooks import signing
-from app.webhooks.urls import UnsafeUrl, check_url, parse_networks
+from app.webhooks.urls import UnsafeUrl, parse_networks, post_checked
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +43,6 @@ def deliver(delivery_id: str) -> None:
         with store.tx() as tx:
             webhooks.give_up(tx, delivery_id, "the webhook was deleted")
         return
-    try:
-        check_url(hook["url"], parse_networks(config.WEBHOOK_ALLOWED_NETWORKS))
-    except UnsafeUrl as exc:
-        with store.tx() as tx:
-            webhooks.give_up(tx, delivery_id, f"refused: {exc}")
-        _outcome(delivery["event"], "refused")
-        return
     body = delivery["body"].encode()
     stamp = int(time.time())
     headers = {
@@ -62,16 +55,21 @@ def deliver(delivery_id: str) -> None:
     }
     status, error = None, None
     try:
-        response = requests.post(
+        response = post_checked(
             hook["url"],
+            parse_networks(config.WEBHOOK_ALLOWED_NETWORKS),
+            config.WEBHOOK_TIMEOUT_SECONDS,
             data=body,
             headers=headers,
-            timeout=config.WEBHOOK_TIMEOUT_SECONDS,
-            allow_redirects=False,
         )
         status = response.status_code
         if not 200 <= status < 300:
             error = f"HTTP {status}" + (" (redirects are not followed)" if 300 <= status < 400 else "")
+    except UnsafeUrl as exc:
+        with store.tx() as tx:
+            webhooks.give_up(tx, delivery_id, f"refused: {exc}")
+        _outcome(delivery["event"], "refused")
+        return
     except requests.RequestException as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
     waits = config.WEBHOOK_RETRY_SECONDS

@@ -31,9 +31,9 @@ def is_metrics_token(token: str) -> bool:
 
 @metrics_bp.get(METRICS_PATH)
 def metrics():
-    token = request.headers.get("Authorization", "").partition(" ")[2].strip()
-    if not (token and is_metrics_token(token)):
-        if not current_user.is_authenticated:
+    signed_in = current_user.is_authenticated  # resolves the bearer token, marking the scraper's
+    if not g.get("metrics_token"):
+        if not signed_in:
             raise ApiError(401, "unauthenticated", "send 'Authorization: Bearer <metrics token>'")
         if not current_user.is_admin:
             raise ApiError(403, "forbidden", "metrics need the metrics token or an admin account")

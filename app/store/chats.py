@@ -37,9 +37,7 @@ def insert_chat(
         "state": "queued",
         "created_at": time.time(),
     }
-    tx.execute(
-        f"INSERT INTO chats ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
-    )
+    tx.insert("chats", ", ".join(row), row)
     return get_chat(tx, row["id"])
 
 

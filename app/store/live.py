@@ -21,10 +21,7 @@ def create_stream(tx: Tx, user_id: str, title: str, language: str | None) -> dic
         "state": "open",
         "created_at": time.time(),
     }
-    tx.execute(
-        f"INSERT INTO live_streams ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-        list(row.values()),
-    )
+    tx.insert("live_streams", ", ".join(row), row)
     return get_stream(tx, row["id"])
 
 

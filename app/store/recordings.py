@@ -30,10 +30,8 @@ def insert_recording(tx: Tx, **fields: Any) -> RecordingRow:
     }
     row["options"] = json.dumps(row.get("options") or {})
     row["tags"] = json.dumps(row.get("tags") or [])
-    names = RECORDING_COLUMNS.split(", ")
-    tx.execute(
-        f"INSERT INTO recordings ({RECORDING_COLUMNS}) VALUES ({', '.join('?' * len(names))})",
-        [row.get(n) for n in names],
+    tx.insert(
+        "recordings", RECORDING_COLUMNS, {name: row.get(name) for name in RECORDING_COLUMNS.split(", ")}
     )
     return row
 

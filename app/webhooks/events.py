@@ -20,6 +20,11 @@ log = logging.getLogger(__name__)
 EVENTS = ("job.done", "job.failed", "summary.ready", "speaker.recognised", "voice.action")
 
 
+def about_recording(recording: dict[str, Any]) -> dict[str, str]:
+    """How an event names the recording it is about."""
+    return {"id": recording["id"], "title": recording["title"]}
+
+
 def announce(tx: Tx, user_id: str, event: str, data: dict[str, Any]) -> list[str]:
     """Deliveries of `event` for the user's hooks; returns their ids for `send` after the commit."""
     return [

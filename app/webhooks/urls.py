@@ -12,7 +12,10 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Callable, Sequence
+from typing import Any
 from urllib.parse import urlsplit
+
+import requests
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -65,3 +68,10 @@ def check_url(url: str, allowed: Sequence[Network] = (), resolver: Resolver = re
                 f"{parts.hostname} resolves to {address}, a loopback, private, link-local or reserved "
                 "address; an admin can allow it with NEMO_WEBHOOK_ALLOWED_NETWORKS"
             )
+
+
+def post_checked(url: str, allowed: Sequence[Network], timeout: float, **kwargs: Any) -> requests.Response:
+    """POST to `url` once `check_url` passes it (UnsafeUrl otherwise), never following a redirect, which
+    could lead inside: what webhooks and voice actions send out goes through here."""
+    check_url(url, allowed)
+    return requests.post(url, timeout=timeout, allow_redirects=False, **kwargs)
