@@ -114,6 +114,7 @@ def login_required_api(view):
             raise ApiError(401, "unauthenticated", "log in or send 'Authorization: Bearer <token>'")
         return view(*args, **kwargs)
 
+    wrapper.nemo_auth = "user"  # read by the OpenAPI document (app/contract/openapi.py)
     return wrapper
 
 
@@ -125,6 +126,7 @@ def admin_required_api(view):
             raise ApiError(403, "forbidden", "this needs an admin account")
         return view(*args, **kwargs)
 
+    wrapper.nemo_auth = "admin"
     return wrapper
 
 

@@ -36,7 +36,11 @@ class ApiError(Exception):
 OPENAI_PREFIX = "/v1/"
 # Statuses a client may retry as they are (OpenAI's clients retry these, and 5xx, by default).
 _RETRYABLE = {408, 409, 429}
-_OPENAI_CODES = {"unauthenticated": "invalid_api_key", "bad_token": "invalid_api_key"}
+_OPENAI_CODES = {
+    "unauthenticated": "invalid_api_key",
+    "bad_token": "invalid_api_key",
+    "missing_file": "missing_required_parameter",
+}
 
 
 def _openai_type(status: int) -> str:

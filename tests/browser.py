@@ -33,6 +33,7 @@ def chromium(chromium_paths: tuple[str, str], profile: Path) -> Iterator[webdriv
         f"--user-data-dir={profile}",
     ):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console messages, for tests to read
     driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
     try:
         yield driver

@@ -99,6 +99,9 @@ def environment(tmp_path_factory, backend):
         # A stand-in Home Assistant that tests/test_voice_actions.py starts on this port.
         "NEMO_HOME_ASSISTANT_URL": f"http://127.0.0.1:{free_port()}",
         "NEMO_HOME_ASSISTANT_TOKEN": "test-home-assistant-token",
+        # Every JSON answer is checked against the schema its route declares (app/contract): a route that
+        # sends what the OpenAPI document does not say fails whichever test meets it.
+        "NEMO_CHECK_RESPONSES": "1",
     }
     admin_conn = None
     database = None

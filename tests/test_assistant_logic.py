@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.chat_requests import parse_chat
+from app.chat_requests import check_fits
+from app.contract.operation import validated
 from app.errors import ApiError
+from app.schemas.chat import ChatBody
 from app.time_phrases import find_window
 from workers import answer_check
 
@@ -75,16 +77,21 @@ def test_an_unknown_zone_is_an_error_not_utc():
 
 
 def _chat(**body):
-    return parse_chat({"messages": [{"role": "user", "content": "hi"}], **body}, context_tokens=4096)
+    """What POST /chat does with a body: the schema's checks (JSON read strictly), then the context's."""
+    wanted = validated(ChatBody, {"messages": [{"role": "user", "content": "hi"}], **body}, strict=True)
+    check_fits(wanted, context_tokens=4096)
+    return wanted
 
 
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"messages": []}, "non-empty list"),
-        ({"messages": "hi"}, "non-empty list"),
-        ({"messages": [{"role": "robot", "content": "x"}]}, "role must be"),
-        ({"messages": [{"role": "user", "content": ""}]}, "non-empty string"),
+        ({"messages": []}, "messages: list should have at least 1 item"),
+        ({"messages": "hi"}, "messages: input should be a valid list"),
+        ({"messages": [{"role": "robot", "content": "x"}]}, r"messages\[0\]\.role: input should be"),
+        ({"messages": [{"role": "user", "content": ""}]}, r"messages\[0\]\.content"),
+        ({"messages": [{"role": "user", "content": "  "}]}, "non-empty string"),
+        ({"messages": [{"role": "user", "content": "x", "name": "y"}]}, "unknown field"),
         ({"messages": [{"role": "assistant", "content": "x"}]}, "last message"),
         ({"max_tokens": 0}, "max_tokens"),
         ({"max_tokens": 1_000_000}, "max_tokens"),

@@ -9,6 +9,7 @@ from app.api import (  # noqa: E402,F401
     admin,
     auth_views,
     chat,
+    docs,
     health,
     jobs,
     live,

@@ -2,61 +2,59 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify
 from flask_login import current_user
 
 from app import extensions as ext
 from app import quotas
 from app.api import api
-from app.api.auth_views import json_body
 from app.auth import admin_required_api, client_address
+from app.contract import operation
 from app.errors import ApiError
-from app.numbers import whole_number
+from app.schemas.admin import AuditLog, AuditQuery, UserChange, UserChanged, UserList
 from app.store import audit, users
+
+TAGS = ("admin",)
 
 
 @api.get("/users")
 @admin_required_api
+@operation("Every user", tags=TAGS, responses={200: UserList})
 def list_users():
     config = ext.config()
     with ext.store().tx() as tx:
         rows = users.list_users(tx)
         for row in rows:
+            row["disabled"] = bool(row["disabled"])
             row["quota"] = quotas.quota_of(tx, row["id"], config).as_dict()
     return jsonify({"users": rows})
 
 
-def _quota_field(body: dict, name: str, scale: float) -> tuple[bool, float | None]:
+def _quota_field(body: UserChange, name: str, scale: float) -> tuple[bool, float | None]:
     """(given, value to store) for a quota field: a number >= 0, "unlimited", or null (the default)."""
-    if name not in body:
+    if name not in body.model_fields_set:
         return False, None
-    value = body[name]
+    value = getattr(body, name)
     if value is None:
         return True, None
     if value == "unlimited":
         return True, quotas.UNLIMITED
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1e15:
-        raise ApiError(400, "bad_field", f'{name} must be a number from 0, "unlimited" or null (the default)')
     return True, value * scale
 
 
 @api.patch("/users/<user_id>")
 @admin_required_api
-def change_user(user_id: str):
-    """`{role?, storage_quota_bytes?, audio_quota_hours?}`: a role change also ends the user's sessions."""
-    body = json_body()
-    role = body.get("role")
-    if "role" in body and role not in ("admin", "user"):
-        raise ApiError(400, "bad_field", "role must be 'admin' or 'user'")
+@operation("Change a user's role or quotas", tags=TAGS, body=UserChange, responses={200: UserChanged})
+def change_user(user_id: str, body: UserChange):
+    """A role change also ends the user's sessions."""
+    role = body.role
     storage = _quota_field(body, "storage_quota_bytes", 1)
     hours = _quota_field(body, "audio_quota_hours", 3600)
-    if "role" not in body and not storage[0] and not hours[0]:
-        raise ApiError(400, "bad_field", "send role, storage_quota_bytes or audio_quota_hours")
     with ext.store().tx() as tx:
         target = users.get_user(tx, user_id)
         if target is None:
             raise ApiError(404, "not_found", "no such user")
-        if "role" in body:
+        if role is not None:
             users.set_role(tx, user_id, role)
             audit.record(
                 tx,
@@ -83,6 +81,7 @@ def change_user(user_id: str):
 
 @api.delete("/users/<user_id>/sessions")
 @admin_required_api
+@operation("Sign a user out everywhere", tags=TAGS, responses={204: None})
 def end_user_sessions(user_id: str):
     """Sign a user out everywhere (a lost laptop, a shared password); their API tokens stay as they are."""
     with ext.store().tx() as tx:
@@ -95,6 +94,7 @@ def end_user_sessions(user_id: str):
 
 @api.delete("/users/<user_id>")
 @admin_required_api
+@operation("Delete a user and everything they hold", tags=TAGS, responses={204: None})
 def delete_user(user_id: str):
     if user_id == current_user.id:
         raise ApiError(409, "conflict", "an admin cannot delete their own account")
@@ -113,9 +113,7 @@ def delete_user(user_id: str):
 
 @api.get("/audit")
 @admin_required_api
-def audit_log():
-    limit = whole_number(request.args.get("limit", "100"))
-    if limit is None or not 1 <= limit <= 1000:
-        raise ApiError(400, "bad_field", "limit must be 1 to 1000")
+@operation("The audit log", tags=TAGS, query=AuditQuery, responses={200: AuditLog})
+def audit_log(query: AuditQuery):
     with ext.store().tx() as tx:
-        return jsonify({"events": audit.recent(tx, limit)})
+        return jsonify({"events": audit.recent(tx, query.limit)})

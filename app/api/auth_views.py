@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -10,31 +10,27 @@ from app import extensions as ext
 from app import quotas
 from app.api import api
 from app.auth import authenticate, change_own_password, client_address, login_required_api, sign_out
-from app.errors import ApiError
+from app.contract import operation
+from app.schemas.auth import (
+    CsrfToken,
+    LoginBody,
+    Me,
+    NewToken,
+    PasswordBody,
+    SignedIn,
+    SignedOut,
+    TokenBody,
+)
+from app.schemas.base import Ok
 from app.store import audit, users
 
-
-def json_body() -> dict:
-    """The request's JSON object, or a 4xx saying why there is none."""
-    if not request.is_json:
-        raise ApiError(415, "json_required", "send a JSON body with Content-Type: application/json")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "bad_json", "the body must be a JSON object")
-    return body
-
-
-def _string_field(body: dict, name: str, max_len: int = 1000) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not value or len(value) > max_len:
-        raise ApiError(400, "bad_field", f"{name} must be a non-empty string of at most {max_len} characters")
-    return value
+TAGS = ("auth",)
 
 
 @api.post("/auth/login")
-def login():
-    body = json_body()
-    user = authenticate(_string_field(body, "username", 64), _string_field(body, "password"))
+@operation("Sign in (a session cookie)", tags=TAGS, body=LoginBody, responses={200: SignedIn})
+def login(body: LoginBody):
+    user = authenticate(body.username, body.password)
     return jsonify(
         {"user": {"id": user.id, "username": user.username, "role": user.role}, "csrf_token": generate_csrf()}
     )
@@ -42,6 +38,7 @@ def login():
 
 @api.post("/auth/logout")
 @login_required_api
+@operation("Sign out of this session", tags=TAGS, responses={200: Ok})
 def logout():
     sign_out()
     return jsonify({"ok": True})
@@ -49,18 +46,16 @@ def logout():
 
 @api.post("/auth/password")
 @login_required_api
-def change_password():
-    """`{current_password, new_password}`: every browser session of the user ends, this one included."""
-    body = json_body()
-    current, new = body.get("current_password"), body.get("new_password")
-    if not isinstance(current, str) or not isinstance(new, str) or len(new) > 1000:
-        raise ApiError(400, "bad_field", "current_password and new_password must be strings")
-    change_own_password(current, new, "")
+@operation("Change your password", tags=TAGS, body=PasswordBody, responses={200: SignedOut})
+def change_password(body: PasswordBody):
+    """Every browser session of the user ends, this one included."""
+    change_own_password(body.current_password, body.new_password, "")
     return jsonify({"ok": True, "signed_out": True})
 
 
 @api.get("/auth/me")
 @login_required_api
+@operation("Who you are, and your quota", tags=TAGS, responses={200: Me})
 def me():
     with ext.store().tx(readonly=True) as tx:
         quota = quotas.quota_of(tx, current_user.id, ext.config())
@@ -75,19 +70,19 @@ def me():
 
 
 @api.get("/auth/csrf")
+@operation("A CSRF token for this session", tags=TAGS, responses={200: CsrfToken})
 def csrf_token():
     return jsonify({"csrf_token": generate_csrf()})
 
 
 @api.post("/auth/tokens")
 @login_required_api
-def create_token():
-    body = json_body() if request.data else {}
-    name = body.get("name", "api")
-    if not isinstance(name, str) or len(name) > 100:
-        raise ApiError(400, "bad_field", "name must be a string of at most 100 characters")
+@operation(
+    "Create a personal API token", tags=TAGS, body=TokenBody, body_optional=True, responses={201: NewToken}
+)
+def create_token(body: TokenBody):
     with ext.store().tx() as tx:
-        token, row = users.create_token(tx, current_user.id, name)
+        token, row = users.create_token(tx, current_user.id, body.name)
         audit.record(
             tx, "token_created", current_user.id, f"token={row['id']} name={row['name']!r}", client_address()
         )

@@ -10,15 +10,19 @@ import celeryconfig
 from app import events
 from app import extensions as ext
 from app.api import api
-from app.api.auth_views import json_body
 from app.auth import login_required_api
-from app.chat_requests import parse_chat
+from app.chat_requests import check_fits
+from app.contract import operation
 from app.errors import ApiError
+from app.schemas.chat import ChatAccepted, ChatBody, Conversation, Conversations
+from app.schemas.jobs import EVENT_STREAM
+from app.schemas.rows import Chat
 from app.serializers import public_chat
 from app.sse import event_stream
 from app.store import chats
 
 CHAT_TERMINAL_EVENTS = ("done", "failed")
+TAGS = ("assistant",)
 
 
 def owned_chat(chat_id: str) -> dict:
@@ -31,11 +35,13 @@ def owned_chat(chat_id: str) -> dict:
 
 @api.post("/chat")
 @login_required_api
-def ask():
-    """`{messages, use_memory, max_tokens, temperature, conversation_id?, timezone?}` -> 202
-    `{chat_id, conversation_id}`; the answer streams from `/chat/<chat_id>/events`."""
+@operation("Ask the assistant", tags=TAGS, body=ChatBody, responses={202: ChatAccepted})
+def ask(body: ChatBody):
+    """The answer is written by the GPU worker and streams from `/chat/{chat_id}/events`; with
+    `use_memory` it is drawn from the caller's recordings and cites the moments it used."""
     config = ext.config()
-    wanted = parse_chat(json_body(), config.LLM_CONTEXT)
+    check_fits(body, config.LLM_CONTEXT)
+    wanted = body
     with ext.store().tx() as tx:
         if wanted.conversation_id is not None and not chats.conversation_exists(
             tx, wanted.conversation_id, current_user.id
@@ -45,7 +51,7 @@ def ask():
             tx,
             current_user.id,
             wanted.conversation_id,
-            wanted.messages,
+            [m.model_dump() for m in wanted.messages],
             wanted.use_memory,
             wanted.max_tokens,
             wanted.temperature,
@@ -62,12 +68,14 @@ def ask():
 
 @api.get("/chat/<chat_id>")
 @login_required_api
+@operation("An answer, while written or once done", tags=TAGS, responses={200: Chat})
 def get_chat(chat_id: str):
     return jsonify(public_chat(owned_chat(chat_id)))
 
 
 @api.get("/chat/<chat_id>/events")
 @login_required_api
+@operation("Follow an answer as it is written (SSE)", tags=TAGS, responses={200: EVENT_STREAM})
 def chat_events(chat_id: str):
     """`token` events (one piece of text each), after `started` and `memory`; ends with `done` (answer,
     citations, usage, timings) or `failed`. Resumable with Last-Event-ID."""
@@ -84,6 +92,7 @@ def chat_events(chat_id: str):
 
 @api.get("/conversations")
 @login_required_api
+@operation("Your conversations with the assistant", tags=TAGS, responses={200: Conversations})
 def list_conversations():
     with ext.store().tx(readonly=True) as tx:
         rows = chats.list_conversations(tx, current_user.id)
@@ -92,6 +101,7 @@ def list_conversations():
 
 @api.get("/conversations/<conversation_id>")
 @login_required_api
+@operation("One conversation's answers", tags=TAGS, responses={200: Conversation})
 def get_conversation(conversation_id: str):
     with ext.store().tx(readonly=True) as tx:
         rows = chats.conversation(tx, conversation_id, current_user.id)

@@ -10,6 +10,8 @@ from flask_login import current_user
 import celeryconfig
 from app import extensions as ext
 from app.api import api
+from app.contract import operation
+from app.schemas.health import Health
 
 WORKER_KEY_PATTERN = "nemo:worker:*"  # written by workers.boot
 POOL_KEY_PREFIX = "nemo:pool:"  # written by workers.boot after each task
@@ -29,6 +31,7 @@ def workers_seen() -> list[dict]:
 
 
 @api.get("/health")
+@operation("Is the service up?", tags=("health",), responses={200: Health, 503: Health})
 def health():
     checks: dict = {}
     try:

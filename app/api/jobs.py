@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify
 from flask_login import current_user
 
 from app import events
 from app import extensions as ext
 from app.api import api
 from app.auth import login_required_api
+from app.contract import operation
 from app.errors import ApiError
+from app.schemas.jobs import EVENT_STREAM, JobList, JobsQuery
+from app.schemas.rows import Job
 from app.serializers import public_job
 from app.sse import event_stream
 from app.store import jobs
+
+TAGS = ("jobs",)
 
 
 def owned_job(job_id: str) -> dict:
@@ -23,16 +28,12 @@ def owned_job(job_id: str) -> dict:
     return row
 
 
-MAX_IDS_PER_QUERY = 200
-
-
 @api.get("/jobs")
 @login_required_api
-def list_jobs():
+@operation("Your latest jobs, or the ones you name", tags=TAGS, query=JobsQuery, responses={200: JobList})
+def list_jobs(query: JobsQuery):
     """The latest jobs, or with `?ids=a,b,c` exactly those (of the caller's): one poll for a whole batch."""
-    ids = [i for i in request.args.get("ids", "").split(",") if i]
-    if len(ids) > MAX_IDS_PER_QUERY:
-        raise ApiError(400, "bad_field", f"ask for at most {MAX_IDS_PER_QUERY} ids at a time")
+    ids = query.id_list
     with ext.store().tx() as tx:
         rows = jobs.get_jobs(tx, ids, current_user.id) if ids else jobs.list_jobs(tx, current_user.id)
     return jsonify({"jobs": [public_job(r) for r in rows]})
@@ -40,13 +41,16 @@ def list_jobs():
 
 @api.get("/jobs/<job_id>")
 @login_required_api
+@operation("A job's state and progress", tags=TAGS, responses={200: Job})
 def get_job(job_id: str):
     return jsonify(public_job(owned_job(job_id)))
 
 
 @api.get("/jobs/<job_id>/events")
 @login_required_api
+@operation("Follow a job live (SSE)", tags=TAGS, responses={200: EVENT_STREAM})
 def job_events(job_id: str):
+    """`progress` and stage events, then `done`, `failed` or `cancelled` with the job."""
     owned_job(job_id)
     store = ext.store()
 
@@ -60,6 +64,7 @@ def job_events(job_id: str):
 
 @api.delete("/jobs/<job_id>")
 @login_required_api
+@operation("Cancel a job", tags=TAGS, responses={200: Job})
 def cancel_job(job_id: str):
     """Queued work is dropped when a worker picks it up; a running task stops at its next checkpoint."""
     row = owned_job(job_id)

@@ -21,22 +21,24 @@ import celeryconfig
 from app import events, quotas
 from app import extensions as ext
 from app.api import api
-from app.api.auth_views import json_body
 from app.audio_probe import AudioRejected, probe
 from app.auth import login_required_api
+from app.contract import Upload, operation
 from app.errors import ApiError
-from app.numbers import whole_number
+from app.schemas.jobs import EVENT_STREAM
+from app.schemas.live import ChunkAccepted, ChunkForm, OpenStreamBody
+from app.schemas.rows import Stream
 from app.serializers import public_stream
 from app.sse import event_stream
 from app.store import jobs, live, recordings
-from app.uploads import REJECTION_STATUS, TITLE_MAX, save_upload
+from app.uploads import REJECTION_STATUS, save_upload
 from models.pcm import SAMPLE_RATE, decode_to_pcm16
 
 CHUNK_MAX_BYTES = 2 * 1024 * 1024
 # "1 to 5 s", with room for the few milliseconds encoders pad or trim.
 CHUNK_MIN_SECONDS, CHUNK_MAX_SECONDS = 0.95, 5.05
-MAX_SEQ = 10_000_000
 LIVE_TERMINAL_EVENTS = ("closed",)
+TAGS = ("live",)
 
 
 def owned_stream(tx, stream_id: str) -> dict:
@@ -53,27 +55,21 @@ def _open(row: dict) -> None:
 
 @api.post("/streams")
 @login_required_api
-def open_stream():
-    """`{title?, language?}` (JSON or form) -> 201 `{stream_id, ...}`."""
-    body = (json_body() if request.data else {}) if request.is_json else request.form.to_dict()
-    title = body.get("title") or f"Live {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
-    if not isinstance(title, str) or len(title) > TITLE_MAX:
-        raise ApiError(400, "bad_field", f"title must be a string of at most {TITLE_MAX} characters")
-    language = body.get("language") or None
-    if language is not None and (
-        not isinstance(language, str) or len(language) > 8 or not language.replace("-", "").isalpha()
-    ):
-        raise ApiError(400, "bad_field", "language must be a language code such as 'en'")
+@operation(
+    "Open a live stream",
+    tags=TAGS,
+    body=OpenStreamBody,
+    body_optional=True,
+    form_or_json=True,
+    responses={201: Stream},
+)
+def open_stream(body: OpenStreamBody):
+    """Chunks of 1-5 s then arrive at `/streams/{stream_id}/chunks`; partial transcripts come back over
+    `/streams/{stream_id}/events`."""
+    title = (body.title or "").strip() or f"Live {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     with ext.store().tx() as tx:
-        row = live.create_stream(tx, current_user.id, title.strip(), language)
+        row = live.create_stream(tx, current_user.id, title, body.language)
     return jsonify(public_stream(row)), 201
-
-
-def _seq(raw: str | None) -> int:
-    seq = None if raw is None else whole_number(raw)
-    if seq is None or not 0 <= seq <= MAX_SEQ:
-        raise ApiError(400, "bad_field", f"seq must be a whole number from 0 to {MAX_SEQ}")
-    return seq
 
 
 def _decoded_chunk(tmp: Path) -> tuple[str, Path, float]:
@@ -100,11 +96,18 @@ def _decoded_chunk(tmp: Path) -> tuple[str, Path, float]:
 
 @api.post("/streams/<stream_id>/chunks")
 @login_required_api
-def add_chunk(stream_id: str):
-    """Multipart `audio` (1-5 s) and `seq` -> 202 when queued for transcription, 200 for a repeat."""
+@operation(
+    "Send a chunk of a live stream",
+    tags=TAGS,
+    form=ChunkForm,
+    uploads={"audio": Upload("1 to 5 s of audio")},
+    responses={202: ChunkAccepted, 200: ChunkAccepted},
+)
+def add_chunk(stream_id: str, form: ChunkForm):
+    """202 when queued for transcription; 200 for a repeat of a chunk already received (a retry)."""
     with ext.store().tx(readonly=True) as tx:
         _open(owned_stream(tx, stream_id))
-    seq = _seq(request.form.get("seq"))
+    seq = form.seq
     with tempfile.TemporaryDirectory(dir=ext.spool_dir()) as tmp:
         sha256, pcm, seconds = _decoded_chunk(Path(tmp))
         with ext.store().tx(readonly=True) as tx:
@@ -141,6 +144,7 @@ def add_chunk(stream_id: str):
 
 @api.get("/streams/<stream_id>")
 @login_required_api
+@operation("A live stream, its chunks and transcript so far", tags=TAGS, responses={200: Stream})
 def get_stream(stream_id: str):
     with ext.store().tx(readonly=True) as tx:
         row = owned_stream(tx, stream_id)
@@ -149,6 +153,7 @@ def get_stream(stream_id: str):
 
 @api.get("/streams/<stream_id>/events")
 @login_required_api
+@operation("Follow a live stream's transcript (SSE)", tags=TAGS, responses={200: EVENT_STREAM})
 def stream_events(stream_id: str):
     """`partial` events (seq, text, offset), one per transcribed chunk, then `closed`."""
     with ext.store().tx(readonly=True) as tx:
@@ -181,6 +186,7 @@ def _assemble(chunk_rows: list[dict], target: Path) -> str:
 
 @api.post("/streams/<stream_id>/close")
 @login_required_api
+@operation("Close a live stream into a recording", tags=TAGS, responses={200: Stream})
 def close_stream(stream_id: str):
     """Ends the stream and queues its audio as a recording (diarization, emotion, indexing follow).
     Closing again answers with the same recording."""

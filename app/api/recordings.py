@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 
 from flask import Response, jsonify, request
 from flask_login import current_user
@@ -13,15 +12,43 @@ import celeryconfig
 from app import exports
 from app import extensions as ext
 from app.api import api
-from app.api.auth_views import json_body
 from app.auth import login_required_api
+from app.contract import Media, Upload, operation
 from app.errors import ApiError
 from app.recording_removal import delete_owned_recording
+from app.schemas.recordings import (
+    Accepted,
+    DiarizeBody,
+    ExportQuery,
+    RecordingList,
+    RecordingSpeaker,
+    RecordingsQuery,
+    SpeakerNameBody,
+    UploadForm,
+)
+from app.schemas.rows import Recording
 from app.serializers import public_recording, public_segment, public_voice
 from app.store import jobs, recordings, voices
-from app.uploads import accept_recording, parse_speaker_counts, parse_tag
+from app.uploads import accept_recording
 
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+TAGS = ("recordings",)
+AUDIO = Media(
+    (
+        "audio/wav",
+        "audio/mpeg",
+        "audio/ogg",
+        "audio/flac",
+        "audio/webm",
+        "audio/mp4",
+        "application/octet-stream",
+    ),
+    "the audio as uploaded",
+    binary=True,
+)
+EXPORT = Media(
+    ("application/x-subrip", "text/vtt", "application/json", "text/plain"),
+    "the transcript with speakers, as a file (Content-Disposition: attachment)",
+)
 
 
 def owned_recording(tx, recording_id: str) -> dict:
@@ -33,22 +60,25 @@ def owned_recording(tx, recording_id: str) -> dict:
 
 @api.post("/recordings")
 @login_required_api
-def upload_recording():
-    job, recording = accept_recording(request.files.get("audio"), request.form.to_dict(), current_user.id)
+@operation(
+    "Upload a recording",
+    tags=TAGS,
+    form=UploadForm,
+    uploads={"audio": Upload("the recording: any format ffmpeg reads")},
+    responses={202: Accepted},
+)
+def upload_recording(form: UploadForm):
+    """Stored encrypted, then transcribed, diarized, labelled with emotions and indexed by the workers."""
+    job, recording = accept_recording(request.files.get("audio"), form, current_user.id)
     return jsonify({"job_id": job["id"], "recording_id": recording["id"]}), 202
 
 
 @api.get("/recordings")
 @login_required_api
-def list_recordings():
-    sha256 = request.args.get("sha256")
-    if sha256 is not None and not _SHA256.match(sha256):
-        raise ApiError(400, "bad_field", "sha256 must be 64 lower-case hex digits")
-    tag = request.args.get("tag")
+@operation("Your recordings", tags=TAGS, query=RecordingsQuery, responses={200: RecordingList})
+def list_recordings(query: RecordingsQuery):
     with ext.store().tx() as tx:
-        rows = recordings.list_recordings(
-            tx, current_user.id, sha256=sha256, tag=parse_tag(tag) if tag is not None else None
-        )
+        rows = recordings.list_recordings(tx, current_user.id, sha256=query.sha256, tag=query.tag)
         latest = {
             r["recording_id"]: r
             for r in reversed(jobs.list_jobs(tx, current_user.id, limit=1000))
@@ -59,6 +89,7 @@ def list_recordings():
 
 @api.get("/recordings/<recording_id>")
 @login_required_api
+@operation("A recording with its transcript", tags=TAGS, responses={200: Recording})
 def get_recording(recording_id: str):
     with ext.store().tx() as tx:
         row = owned_recording(tx, recording_id)
@@ -70,6 +101,7 @@ def get_recording(recording_id: str):
 
 @api.delete("/recordings/<recording_id>")
 @login_required_api
+@operation("Delete a recording", tags=TAGS, responses={204: None})
 def delete_recording(recording_id: str):
     if delete_owned_recording(current_user.id, recording_id) is None:
         raise ApiError(404, "not_found", "no such recording")
@@ -78,10 +110,9 @@ def delete_recording(recording_id: str):
 
 @api.get("/recordings/<recording_id>/export")
 @login_required_api
-def export_recording(recording_id: str):
-    fmt = request.args.get("format", "")
-    if fmt not in exports.FORMATS:
-        raise ApiError(400, "bad_format", f"format must be one of {', '.join(sorted(exports.FORMATS))}")
+@operation("Export a transcript", tags=TAGS, query=ExportQuery, responses={200: EXPORT})
+def export_recording(recording_id: str, query: ExportQuery):
+    fmt = query.format
     with ext.store().tx() as tx:
         row = owned_recording(tx, recording_id)
         body = public_recording(
@@ -98,6 +129,7 @@ def export_recording(recording_id: str):
 
 @api.get("/recordings/<recording_id>/audio")
 @login_required_api
+@operation("A recording's audio (byte ranges for seeking)", tags=TAGS, responses={200: AUDIO, 206: AUDIO})
 def recording_audio(recording_id: str):
     """The recording as uploaded, decrypted on the fly; byte ranges let a player seek to a segment."""
     with ext.store().tx() as tx:
@@ -136,16 +168,12 @@ def _audio_mimetype(audio_format: str | None) -> str:
 
 @api.patch("/recordings/<recording_id>/speakers/<voice_id>")
 @login_required_api
-def rename_recording_speaker(recording_id: str, voice_id: str):
-    """Name a speaker of this recording (`{name, add_to_profile}`); see voices.rename_in_recording."""
-    body = json_body()
-    try:
-        name = voices.validate_name(body.get("name"))
-    except voices.VoiceError as exc:
-        raise ApiError(400, "bad_field", str(exc)) from exc
-    confirm = body.get("add_to_profile", True)
-    if not isinstance(confirm, bool):
-        raise ApiError(400, "bad_field", "add_to_profile must be true or false")
+@operation(
+    "Name a speaker of this recording", tags=TAGS, body=SpeakerNameBody, responses={200: RecordingSpeaker}
+)
+def rename_recording_speaker(recording_id: str, voice_id: str, body: SpeakerNameBody):
+    """A name already used joins the two (the same person); see voices.rename_in_recording."""
+    name, confirm = body.name, body.add_to_profile
     with ext.store().tx() as tx:
         owned_recording(tx, recording_id)
         voice = voices.get_voice(tx, voice_id, current_user.id)
@@ -158,12 +186,16 @@ def rename_recording_speaker(recording_id: str, voice_id: str):
 
 @api.post("/recordings/<recording_id>/diarize")
 @login_required_api
-def rediarize(recording_id: str):
-    """Tell the speakers apart again (say, with a speaker count); corrections made since are kept."""
-    body = json_body() if request.data else {}
-    # null (or absent) means "estimate"; anything else must be a count.
-    counts = {k: str(v) for k, v in body.items() if k in ("speakers", "max_speakers") and v is not None}
-    options = parse_speaker_counts(counts)
+@operation(
+    "Tell the speakers apart again",
+    tags=TAGS,
+    body=DiarizeBody,
+    body_optional=True,
+    responses={202: Accepted},
+)
+def rediarize(recording_id: str, body: DiarizeBody):
+    """Say, with a speaker count (null or absent: estimate); corrections made since are kept."""
+    options = {"speakers": body.speakers, "max_speakers": body.max_speakers}
     with ext.store().tx() as tx:
         row = owned_recording(tx, recording_id)
         busy = jobs.recording_busy(tx, recording_id)

@@ -11,10 +11,11 @@ from flask_login import current_user
 import celeryconfig
 from app import extensions as ext
 from app.api import api
-from app.api.auth_views import json_body
 from app.audio_probe import AudioRejected, probe
 from app.auth import client_address, login_required_api
+from app.contract import Upload, operation
 from app.errors import ApiError
+from app.schemas.speakers import EnrollForm, Enrolling, NameBody, Speakers, SpeakersQuery, SpeakerUsage
 from app.serializers import public_voice
 from app.store import audit, jobs, voices
 from app.uploads import REJECTION_STATUS, save_upload
@@ -24,6 +25,7 @@ MAX_SAMPLE_SECONDS = 300.0
 # A sample needs this much voiced audio to say anything about a voice; in all, the samples need more.
 MIN_SAMPLE_ACTIVE_SECONDS = 1.5
 MIN_TOTAL_ACTIVE_SECONDS = 3.0
+TAGS = ("speakers",)
 
 
 def owned_voice(tx, voice_id: str) -> dict:
@@ -40,15 +42,16 @@ def _speaker_body(tx, row: dict) -> dict:
 
 @api.get("/speakers")
 @login_required_api
-def list_speakers():
-    named_only = request.args.get("enrolled") in ("1", "true")
+@operation("Your speakers", tags=TAGS, query=SpeakersQuery, responses={200: Speakers})
+def list_speakers(query: SpeakersQuery):
     with ext.store().tx() as tx:
-        rows = voices.list_voices(tx, current_user.id, named_only)
+        rows = voices.list_voices(tx, current_user.id, query.enrolled)
         return jsonify({"speakers": [_speaker_body(tx, r) for r in rows]})
 
 
 @api.get("/speakers/<voice_id>")
 @login_required_api
+@operation("A speaker", tags=TAGS, responses={200: SpeakerUsage})
 def get_speaker(voice_id: str):
     with ext.store().tx() as tx:
         return jsonify(_speaker_body(tx, owned_voice(tx, voice_id)))
@@ -72,17 +75,18 @@ def _validate_sample(path: Path, filename: str) -> float:
 
 @api.post("/speakers")
 @login_required_api
-def enroll_speaker():
-    """Create a voice profile from one or more samples (multipart `name` and `audio` fields)."""
-    try:
-        name = voices.validate_name(request.form.get("name"))
-    except voices.VoiceError as exc:
-        raise ApiError(400, "bad_field", str(exc)) from exc
+@operation(
+    "Enroll a voice",
+    tags=TAGS,
+    form=EnrollForm,
+    uploads={"audio": Upload(f"1 to {MAX_SAMPLES} samples of the person speaking", many=True)},
+    responses={202: Enrolling},
+)
+def enroll_speaker(form: EnrollForm):
+    """A voice profile from one or more samples of the person speaking (at least 3 s of voice in all);
+    their name then labels them in every recording, past and future."""
+    name = form.name
     samples = [f for f in request.files.getlist("audio") if f and f.filename]
-    if not samples:
-        raise ApiError(
-            400, "missing_file", "send one or more voice samples as multipart fields named 'audio'"
-        )
     if len(samples) > MAX_SAMPLES:
         raise ApiError(400, "bad_field", f"send at most {MAX_SAMPLES} samples")
     with ext.store().tx() as tx:
@@ -122,12 +126,9 @@ def enroll_speaker():
 
 @api.patch("/speakers/<voice_id>")
 @login_required_api
-def rename_speaker(voice_id: str):
-    body = json_body()
-    try:
-        name = voices.validate_name(body.get("name"))
-    except voices.VoiceError as exc:
-        raise ApiError(400, "bad_field", str(exc)) from exc
+@operation("Rename a speaker", tags=TAGS, body=NameBody, responses={200: SpeakerUsage})
+def rename_speaker(voice_id: str, body: NameBody):
+    name = body.name
     with ext.store().tx() as tx:
         row = owned_voice(tx, voice_id)
         other = voices.get_voice_by_name(tx, current_user.id, name)
@@ -139,6 +140,7 @@ def rename_speaker(voice_id: str):
 
 @api.delete("/speakers/<voice_id>")
 @login_required_api
+@operation("Delete a speaker", tags=TAGS, responses={204: None})
 def delete_speaker(voice_id: str):
     """Deleting a profile removes its samples and embeddings; its segments keep their text, unlabelled."""
     with ext.store().tx() as tx:

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import json
-import re
 
 from flask import jsonify
 from flask_login import current_user
 
 from app import extensions as ext
 from app.api import api
-from app.api.auth_views import json_body
 from app.auth import login_required_api
+from app.contract import operation
 from app.errors import ApiError
+from app.schemas.voice_actions import FiringList, Rule, RuleBody, RuleList, TryBody, TryResult
 from app.store import voice_rules
 from app.voice_intents import compile_pattern, match
 
-ACTIONS = ("webhook", "home_assistant")
 RULES_PER_USER = 50
-NAME_MAX = 100
-_SERVICE = re.compile(r"[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*")
+TAGS = ("voice actions",)
 
 
 def public_rule(row: dict) -> dict:
@@ -49,43 +47,24 @@ def public_firing(row: dict) -> dict:
     }
 
 
-def _rule_fields(body: dict) -> tuple[str, str, str, str | None, dict]:
-    name, pattern, action = body.get("name"), body.get("pattern"), body.get("action", "webhook")
-    if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
-        raise ApiError(400, "bad_field", f"name must be 1-{NAME_MAX} characters")
-    if not isinstance(pattern, str):
-        raise ApiError(400, "bad_field", "pattern must be a phrase such as 'remind me to {task}'")
-    try:
-        compile_pattern(pattern)
-    except ValueError as exc:
-        raise ApiError(400, "bad_field", f"pattern: {exc}") from exc
-    if action not in ACTIONS:
-        raise ApiError(400, "bad_field", f"action must be one of {', '.join(ACTIONS)}")
-    service, data = body.get("service"), body.get("data", {})
-    if action == "home_assistant":
-        if not isinstance(service, str) or not _SERVICE.fullmatch(service):
-            raise ApiError(400, "bad_field", "service must be a Home Assistant service such as light.turn_on")
-    elif service is not None:
-        raise ApiError(400, "bad_field", "service goes with action home_assistant only")
-    if not isinstance(data, dict) or len(json.dumps(data)) > 4000:
-        raise ApiError(400, "bad_field", "data must be a JSON object (at most 4,000 characters)")
-    return name.strip(), pattern.strip(), action, service, data
-
-
 @api.post("/voice-actions")
 @login_required_api
-def create_voice_action():
-    name, pattern, action, service, data = _rule_fields(json_body())
+@operation("Create a voice action", tags=TAGS, body=RuleBody, responses={201: Rule})
+def create_voice_action(body: RuleBody):
+    """It fires on new segments of uploads and live streams that say the pattern."""
     with ext.store().tx() as tx:
         tx.lock("users", current_user.id)
         if voice_rules.count_rules(tx, current_user.id) >= RULES_PER_USER:
             raise ApiError(409, "too_many", f"at most {RULES_PER_USER} voice actions per user")
-        row = voice_rules.create_rule(tx, current_user.id, name, pattern, action, service, data)
+        row = voice_rules.create_rule(
+            tx, current_user.id, body.name, body.pattern, body.action, body.service, body.data
+        )
     return jsonify(public_rule(row)), 201
 
 
 @api.get("/voice-actions")
 @login_required_api
+@operation("Your voice actions", tags=TAGS, responses={200: RuleList})
 def list_voice_actions():
     with ext.store().tx() as tx:
         rows = voice_rules.list_rules(tx, current_user.id)
@@ -94,6 +73,7 @@ def list_voice_actions():
 
 @api.delete("/voice-actions/<rule_id>")
 @login_required_api
+@operation("Delete a voice action", tags=TAGS, responses={204: None})
 def delete_voice_action(rule_id: str):
     with ext.store().tx() as tx:
         if voice_rules.get_rule(tx, rule_id, current_user.id) is None:
@@ -104,6 +84,7 @@ def delete_voice_action(rule_id: str):
 
 @api.get("/voice-actions/firings")
 @login_required_api
+@operation("What your voice actions did", tags=TAGS, responses={200: FiringList})
 def list_voice_firings():
     with ext.store().tx() as tx:
         rows = voice_rules.list_firings(tx, current_user.id)
@@ -112,11 +93,10 @@ def list_voice_firings():
 
 @api.post("/voice-actions/try")
 @login_required_api
-def try_voice_actions():
+@operation("Try a sentence on your voice actions", tags=TAGS, body=TryBody, responses={200: TryResult})
+def try_voice_actions(body: TryBody):
     """Which of the user's rules a sentence would fire, and with what slots; nothing is run."""
-    text = json_body().get("text")
-    if not isinstance(text, str) or not text.strip() or len(text) > 2000:
-        raise ApiError(400, "bad_field", "text must be 1-2,000 characters")
+    text = body.text
     with ext.store().tx() as tx:
         rows = voice_rules.list_rules(tx, current_user.id, enabled_only=True)
     fired = []

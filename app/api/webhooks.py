@@ -10,15 +10,16 @@ from flask_login import current_user
 
 from app import extensions as ext
 from app.api import api
-from app.api.auth_views import json_body
 from app.auth import login_required_api
+from app.contract import operation
 from app.errors import ApiError
+from app.schemas.webhooks import Delivery, DeliveryList, Hook, HookBody, HookList
 from app.store import webhooks
 from app.webhooks import events
 from app.webhooks.urls import UnsafeUrl, check_url, parse_networks
 
 HOOKS_PER_USER = 20
-DESCRIPTION_MAX = 200
+TAGS = ("webhooks",)
 
 
 def public_hook(row: dict, secret: bool = False) -> dict:
@@ -58,30 +59,16 @@ def owned_hook(tx, hook_id: str) -> dict:
     return row
 
 
-def _events(value: object) -> list[str]:
-    if not isinstance(value, list) or not value or not all(isinstance(e, str) for e in value):
-        raise ApiError(400, "bad_field", f"events must be a non-empty list of: {', '.join(events.EVENTS)}")
-    unknown = sorted(set(value) - set(events.EVENTS))
-    if unknown:
-        raise ApiError(400, "bad_field", f"unknown events {unknown}; choose from: {', '.join(events.EVENTS)}")
-    return list(dict.fromkeys(value))
-
-
 @api.post("/webhooks")
 @login_required_api
-def create_webhook():
-    body = json_body()
-    url = body.get("url")
-    if not isinstance(url, str) or not url.strip():
-        raise ApiError(400, "bad_field", "url must be the http(s) address to send events to")
-    description = body.get("description", "")
-    if not isinstance(description, str) or len(description) > DESCRIPTION_MAX:
-        raise ApiError(
-            400, "bad_field", f"description must be a string of at most {DESCRIPTION_MAX} characters"
-        )
-    chosen = _events(body.get("events"))
+@operation("Register a webhook", tags=TAGS, body=HookBody, responses={201: Hook})
+def create_webhook(body: HookBody):
+    """Deliveries are signed with the hook's secret (shown once, in this answer): `X-Nemo-Signature:
+    sha256=HMAC(secret, "<X-Nemo-Timestamp>.<body>")`. Addresses inside private, loopback or link-local
+    networks are refused unless the admin allows them."""
+    url, chosen, description = body.url, body.events, body.description
     try:
-        check_url(url.strip(), parse_networks(ext.config().WEBHOOK_ALLOWED_NETWORKS))
+        check_url(url, parse_networks(ext.config().WEBHOOK_ALLOWED_NETWORKS))
     except UnsafeUrl as exc:
         raise ApiError(400, "unsafe_url", str(exc)) from exc
     with ext.store().tx() as tx:
@@ -89,13 +76,14 @@ def create_webhook():
         if webhooks.count_hooks(tx, current_user.id) >= HOOKS_PER_USER:
             raise ApiError(409, "too_many", f"at most {HOOKS_PER_USER} webhooks per user")
         row = webhooks.create_hook(
-            tx, current_user.id, url.strip(), chosen, secrets.token_hex(32), description.strip()
+            tx, current_user.id, url, chosen, secrets.token_hex(32), description.strip()
         )
     return jsonify(public_hook(row, secret=True)), 201
 
 
 @api.get("/webhooks")
 @login_required_api
+@operation("Your webhooks", tags=TAGS, responses={200: HookList})
 def list_webhooks():
     with ext.store().tx() as tx:
         rows = webhooks.list_hooks(tx, current_user.id)
@@ -104,6 +92,7 @@ def list_webhooks():
 
 @api.delete("/webhooks/<hook_id>")
 @login_required_api
+@operation("Delete a webhook", tags=TAGS, responses={204: None})
 def delete_webhook(hook_id: str):
     with ext.store().tx() as tx:
         owned_hook(tx, hook_id)
@@ -113,6 +102,7 @@ def delete_webhook(hook_id: str):
 
 @api.get("/webhooks/<hook_id>/deliveries")
 @login_required_api
+@operation("A webhook's deliveries", tags=TAGS, responses={200: DeliveryList})
 def list_webhook_deliveries(hook_id: str):
     with ext.store().tx() as tx:
         owned_hook(tx, hook_id)
@@ -129,6 +119,7 @@ def _send_new(hook: dict, event: str, data: dict) -> dict:
 
 @api.post("/webhooks/<hook_id>/deliveries/<delivery_id>/replay")
 @login_required_api
+@operation("Send a delivery again", tags=TAGS, responses={202: Delivery})
 def replay_webhook_delivery(hook_id: str, delivery_id: str):
     """The same event and data as a new delivery (its own id and signature), whatever became of the first."""
     with ext.store().tx() as tx:
@@ -143,6 +134,7 @@ def replay_webhook_delivery(hook_id: str, delivery_id: str):
 
 @api.post("/webhooks/<hook_id>/ping")
 @login_required_api
+@operation("Send a ping event", tags=TAGS, responses={202: Delivery})
 def ping_webhook(hook_id: str):
     """A `ping` event, to see that the receiver gets and verifies deliveries."""
     with ext.store().tx() as tx:

@@ -19,10 +19,18 @@ from flask_login import current_user
 from app import events
 from app import extensions as ext
 from app.auth import login_required_api
+from app.contract import Media, Upload, operation
 from app.errors import ApiError
 from app.openai_api import formats, openai_v1
 from app.openai_api.follow import Snapshot, follow, transcript
-from app.openai_api.params import OPENAI_ALIAS, STREAMABLE, TranscriptionParams, parse
+from app.openai_api.params import (
+    OPENAI_ALIAS,
+    STREAMABLE,
+    Model,
+    ModelList,
+    TranscriptionForm,
+    check_model,
+)
 from app.recording_removal import delete_owned_recording
 from app.store import jobs, recordings
 from app.uploads import accept_recording
@@ -30,8 +38,12 @@ from app.uploads import accept_recording
 log = logging.getLogger(__name__)
 
 SERVED_SINCE = int(time.time())
-# The upload form's own fields that a transcription request may also carry.
-NEMO_FIELDS = ("title", "speakers", "max_speakers", "recorded_at", "tags")
+TAGS = ("OpenAI-compatible",)
+TRANSCRIPTION = Media(
+    ("application/json", "text/plain", "text/event-stream"),
+    "json or verbose_json or diarized_json (application/json), text, srt or vtt (text/plain), or with "
+    "stream=true transcript.text.delta events and a transcript.text.done (text/event-stream)",
+)
 # Upload rejections that OpenAI answers with a plain 400 ("Invalid file format").
 _BAD_FILE_STATUSES = (415, 422)
 
@@ -47,12 +59,14 @@ def _model(model_id: str) -> dict:
 
 @openai_v1.get("/models")
 @login_required_api
+@operation("The models served", tags=TAGS, responses={200: ModelList})
 def list_models():
     return jsonify({"object": "list", "data": [_model(m) for m in served_models()]})
 
 
 @openai_v1.get("/models/<path:model_id>")
 @login_required_api
+@operation("A model served", tags=TAGS, responses={200: Model})
 def get_model(model_id: str):
     if model_id not in served_models():
         raise ApiError(404, "model_not_found", f"the model {model_id!r} does not exist", param="model")
@@ -79,19 +93,13 @@ def _held(user_id: str, language: str | None):
     return held
 
 
-def _accept(params: TranscriptionParams) -> tuple[dict, dict]:
+def _accept(params: TranscriptionForm) -> tuple[dict, dict]:
     upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise ApiError(
-            400, "missing_required_parameter", "file is required: the audio as a multipart file", param="file"
-        )
-    form = {name: request.form[name] for name in NEMO_FIELDS if name in request.form}
-    form["language"] = params.language or ""
     plain = params.store and not params.decode_options
     try:
         return accept_recording(
             upload,
-            form,
+            params,
             current_user.id,
             kind="transcribe" if params.store else "transcript_only",
             decode_options=params.decode_options,
@@ -113,7 +121,7 @@ def _failure(snapshot: Snapshot) -> ApiError | None:
     return None
 
 
-def _ready(snapshot: Snapshot, params: TranscriptionParams) -> bool:
+def _ready(snapshot: Snapshot, params: TranscriptionForm) -> bool:
     """Text alone is ready once every chunk is transcribed; speakers and times wait for diarization,
     and an unstored recording for its job's end, so that it is deleted with nothing left running."""
     if params.response_format in STREAMABLE and params.store:
@@ -137,8 +145,19 @@ def _headers(job: dict, recording: dict) -> dict[str, str]:
 
 @openai_v1.post("/audio/transcriptions")
 @login_required_api
-def create_transcription():
-    params = parse(request.form, served_models())
+@operation(
+    "Transcribe audio (OpenAI's API)",
+    tags=TAGS,
+    form=TranscriptionForm,
+    uploads={"file": Upload("the audio: any format ffmpeg reads")},
+    responses={200: TRANSCRIPTION},
+)
+def create_transcription(form: TranscriptionForm):
+    """As OpenAI's `audio.transcriptions.create`; the recording is stored in your memory like any upload
+    (`store=false`: transcribed and diarized only, then deleted). `diarized_json` names the speakers as
+    your memory does. Headers `x-nemo-recording-id` and `x-nemo-job-id` say which recording and job."""
+    params = form
+    check_model(params, served_models())
     job, recording = _accept(params)
     deadline = time.monotonic() + ext.config().OPENAI_WAIT_SECONDS
     if params.stream:
@@ -169,7 +188,7 @@ def _sse(payload: dict) -> str:
     return f"data: {json.dumps(payload)}\n\n"
 
 
-def _events(params: TranscriptionParams, job: dict, recording_id: str, deadline: float) -> Iterator[str]:
+def _events(params: TranscriptionForm, job: dict, recording_id: str, deadline: float) -> Iterator[str]:
     """`transcript.text.delta` events as chunks are transcribed in order, then `transcript.text.done`;
     an `error` payload (which OpenAI's clients raise) when the job fails or the wait runs out."""
     said = ""

@@ -49,7 +49,7 @@ def list_recordings(
     tx: Tx, user_id: str, sha256: str | None = None, limit: int = 100, tag: str | None = None
 ) -> list[dict[str, Any]]:
     if tag:
-        # Tags hold no quote or LIKE wildcard (`app.uploads.parse_tags`): the quoted tag matches whole.
+        # Tags hold no quote or LIKE wildcard (`schemas.recordings.parse_tag`): the quoted tag matches whole.
         return tx.all(
             f"SELECT {RECORDING_COLUMNS} FROM recordings WHERE user_id = ? AND tags LIKE ? "
             "ORDER BY created_at DESC LIMIT ?",
