@@ -201,7 +201,7 @@ def test_another_user_never_sees_this_memory(client_module, memory, bob):
         ({"query": "budget", "filters": {"since": "last tuesday-ish"}}, 400, "not a date"),
         ({"query": "budget", "filters": {"since": "2026-11-20", "until": "2026-11-01"}}, 400, "after"),
         ({"query": "budget", "filters": {"last_n_recordings": 0}}, 400, "last_n_recordings"),
-        ({"query": "budget", "filters": {"colour": "red"}}, 400, "unknown filter"),
+        ({"query": "budget", "filters": {"colour": "red"}}, 400, "unknown field 'filters.colour'"),
         ({"query": "budget", "filters": "emotion=anger"}, 400, "filters"),
         ({"query": "budget", "filters": {"recording_id": "0" * 32}}, 404, "recording"),
         ({"query": "budget", "ranking": "magic"}, 400, "ranking"),

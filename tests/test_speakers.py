@@ -91,7 +91,8 @@ def test_exports_carry_speakers_and_times(client_module, alice, two_voices):
     ), rttm
     assert {line.split()[7] for line in rttm} == {s["speaker"].replace(" ", "_") for s in data["segments"]}
     bad = client_module.get(base + "docx", headers=alice["auth"])
-    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "bad_format"
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "bad_field"
+    assert bad.get_json()["error"]["message"].startswith("format:")
 
 
 def test_naming_a_speaker_teaches_the_profile(client_module, alice, two_voices, tmp_path):

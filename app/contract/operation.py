@@ -203,6 +203,10 @@ def request_error(exc: ValidationError) -> ApiError:
         message = f"unknown field {where!r}"
     elif kind == "value_error":
         message = str(first["ctx"]["error"])
+    elif kind == "string_too_long":
+        message = f"{where} is longer than the limit of {first['ctx']['max_length']} characters"
+    elif kind == "string_too_short":
+        message = f"{where} must not be empty"
     else:
         message = f"{where}: {first['msg'][:1].lower()}{first['msg'][1:]}"
     openai = has_request_context() and request.path.startswith(OPENAI_PREFIX)
