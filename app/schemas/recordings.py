@@ -11,8 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from app.schemas.base import Answer, Fields, QueryFields, Request
 from app.schemas.live import language_code
 from app.schemas.rows import Recording, Voice
-from app.schemas.speakers import speaker_name
-from app.store import voices
+from app.schemas.speakers import SpeakerName
 
 TITLE_MAX = 200
 MAX_SPEAKERS_LIMIT = 32
@@ -51,22 +50,11 @@ def recorded_moment(text: str, field: str) -> float:
     return stamp
 
 
-def _count(value: object, name: str) -> int | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    return value  # pydantic checks the rest (a whole number from 1 to 32)
-
-
 class SpeakerCounts(Fields):
     speakers: SpeakerCount = Field(
         None, ge=1, le=MAX_SPEAKERS_LIMIT, description="the exact number of speakers"
     )
     max_speakers: SpeakerCount = Field(None, ge=1, le=MAX_SPEAKERS_LIMIT, description="at most this many")
-
-    @field_validator("speakers", "max_speakers", mode="before")
-    @classmethod
-    def _blank_is_absent(cls, value: object, info) -> object:
-        return _count(value, info.field_name)
 
     @model_validator(mode="after")
     def _consistent(self) -> SpeakerCounts:
@@ -124,11 +112,6 @@ class UploadForm(RecordingOptions):
     def _language(cls, value: str | None) -> str | None:
         return language_code(value)
 
-    @field_validator("channels", mode="before")
-    @classmethod
-    def _channels(cls, value: object) -> object:
-        return (value.strip() or "mix") if isinstance(value, str) else value
-
 
 class Accepted(Answer):
     """Accepted: follow the job at /api/v1/jobs/{job_id}."""
@@ -160,13 +143,8 @@ class ExportQuery(QueryFields):
 
 
 class SpeakerNameBody(Request):
-    name: str = Field(min_length=1, max_length=voices.NAME_MAX)
+    name: SpeakerName
     add_to_profile: bool = Field(True, description="also learn this recording's voice into the named profile")
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return speaker_name(value)
 
 
 class RecordingSpeaker(Answer):

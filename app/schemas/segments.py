@@ -5,8 +5,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator, model_validator
 
 from app.schemas.base import Request
-from app.schemas.speakers import speaker_name
-from app.store import voices
+from app.schemas.speakers import SpeakerName
 
 TEXT_MAX = 5000
 
@@ -14,9 +13,7 @@ TEXT_MAX = 5000
 class SegmentCorrection(Request):
     text: str | None = Field(None, min_length=1, max_length=TEXT_MAX, description="the words as really said")
     speaker_id: str | None = Field(None, max_length=64, description="the voice that really spoke it")
-    speaker: str | None = Field(
-        None, max_length=voices.NAME_MAX, description="a name: an existing speaker, else a new one"
-    )
+    speaker: SpeakerName | None = Field(None, description="a name: an existing speaker, else a new one")
 
     @field_validator("text")
     @classmethod
@@ -24,11 +21,6 @@ class SegmentCorrection(Request):
         if value is not None and not value.strip():
             raise ValueError(f"text must be 1 to {TEXT_MAX} characters")
         return None if value is None else " ".join(value.split())
-
-    @field_validator("speaker")
-    @classmethod
-    def _speaker(cls, value: str | None) -> str | None:
-        return None if value is None else speaker_name(value)
 
     @model_validator(mode="after")
     def _one_change(self) -> SegmentCorrection:

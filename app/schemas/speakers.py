@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
 
 from app.schemas.base import Answer, Fields, QueryFields, Request, Timestamp
 from app.store import voices
@@ -13,6 +15,10 @@ def speaker_name(value: str) -> str:
         return voices.validate_name(value)
     except voices.VoiceError as exc:
         raise ValueError(str(exc)) from exc
+
+
+# A person's name as every route takes it: spaces collapsed, not blank, at most NAME_MAX characters.
+SpeakerName = Annotated[str, Field(min_length=1, max_length=voices.NAME_MAX), AfterValidator(speaker_name)]
 
 
 class SpeakersQuery(QueryFields):
@@ -38,21 +44,11 @@ class Speakers(Answer):
 
 
 class NameBody(Request):
-    name: str = Field(min_length=1, max_length=voices.NAME_MAX)
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return speaker_name(value)
+    name: SpeakerName
 
 
 class EnrollForm(Fields):
-    name: str = Field(min_length=1, max_length=voices.NAME_MAX, description="the person's name")
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return speaker_name(value)
+    name: SpeakerName = Field(description="the person's name")
 
 
 class Enrolling(Answer):
