@@ -101,9 +101,48 @@
       container.append(row);
     }
     $("speaker-names").replaceChildren(...[...names].map((n) => el("option", { value: n })));
-    if (!segments.length) {
-      container.textContent = rec.speech_found === false ? "No speech was found in this recording." :
-        "The transcript appears here once the recording is processed.";
+    if (!segments.length) container.textContent = emptyTranscript(rec);
+  }
+
+  const ENDED = ["done", "failed", "cancelled"];
+
+  // What an empty transcript means depends on the job: "no speech" only once a finished job found none.
+  function emptyTranscript(rec) {
+    const job = rec.job;
+    if (job && job.state === "failed") return "Processing failed: " + (job.error || "no reason was given") + ".";
+    if (job && job.state === "cancelled") return "Processing was cancelled" + (job.error ? " (" + job.error + ")" : "") + ".";
+    if (job && !ENDED.includes(job.state)) return "Processing: " + jobStage(job) + ". The transcript appears here when it is ready.";
+    if (rec.speech_found === false) return "No speech was found in this recording.";
+    return "The transcript appears here once the recording is processed.";
+  }
+
+  // A recording whose job was cancelled or failed stays "queued" in its own status: say what happened.
+  function shownStatus(rec) {
+    return rec.job && ["failed", "cancelled"].includes(rec.job.state) ? rec.job.state : rec.status;
+  }
+
+  function jobStage(job) {
+    const stage = job.state === "queued" ? "waiting in the queue" : (job.message || job.stage || job.state);
+    return stage + " (" + Math.round((job.progress || 0) * 100) + "%)";
+  }
+
+  // While the job runs, its events (SSE) keep the stage line current; its end brings the transcript.
+  let following = null;
+  function follow(job) {
+    if (!job || ENDED.includes(job.state) || following === job.id) return;
+    following = job.id;
+    $("job-status").textContent = "Processing: " + jobStage(job);
+    const source = new EventSource("/api/v1/jobs/" + encodeURIComponent(job.id) + "/events");
+    source.addEventListener("progress", (e) => {
+      $("job-status").textContent = "Processing: " + jobStage(JSON.parse(e.data));
+    });
+    for (const name of ENDED) {
+      source.addEventListener(name, () => {
+        source.close();
+        following = null;
+        $("job-status").textContent = "";
+        load();
+      });
     }
   }
 
@@ -150,11 +189,12 @@
       const rec = await Nemo.api("/recordings/" + id);
       $("recording-title").textContent = rec.title;
       $("recording-meta").textContent = new Date(rec.recorded_at * 1000).toLocaleString() + " · " +
-        Nemo.clock(rec.duration) + " · " + rec.status + (rec.job && rec.job.warning ? " · " + rec.job.warning : "");
+        Nemo.clock(rec.duration) + " · " + shownStatus(rec) + (rec.job && rec.job.warning ? " · " + rec.job.warning : "");
       renderSpeakers(rec.segments);
       renderFidelity(rec);
       renderTranscript(rec);
       renderSummary(rec);
+      follow(rec.job);
       openAtMoment();
     } catch (err) {
       $("transcript").textContent = err.message;

@@ -147,3 +147,62 @@ def test_transcript_page_plays_from_a_segment_and_takes_corrections(browser, liv
             in [i.get_attribute("value") for i in d.find_elements(By.CSS_SELECTOR, "#speaker-rows input")]
         )
     )
+
+
+def _post_recording(live_server: str, user: dict, path, title: str) -> dict:
+    import requests
+
+    with path.open("rb") as audio:
+        accepted = requests.post(
+            f"{live_server}/api/v1/recordings",
+            files={"audio": audio},
+            data={"title": title},
+            headers=user["auth"],
+            timeout=60,
+        )
+    assert accepted.status_code == 202, accepted.text
+    return accepted.json()
+
+
+def test_the_recording_page_follows_its_job_and_never_says_no_speech_early(
+    browser, live_server, bob, tmp_path
+):
+    """Opened while the recording is processed: the page shows the stage, never "no speech", and the
+    transcript arrives without a reload (issue 15's first broken case)."""
+    import requests
+
+    from tests.helpers import synthesize
+
+    said = "Please send the delivery schedule to the warehouse team by Thursday morning."
+    wav = synthesize(said, tmp_path / "lighthouse.wav")
+    wait = WebDriverWait(browser, 180)
+    browser.get(f"{live_server}/login")
+    log_in(browser, wait, bob, "upload-form")
+    accepted = _post_recording(live_server, bob, wav, "Lighthouse")
+    browser.get(f"{live_server}/recordings/{accepted['recording_id']}")
+    wait.until(lambda d: d.find_element(By.ID, "recording-title").text == "Lighthouse")
+    browser.execute_script("window.notReloaded = true;")
+    seen: list[str] = []
+
+    def transcribed(driver) -> bool:
+        seen.append(driver.find_element(By.ID, "transcript").text)
+        return bool(driver.find_elements(By.CSS_SELECTOR, "#transcript .segment .text"))
+
+    wait.until(transcribed)
+    assert browser.execute_script("return window.notReloaded === true;")  # the events brought it
+    assert not any("No speech" in text for text in seen), seen
+    heard = " ".join(e.text for e in browser.find_elements(By.CSS_SELECTOR, "#transcript .segment .text"))
+    assert word_error_rate(said, heard) <= 0.25, heard
+
+    # A cancelled recording says so, with the reason, instead of "no speech".
+    cancelled = _post_recording(live_server, bob, wav.with_name("lighthouse.wav"), "Cancelled lighthouse")
+    stop = requests.delete(
+        f"{live_server}/api/v1/jobs/{cancelled['job_id']}", headers=bob["auth"], timeout=30
+    )
+    assert stop.status_code == 200, stop.text
+    browser.get(f"{live_server}/recordings/{cancelled['recording_id']}")
+    wait.until(lambda d: "cancelled" in d.find_element(By.ID, "transcript").text)
+    assert "cancelled by the user" in browser.find_element(By.ID, "transcript").text
+    assert "No speech" not in browser.find_element(By.ID, "transcript").text
+    assert browser.find_element(By.ID, "recording-meta").text.endswith("cancelled")
+    browser.save_screenshot(str(tmp_path / "cancelled-recording.png"))
