@@ -189,6 +189,8 @@ class Config:
     HOME_ASSISTANT_TOKEN: str = field(default_factory=lambda: _env("NEMO_HOME_ASSISTANT_TOKEN", ""))
     # `text` or `json` (one object a line, with the request id and the task: `app.log_format`).
     LOG_FORMAT: str = field(default_factory=lambda: _env("NEMO_LOG_FORMAT", "text"))
+    # Check every JSON answer against the schema its route declares (app/contract): the tests set it.
+    CHECK_RESPONSES: bool = field(default_factory=lambda: _env("NEMO_CHECK_RESPONSES", "0") == "1")
     # How long POST /v1/audio/transcriptions holds the request open for its transcript; past it the caller
     # gets a 504 naming the job, which goes on and can be polled.
     OPENAI_WAIT_SECONDS: float = field(

@@ -63,19 +63,26 @@ def wait_for_job(client, job_id: str, headers: dict, timeout: float = 180) -> di
     raise AssertionError(f"job {job_id} did not finish in {timeout} s")
 
 
-def upload_over_http(url: str, user: dict, path: Path, headers: dict | None = None, **fields):
-    """Upload `path` to the server at `url` and follow the job's events until it ends: returns the 202
-    response and the job's final state."""
+def post_recording(url: str, user: dict, path: Path, headers: dict | None = None, **fields):
+    """`POST /api/v1/recordings` of `path` over HTTP, as the user, with the form `fields`: the response."""
     import requests
 
     with path.open("rb") as audio:
-        accepted = requests.post(
+        return requests.post(
             f"{url}/api/v1/recordings",
             files={"audio": audio},
             data=fields,
             headers={**user["auth"], **(headers or {})},
             timeout=60,
         )
+
+
+def upload_over_http(url: str, user: dict, path: Path, headers: dict | None = None, **fields):
+    """Upload `path` to the server at `url` and follow the job's events until it ends: returns the 202
+    response and the job's final state."""
+    import requests
+
+    accepted = post_recording(url, user, path, headers, **fields)
     assert accepted.status_code == 202, accepted.text
     with requests.get(
         f"{url}/api/v1/jobs/{accepted.json()['job_id']}/events",

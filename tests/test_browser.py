@@ -10,7 +10,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser import log_in
-from tests.helpers import SPOKEN, word_error_rate
+from tests.helpers import SPOKEN, post_recording, word_error_rate
 
 
 def test_upload_page_shows_progress_then_transcript(browser, live_server, bob, speech_wav):
@@ -150,16 +150,7 @@ def test_transcript_page_plays_from_a_segment_and_takes_corrections(browser, liv
 
 
 def _post_recording(live_server: str, user: dict, path, title: str) -> dict:
-    import requests
-
-    with path.open("rb") as audio:
-        accepted = requests.post(
-            f"{live_server}/api/v1/recordings",
-            files={"audio": audio},
-            data={"title": title},
-            headers=user["auth"],
-            timeout=60,
-        )
+    accepted = post_recording(live_server, user, path, title=title)
     assert accepted.status_code == 202, accepted.text
     return accepted.json()
 

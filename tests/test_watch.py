@@ -15,7 +15,7 @@ import wave
 
 import requests
 
-from tests.helpers import NEMOCTL, synthesize
+from tests.helpers import NEMOCTL, post_recording, synthesize
 
 
 def watch(live_server: str, token: str, folder, *args: str, **popen) -> subprocess.Popen:
@@ -153,14 +153,7 @@ def test_a_watched_folder_sends_whole_files_once(live_server, bob, store, tmp_pa
 def test_a_bad_tag_is_refused_before_anything_is_stored(live_server, bob, speech_wav):
     before = len(recordings(live_server, bob))
     for tag in ('say "hi"', "50%", "x" * 41, ",".join(f"t{n}" for n in range(21))):
-        with speech_wav.open("rb") as audio:
-            response = requests.post(
-                f"{live_server}/api/v1/recordings",
-                files={"audio": audio},
-                data={"tags": tag},
-                headers=bob["auth"],
-                timeout=60,
-            )
+        response = post_recording(live_server, bob, speech_wav, tags=tag)
         assert response.status_code == 400 and response.json()["error"]["code"] == "bad_field", tag
     assert len(recordings(live_server, bob)) == before
     bad_filter = requests.get(

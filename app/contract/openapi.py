@@ -103,10 +103,9 @@ def _parameters(rule, contract: Contract) -> list[dict]:
         for name in _PATH_PARAMETER.findall(rule.rule)
     ]
     if contract.query is not None:
+        properties = contract.query.model_json_schema(ref_template=REF_TEMPLATE)["properties"]
         for name, info in contract.query.model_fields.items():
-            schema = contract.query.model_json_schema(ref_template=REF_TEMPLATE)["properties"][
-                info.alias or name
-            ]
+            schema = properties[info.alias or name]
             params.append(
                 {
                     "name": info.alias or name,

@@ -11,11 +11,10 @@ drift from what the API really sends: a mismatch is a logged 500 that fails the 
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import wraps
+from dataclasses import dataclass
+from functools import cache, wraps
 from types import UnionType
 from typing import Any, Union, get_args, get_origin
 
@@ -58,7 +57,6 @@ class Contract:
     uploads: dict[str, Upload]
     responses: dict[int, type[BaseModel] | Media | None]
     form_or_json: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 CONTRACT_ATTRIBUTE = "nemo_contract"
@@ -101,7 +99,7 @@ def operation(
         def checked(*args: Any, **kwargs: Any):
             kwargs.update(_parsed_request(contract))
             answer = view(*args, **kwargs)
-            if _checking_responses():
+            if current_app.config["CHECK_RESPONSES"]:
                 _check_response(contract, make_response(answer))
             return answer
 
@@ -153,13 +151,14 @@ def _is_list(annotation: Any) -> bool:
     return origin in (Union, UnionType) and any(_is_list(arg) for arg in get_args(annotation))
 
 
-def _list_fields(model: type[BaseModel]) -> set[str]:
+@cache
+def _list_fields(model: type[BaseModel]) -> frozenset[str]:
     """Fields that a query string or form may repeat (`?ids=a&ids=b`)."""
     names = set()
     for name, info in model.model_fields.items():
         if _is_list(info.annotation):
             names.update({name, info.alias or name})
-    return names
+    return frozenset(names)
 
 
 def _query_values(model: type[BaseModel]) -> dict[str, Any]:
@@ -232,10 +231,6 @@ def field_path(loc: tuple) -> str:
         else:
             path += f".{part}" if path else part
     return path or "body"
-
-
-def _checking_responses() -> bool:
-    return os.environ.get("NEMO_CHECK_RESPONSES") == "1" or current_app.config.get("NEMO_CHECK_RESPONSES")
 
 
 class ResponseMismatch(RuntimeError):

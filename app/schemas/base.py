@@ -4,12 +4,11 @@ sends is declared, so the OpenAPI document lists all of them)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Timestamp = Annotated[float, Field(description="seconds since 1970-01-01 UTC")]
-Id = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class Request(BaseModel):
@@ -52,6 +51,3 @@ class ErrorBody(Answer):
     """Every error under /api/v1 and /v1: `{"error": {...}}`."""
 
     error: ErrorDetail
-
-
-JsonObject = dict[str, Any]

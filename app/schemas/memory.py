@@ -30,10 +30,11 @@ def moment(name: str, value: Any) -> float:
         if len(text) > 64:
             raise ValueError(f"{name} is not a date (it is {len(text)} characters long)")
         try:
-            return _epoch(name, float(text))
-        except ValueError as exc:
-            if "out of range" in str(exc):
-                raise
+            seconds = float(text)
+        except ValueError:
+            seconds = None
+        if seconds is not None:
+            return _epoch(name, seconds)
         try:
             when = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:

@@ -35,13 +35,6 @@ class Voice(Answer):
     created_at: Timestamp
 
 
-class Word(Answer):
-    word: str
-    start: float
-    end: float
-    probability: float | None = None
-
-
 class Segment(Answer):
     """One stretch of speech: its words with times, its speaker and its emotion."""
 
