@@ -97,6 +97,12 @@ class Config:
     # reply above the question it answers; recall@5 0.67 -> 0.77 on bench/rerank's transcripts); fused:
     # reciprocal rank fusion's order. The assistant reads the fused order (`tasks.chat.EXCERPT_RANKING`).
     SEARCH_RANKING: str = field(default_factory=lambda: _env("NEMO_SEARCH_RANKING", "learned"))
+    # A query without filters that matches no word of any recording and whose closest line is below this
+    # cosine is about nothing in the memory: it finds nothing rather than the ten least unrelated lines.
+    # 0 turns it off.
+    SEARCH_MIN_SIMILARITY: float = field(
+        default_factory=lambda: float(_env("NEMO_SEARCH_MIN_SIMILARITY", "0.3"))
+    )
     # The assistant: a manifest name (qwen2.5-0.5b-instruct, qwen2.5-1.5b-instruct) or a GGUF chat model path.
     # The 1.5B answers right about twice as often as the 0.5B on bench/answers.py (README).
     LLM_MODEL: str = field(default_factory=lambda: _env("NEMO_LLM_MODEL", "qwen2.5-1.5b-instruct"))
@@ -215,6 +221,8 @@ class Config:
             )
         if not 0 <= self.BATCH_NICE <= 19:
             raise ValueError(f"NEMO_BATCH_NICE must be 0 to 19, not {self.BATCH_NICE}")
+        if not 0.0 <= self.SEARCH_MIN_SIMILARITY < 1.0:
+            raise ValueError("NEMO_SEARCH_MIN_SIMILARITY must be from 0 to below 1")
         if self.SEARCH_RANKING not in ("learned", "fused"):
             raise ValueError(f"NEMO_SEARCH_RANKING must be learned or fused, not {self.SEARCH_RANKING!r}")
         try:

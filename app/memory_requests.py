@@ -4,24 +4,16 @@ id, name or "Speaker N" becomes a voice id, a recording must be theirs. A name t
 
 from __future__ import annotations
 
-import re
-
 from app.errors import ApiError
 from app.schemas.memory import Filters
 from app.store import recordings, voices
 from app.store.db import Tx
 from app.store.segment_filters import SegmentFilters
 
-_SPEAKER_LABEL = re.compile(r"speaker\s+([0-9]{1,9})", re.IGNORECASE)
-
 
 def resolve_speaker(tx: Tx, user_id: str, value: str) -> str:
     """A speaker given by id, by name, or by the label "Speaker N" -> the caller's voice id."""
-    voice = voices.get_voice(tx, value, user_id) or voices.get_voice_by_name(tx, user_id, value)
-    if voice is None and (label := _SPEAKER_LABEL.fullmatch(value)):
-        voice = voices.get_unnamed_by_number(tx, user_id, int(label.group(1)))
-    if voice is None:
-        voice = voices.get_voice_by_name_any_case(tx, user_id, value)
+    voice = voices.get_voice(tx, value, user_id) or voices.find_by_label(tx, user_id, value)
     if voice is None:
         raise ApiError(
             400,

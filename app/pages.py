@@ -8,10 +8,11 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app import extensions as ext
-from app import quotas
+from app import languages, quotas
 from app.auth import authenticate, change_own_password, sign_out
 from app.errors import ApiError
 from app.forms import LoginForm, PasswordForm, posted_form
+from app.schemas.recordings import MAX_SPEAKERS_LIMIT
 from app.store import recordings
 from app.webhooks.events import EVENTS
 from models.labels import EMOTIONS
@@ -83,7 +84,12 @@ def change_password():
 @pages.get("/")
 @login_required
 def upload():
-    return render_template("upload.html", max_upload=ext.config().MAX_UPLOAD_BYTES)
+    return render_template(
+        "upload.html",
+        max_upload=ext.config().MAX_UPLOAD_BYTES,
+        languages=languages.by_name(),
+        max_speakers=MAX_SPEAKERS_LIMIT,
+    )
 
 
 @pages.get("/recordings")

@@ -12,6 +12,14 @@
     return node;
   }
 
+  // The user's speakers, for the pickers: a label typed or picked is that speaker, never a new one.
+  let known = [];
+  const UNNAMED = /^speaker\s+\d+$/i;
+  function knownByLabel(text) {
+    const wanted = text.trim().toLowerCase();
+    return known.find((v) => v.label.toLowerCase() === wanted) || null;
+  }
+
   function renderSpeakers(segments) {
     const seen = new Map();
     for (const s of segments) {
@@ -26,7 +34,15 @@
       const input = el("input", { type: "text", value: info.label, maxLength: 100, className: "speaker-name" });
       const save = el("button", { type: "button", textContent: "Rename" });
       const status = el("span", { className: "hint" });
-      save.addEventListener("click", async () => {
+      input.setAttribute("aria-label", "Name of " + info.label);
+      input.setAttribute("list", "speaker-names");
+      const submit = async () => {
+        const other = knownByLabel(input.value);
+        if (other && other.id !== speakerId && !confirm(other.label + " is already a speaker. Merge " + info.label +
+          " into " + other.label + "? Every line of " + info.label + " in this recording becomes " + other.label + "'s.")) {
+          input.value = info.label;
+          return;
+        }
         try {
           await Nemo.api("/recordings/" + id + "/speakers/" + speakerId, {
             method: "PATCH", headers: { "Content-Type": "application/json" },
@@ -34,8 +50,10 @@
           });
           load();
         } catch (err) { status.textContent = err.message; }
-      });
-      const item = el("li", {}, input, save, " ",
+      };
+      save.addEventListener("click", submit);
+      input.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); submit(); } });
+      const item = el("li", { className: "speaker-entry " + colourOf(speakerId) }, input, save, " ",
         el("span", { className: "hint", textContent: Nemo.clock(info.seconds) + " spoken " }), status);
       item.dataset.speakerId = speakerId;
       list.append(item);
@@ -60,7 +78,38 @@
     $("recording-fidelity").textContent = parts.join(" · ");
   }
 
+  // Each timed word its own span (click: play from it; highlighted while it plays). A corrected line's
+  // words no longer match their timings: it stays plain text.
+  let timedWords = [];
+  function fillWords(node, seg) {
+    const words = seg.words || [];
+    const joined = words.map((w) => w.word.trim()).join(" ").replace(/\s+/g, " ");
+    if (seg.edited || !words.length || joined !== seg.text.trim().replace(/\s+/g, " ")) {
+      node.textContent = seg.text;
+      return;
+    }
+    words.forEach((w, i) => {
+      const span = el("span", { className: "word", textContent: w.word.trim() });
+      span.dataset.start = w.start;
+      span.addEventListener("click", () => { player.currentTime = w.start; });
+      node.append(...(i ? [" ", span] : [span]));
+      timedWords.push({ start: w.start, end: w.end, span });
+    });
+  }
+
+  // An emotion as a coloured chip with the model's confidence.
+  function emotionChip(seg) {
+    if (!seg.emotion) return el("span", { className: "emotion" });
+    const score = seg.emotion_scores && seg.emotion_scores[seg.emotion];
+    const chip = el("span", { className: "emotion chip emotion-" + seg.emotion,
+      textContent: seg.emotion + (typeof score === "number" ? " " + Math.round(score * 100) + "%" : ""),
+      title: seg.emotion_scores ? Object.entries(seg.emotion_scores).sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => k + " " + Math.round(v * 100) + "%").join(", ") : "" });
+    return chip;
+  }
+
   function renderTranscript(rec) {
+    timedWords = [];
     const segments = rec.segments;
     const container = $("transcript");
     container.replaceChildren();
@@ -73,9 +122,13 @@
         player.currentTime = seg.start;
         player.play().catch(() => {});
       });
-      const speaker = el("input", { className: "speaker", value: seg.speaker || "", title: "speaker" });
+      const speaker = el("input", { className: "speaker " + colourOf(seg.speaker_id), value: seg.speaker || "",
+        title: "Who said this: pick a speaker or type a new name" });
       speaker.setAttribute("list", "speaker-names");
-      const text = el("span", { className: "text", textContent: seg.text, contentEditable: "true", spellcheck: true });
+      speaker.setAttribute("aria-label", "Speaker of the line at " + Nemo.clock(seg.start));
+      const text = el("span", { className: "text", contentEditable: "true", spellcheck: true });
+      text.setAttribute("aria-label", "Words said at " + Nemo.clock(seg.start) + " (edit to correct)");
+      fillWords(text, seg);
       const status = el("span", { className: "hint" });
       async function save(body) {
         try {
@@ -86,22 +139,44 @@
           if ("speaker" in body) load();
         } catch (err) { status.textContent = err.message; }
       }
-      text.addEventListener("blur", () => { if (text.textContent.trim() !== seg.text) save({ text: text.textContent }); });
+      const squeeze = (x) => x.trim().replace(/\s+/g, " ");
+      text.addEventListener("blur", () => { if (squeeze(text.textContent) !== squeeze(seg.text)) save({ text: text.textContent }); });
       text.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); text.blur(); } });
-      speaker.addEventListener("change", () => { if (speaker.value.trim()) save({ speaker: speaker.value }); });
-      const emotion = el("span", { className: "emotion", textContent: seg.emotion || "",
-        title: seg.emotion_scores ? Object.entries(seg.emotion_scores).map(([k, v]) => k + " " + v).join(", ") : "" });
+      speaker.addEventListener("change", () => {
+        const typed = speaker.value.trim();
+        if (!typed || typed === seg.speaker) { speaker.value = seg.speaker || ""; return; }
+        const existing = knownByLabel(typed);
+        if (existing) { save({ speaker_id: existing.id }); return; }
+        if (UNNAMED.test(typed)) {
+          status.textContent = "There is no " + typed + ": pick a speaker from the list or type a person's name.";
+          speaker.value = seg.speaker || "";
+          return;
+        }
+        if (confirm("Add " + typed + " as a new speaker for this line?")) save({ speaker: typed });
+        else speaker.value = seg.speaker || "";
+      });
+      const emotion = emotionChip(seg);
       const q = seg.audio_quality;
       // The server flags a line whose audio was quiet, noisy or clipped: its words deserve less trust.
       const flag = el("span", { className: "quality", textContent: q && q.flags ? q.flags.join(", ") : "",
         title: q && q.speech_level_dbfs !== null ? "level " + q.speech_level_dbfs + " dBFS, SNR " + q.snr_db + " dB" : "" });
-      const row = el("div", { className: "segment" + (seg.edited ? " edited" : "") }, time, speaker, text, emotion, flag, status);
+      const row = el("div", { className: "segment " + colourOf(seg.speaker_id) + (seg.edited ? " edited" : "") },
+        time, speaker, text, emotion, flag, status);
       row.dataset.segmentId = seg.id;
       row.dataset.start = seg.start;
       container.append(row);
     }
+    for (const v of known) names.add(v.label);
     $("speaker-names").replaceChildren(...[...names].map((n) => el("option", { value: n })));
     if (!segments.length) container.textContent = emptyTranscript(rec);
+  }
+
+  // One colour per speaker, the same on every line and in the speakers list (app.css speaker-c0..c7).
+  const colours = new Map();
+  function colourOf(speakerId) {
+    if (!speakerId) return "speaker-none";
+    if (!colours.has(speakerId)) colours.set(speakerId, "speaker-c" + (colours.size % 8));
+    return colours.get(speakerId);
   }
 
   const ENDED = ["done", "failed", "cancelled"];
@@ -168,17 +243,30 @@
 
   function renderSummary(rec) {
     const state = rec.summary_state;
-    $("summary-text").textContent = state === "done" ? rec.summary :
+    // A summary being rewritten (after a rename or a correction) stays readable until the new one lands.
+    const rewriting = state === "pending" && rec.summary;
+    $("summary-text").textContent = state === "done" || rewriting ? rec.summary :
       SUMMARY_STATES[state] || "The summary is written once the recording is processed.";
+    $("summary-status").textContent = rewriting ? "Being rewritten after your changes…" : "";
     $("summary-card").dataset.state = state || "";
     $("action-items").replaceChildren(...(rec.action_items || []).map((item) =>
       Object.assign(document.createElement("li"), { textContent: item })));
-    if (state === "done" && !rec.action_items.length) {
+    if ((state === "done" || rewriting) && !rec.action_items.length) {
       $("action-items").append(Object.assign(document.createElement("li"), { textContent: "none" }));
     }
     const jobRunning = rec.job && !["done", "failed", "cancelled"].includes(rec.job.state);
+    $("summary-rewrite").disabled = state === "pending" || jobRunning;
     if (state === "pending" || (!state && jobRunning)) setTimeout(refreshSummary, 5000);
   }
+
+  $("summary-rewrite").addEventListener("click", async () => {
+    try {
+      await Nemo.api("/recordings/" + id + "/summary", { method: "POST" });
+      $("summary-status").textContent = "Being rewritten…";
+      $("summary-rewrite").disabled = true;
+      setTimeout(refreshSummary, 3000);
+    } catch (err) { $("summary-status").textContent = err.message; }
+  });
 
   async function refreshSummary() {
     try { renderSummary(await Nemo.api("/recordings/" + id)); } catch (err) { /* try again on reload */ }
@@ -186,13 +274,15 @@
 
   async function load() {
     try {
-      const rec = await Nemo.api("/recordings/" + id);
+      const [rec, voices] = await Promise.all([Nemo.api("/recordings/" + id), Nemo.api("/speakers")]);
+      known = voices.speakers;
       $("recording-title").textContent = rec.title;
       $("recording-meta").textContent = new Date(rec.recorded_at * 1000).toLocaleString() + " · " +
         Nemo.clock(rec.duration) + " · " + shownStatus(rec) + (rec.job && rec.job.warning ? " · " + rec.job.warning : "");
       renderSpeakers(rec.segments);
       renderFidelity(rec);
       renderTranscript(rec);
+      drawLanes(rec);
       renderSummary(rec);
       follow(rec.job);
       openAtMoment();
@@ -200,5 +290,109 @@
       $("transcript").textContent = err.message;
     }
   }
+  // Playback: the word being said is marked and kept in view (unless the reader scrolled in the last
+  // few seconds); speed; keyboard shortcuts.
+  let lastScrolledByHand = 0;
+  let scrolling = false;
+  window.addEventListener("scroll", () => { if (!scrolling) lastScrolledByHand = Date.now(); }, { passive: true });
+  let current = null;
+  function markPlaying() {
+    const t = player.currentTime;
+    let lo = 0, hi = timedWords.length - 1, found = null;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (timedWords[mid].start <= t + 0.02) { found = timedWords[mid]; lo = mid + 1; } else hi = mid - 1;
+    }
+    if (found && t > found.end + 0.5) found = null;
+    if (found === current) return;
+    if (current) { current.span.classList.remove("now"); current.span.closest(".segment").classList.remove("playing"); }
+    current = found;
+    if (!current) return;
+    current.span.classList.add("now");
+    const row = current.span.closest(".segment");
+    row.classList.add("playing");
+    const box = row.getBoundingClientRect();
+    if (Date.now() - lastScrolledByHand > 4000 && (box.top < 0 || box.bottom > window.innerHeight)) {
+      scrolling = true;
+      row.scrollIntoView({ block: "center" });
+      setTimeout(() => { scrolling = false; }, 100);
+    }
+  }
+  function tick() { markPlaying(); drawCursor(); if (!player.paused) requestAnimationFrame(tick); }
+  player.addEventListener("play", () => requestAnimationFrame(tick));
+  player.addEventListener("seeked", () => { markPlaying(); drawCursor(); });
+  $("speed").addEventListener("change", () => { player.playbackRate = Number($("speed").value); });
+
+  function nextSpeakerTurn() {
+    const rows = [...document.querySelectorAll("#transcript .segment")];
+    const here = rows.findIndex((r) => Number(r.dataset.start) > player.currentTime) - 1;
+    const from = rows[Math.max(0, here)];
+    const speakerOf = (r) => r.querySelector(".speaker").value;
+    const next = rows.slice(Math.max(0, here) + 1).find((r) => !from || speakerOf(r) !== speakerOf(from));
+    if (next) player.currentTime = Number(next.dataset.start);
+  }
+  document.addEventListener("keydown", (e) => {
+    const target = e.target;
+    if (e.ctrlKey || e.metaKey || e.altKey || target.isContentEditable || ["INPUT", "SELECT", "TEXTAREA", "BUTTON"].includes(target.tagName)) return;
+    if (e.key === " " || e.key === "k") { e.preventDefault(); if (player.paused) player.play().catch(() => {}); else player.pause(); }
+    else if (e.key === "j" || e.key === "ArrowLeft") { e.preventDefault(); player.currentTime = Math.max(0, player.currentTime - 5); }
+    else if (e.key === "l" || e.key === "ArrowRight") { e.preventDefault(); player.currentTime = player.currentTime + 5; }
+    else if (e.key === "n") { e.preventDefault(); nextSpeakerTurn(); }
+  });
+
+  // Waveform with one lane per speaker: the audio's loudness (decoded here, for recordings up to 30
+  // minutes) above coloured bars of who spoke when; a click plays from there.
+  let lanes = null;
+  const canvas = $("waveform");
+  function drawLanes(rec) {
+    const duration = rec.duration || 1;
+    const speakers = [...new Set(rec.segments.filter((s) => s.speaker_id).map((s) => s.speaker_id))];
+    lanes = { duration, speakers, segments: rec.segments, peaks: lanes ? lanes.peaks : null };
+    canvas.height = 60 + 14 * speakers.length;
+    drawCursor();
+    if (!lanes.peaks && duration <= 1800 && window.OfflineAudioContext) loadPeaks(duration).catch(() => {});
+  }
+  async function loadPeaks(duration) {
+    const response = await fetch(player.currentSrc || player.src, { credentials: "same-origin" });
+    const context = new OfflineAudioContext(1, Math.ceil(duration * 8000), 8000);
+    const audio = await context.decodeAudioData(await response.arrayBuffer());
+    const data = audio.getChannelData(0);
+    const columns = 600, step = Math.max(1, Math.floor(data.length / columns));
+    const peaks = [];
+    for (let c = 0; c < columns; c++) {
+      let peak = 0;
+      for (let i = c * step; i < Math.min(data.length, (c + 1) * step); i++) peak = Math.max(peak, Math.abs(data[i]));
+      peaks.push(peak);
+    }
+    lanes.peaks = peaks;
+    drawCursor();
+  }
+  function drawCursor() {
+    if (!lanes) return;
+    const width = canvas.width = canvas.clientWidth || 600;
+    const ctx = canvas.getContext("2d");
+    ctx.clearRect(0, 0, width, canvas.height);
+    const x = (t) => (t / lanes.duration) * width;
+    if (lanes.peaks) {
+      ctx.fillStyle = "#9aa8b4";
+      const w = width / lanes.peaks.length;
+      lanes.peaks.forEach((p, i) => ctx.fillRect(i * w, 28 - p * 26, Math.max(1, w - 0.5), Math.max(1, p * 52)));
+    }
+    lanes.speakers.forEach((id, lane) => {
+      ctx.fillStyle = getComputedStyle(document.querySelector("." + colourOf(id)) || canvas).getPropertyValue("--spk") || "#1f6feb";
+      for (const seg of lanes.segments.filter((s) => s.speaker_id === id)) {
+        ctx.fillRect(x(seg.start), 60 + lane * 14, Math.max(1, x(seg.end) - x(seg.start)), 10);
+      }
+    });
+    ctx.fillStyle = "#b42318";
+    ctx.fillRect(x(player.currentTime), 0, 2, canvas.height);
+  }
+  canvas.addEventListener("click", (e) => {
+    if (!lanes) return;
+    const box = canvas.getBoundingClientRect();
+    player.currentTime = ((e.clientX - box.left) / box.width) * lanes.duration;
+  });
+  window.addEventListener("resize", drawCursor);
+
   load();
 })();

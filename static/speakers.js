@@ -1,60 +1,129 @@
-// Speakers page: enroll, rename, delete voice profiles.
+// Speakers page: enroll a voice, add samples to one, rename inline, merge two, delete.
 "use strict";
 (function () {
   const $ = (x) => document.getElementById(x);
+  let speakers = [];
 
-  async function load() {
-    const { speakers } = await Nemo.api("/speakers");
-    const body = $("speaker-rows");
-    body.replaceChildren();
-    for (const s of speakers) {
-      const row = document.createElement("tr");
-      row.dataset.speakerId = s.id;
-      const name = Object.assign(document.createElement("input"), { value: s.label, maxLength: 100 });
-      const rename = Object.assign(document.createElement("button"), { type: "button", textContent: "Rename" });
-      const remove = Object.assign(document.createElement("button"), { type: "button", textContent: "Delete" });
-      rename.addEventListener("click", async () => {
-        try {
-          await Nemo.api("/speakers/" + s.id, { method: "PATCH", headers: { "Content-Type": "application/json" },
-            body: JSON.stringify({ name: name.value }) });
-          load();
-        } catch (err) { alert(err.message); }
-      });
-      remove.addEventListener("click", async () => {
-        if (!confirm("Delete " + s.label + " and their voice profile?")) return;
-        await Nemo.api("/speakers/" + s.id, { method: "DELETE" });
-        load();
-      });
-      for (const value of [name, String(s.samples), String(s.recordings)]) {
-        const td = document.createElement("td");
-        td.append(value);
-        row.append(td);
-      }
-      const actions = document.createElement("td");
-      actions.append(rename, " ", remove);
-      row.append(actions);
-      body.append(row);
-    }
-    if (!speakers.length) body.innerHTML = "<tr><td colspan=4>No speakers yet.</td></tr>";
+  function el(tag, props, ...children) {
+    const node = Object.assign(document.createElement(tag), props || {});
+    node.append(...children);
+    return node;
   }
 
+  // An enrollment or a sample upload is a job: wait for it, so the page says whether the voice took.
+  async function finished(jobId) {
+    let job;
+    do {
+      await new Promise((r) => setTimeout(r, 700));
+      job = await Nemo.api("/jobs/" + jobId);
+    } while (job.state === "queued" || job.state === "running");
+    if (job.state !== "done") throw new Error(job.error || job.state);
+  }
+
+  function row(s) {
+    const tr = el("tr");
+    tr.dataset.speakerId = s.id;
+    const status = el("span", { className: "hint", role: "status" });
+    const name = el("input", { value: s.label, maxLength: 100, className: "speaker-name" });
+    name.setAttribute("aria-label", "Name of " + s.label);
+    const rename = el("button", { type: "button", textContent: "Rename" });
+    const submitName = async () => {
+      if (name.value.trim() === s.label) return;
+      try {
+        await Nemo.api("/speakers/" + s.id, { method: "PATCH", headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ name: name.value }) });
+        load();
+      } catch (err) { status.textContent = err.message; }
+    };
+    rename.addEventListener("click", submitName);
+    name.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); submitName(); } });
+
+    // Two speakers who are one person: pick the one who stays.
+    const into = el("select", { className: "merge-into" },
+      el("option", { value: "", textContent: "Merge into…" }),
+      ...speakers.filter((o) => o.id !== s.id).map((o) => el("option", { value: o.id, textContent: o.label })));
+    into.setAttribute("aria-label", "Merge " + s.label + " into another speaker");
+    into.addEventListener("change", async () => {
+      const target = speakers.find((o) => o.id === into.value);
+      if (!target) return;
+      if (!confirm("Merge " + s.label + " into " + target.label + "? Every line and sample of " + s.label +
+        " becomes " + target.label + "'s, in every recording.")) { into.value = ""; return; }
+      try {
+        await Nemo.api("/speakers/" + s.id + "/merge", { method: "POST", headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ into: target.id }) });
+        load();
+      } catch (err) { status.textContent = err.message; into.value = ""; }
+    });
+
+    const actions = el("td", { className: "actions" });
+    if (s.name) {
+      const files = el("input", { type: "file", multiple: true, accept: "audio/*,.m4a,.webm,.ogg,.flac,.mp3,.wav",
+        className: "add-samples", hidden: true });
+      files.setAttribute("aria-label", "More samples of " + s.label);
+      const add = el("button", { type: "button", textContent: "Add samples" });
+      add.addEventListener("click", () => files.click());
+      files.addEventListener("change", async () => {
+        if (!files.files.length) return;
+        const form = new FormData();
+        for (const f of files.files) form.append("audio", f);
+        files.value = "";
+        status.textContent = "adding samples…";
+        try {
+          const accepted = await Nemo.api("/speakers/" + s.id + "/samples", { method: "POST", body: form });
+          await finished(accepted.job_id);
+          load();
+        } catch (err) { status.textContent = err.message; }
+      });
+      actions.append(add, files, " ");
+    }
+    const remove = el("button", { type: "button", textContent: "Delete", className: "danger" });
+    remove.addEventListener("click", async () => {
+      if (!confirm("Delete " + s.label + " and their voice profile?")) return;
+      try {
+        await Nemo.api("/speakers/" + s.id, { method: "DELETE" });
+        load();
+      } catch (err) { status.textContent = err.message; }
+    });
+    actions.append(into, " ", remove, " ", status);
+    const nameCell = el("td", {}, name, " ", rename);
+    const samples = el("td", { textContent: String(s.samples) });
+    const heard = el("td", { textContent: String(s.recordings) });
+    samples.dataset.label = "Samples";
+    heard.dataset.label = "Recordings";
+    tr.append(nameCell, samples, heard, actions);
+    return tr;
+  }
+
+  async function load() {
+    speakers = (await Nemo.api("/speakers")).speakers;
+    const body = $("speaker-rows");
+    body.replaceChildren(...speakers.map(row));
+    if (!speakers.length) body.replaceChildren(el("tr", {}, el("td", { colSpan: 4, textContent: "No speakers yet." })));
+  }
+
+  // Enrolling a name that exists adds the samples to that person, once the user says so.
   $("enroll-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    $("enroll-error").hidden = true;
+    const form = event.target;
+    const error = $("enroll-error");
+    error.hidden = true;
     $("enroll-button").disabled = true;
+    const wanted = $("enroll-name").value.trim().toLowerCase();
+    const existing = speakers.find((s) => s.name && s.name.toLowerCase() === wanted);
     try {
-      const accepted = await Nemo.api("/speakers", { method: "POST", body: new FormData(event.target) });
-      let job;
-      do {
-        await new Promise((r) => setTimeout(r, 700));
-        job = await Nemo.api("/jobs/" + accepted.job_id);
-      } while (job.state === "queued" || job.state === "running");
-      if (job.state !== "done") throw new Error(job.error || job.state);
-      event.target.reset();
+      if (existing && !confirm(existing.label + " is already enrolled. Add these samples to " + existing.label + "?")) return;
+      const data = new FormData(form);
+      if (existing) data.delete("name");
+      const accepted = await Nemo.api(existing ? "/speakers/" + existing.id + "/samples" : "/speakers",
+        { method: "POST", body: data });
+      await finished(accepted.job_id);
+      form.reset();
       load();
     } catch (err) {
-      $("enroll-error").textContent = err.message;
-      $("enroll-error").hidden = false;
+      // The files were for this person: never let them ride along with the next enrollment.
+      $("enroll-audio").value = "";
+      error.textContent = err.message + " Choose the samples again.";
+      error.hidden = false;
     } finally {
       $("enroll-button").disabled = false;
     }

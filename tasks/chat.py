@@ -24,7 +24,7 @@ from app.serializers import public_chat, public_segment
 from app.store import chats, recordings, voices
 from app.time_phrases import find_window, zone
 from app.webhooks import events as webhook_events
-from workers import answer_check, excerpts, prompt_fit, prompts, question_scope
+from workers import action_items, answer_check, excerpts, prompt_fit, prompts, question_scope
 from workers.llm import Abstention, ContextTooLong, LlmEngine, llm_engine
 from workers.pool import model_pool
 
@@ -249,6 +249,33 @@ def fail(chat_id: str, stream: AnswerStream, code: str, message: str) -> None:
     stream.emit("failed", {**final, "code": code})
 
 
+def summary_of(llm: LlmEngine, segments: list[dict]) -> tuple[str, list[str]]:
+    """(summary, action items) of the whole transcript: a long one is summarised part by part (map), the
+    parts' summaries combined into one (reduce). The action items are the commitments people said
+    (`workers.action_items`); the model's own list is used only when nobody said one in a plain shape,
+    since it gives tasks to the wrong person more often than it finds one the rules miss."""
+
+    def written(messages: list[dict], max_tokens: int) -> str:
+        return llm.generate(messages, max_tokens, 0.2, on_token=lambda _piece: None).text
+
+    part_summaries: list[str] = []
+    items: list[str] = []
+    for part in prompt_fit.transcript_parts(llm, segments):
+        summary, part_items = prompts.parse_summary(
+            written(prompts.summary_messages(part), prompt_fit.SUMMARY_MAX_TOKENS)
+        )
+        part_summaries.append(summary)
+        items.extend(part_items)
+    said = [item.line() for item in action_items.extract(segments)]
+    chosen = prompts.distinct_items(said or items)
+    if len(part_summaries) == 1:
+        return part_summaries[0], chosen
+    combined, _none = prompts.parse_summary(
+        written(prompts.combine_messages(part_summaries), prompt_fit.SUMMARY_MAX_TOKENS)
+    )
+    return combined, chosen
+
+
 @shared_task(name=celeryconfig.SUMMARY_TASK, ignore_result=True)
 def summarize_recording(recording_id: str) -> None:
     """Summary and action items, stored on the recording. Idempotent: a rerun writes them again."""
@@ -267,13 +294,7 @@ def summarize_recording(recording_id: str) -> None:
         return
     try:
         llm = engine(current_app.extensions["nemo.config"].SUMMARY_MODEL)
-        text, cut = prompt_fit.transcript_within(llm, segments)
-        generation = llm.generate(
-            prompts.summary_messages(text), prompt_fit.SUMMARY_MAX_TOKENS, 0.2, on_token=lambda _piece: None
-        )
-        summary, items = prompts.parse_summary(generation.text)
-        if cut:
-            summary = f"(Covers the beginning of the recording.) {summary}"
+        summary, items = summary_of(llm, segments)
         with store.tx() as tx:
             recordings.update_recording(
                 tx,

@@ -98,7 +98,11 @@ def search(
             user_index, query_vector, keyword_hits, hybrid.vector_depth(top_k), allowed, approximate
         )
         ranked = candidates.fused
-        if chosen == "learned":
+        if filters.empty and not keyword_hits and candidates.best_cosine < config.SEARCH_MIN_SIMILARITY:
+            # About nothing said: "xylophone zebra quantum" finds nothing. With filters the user has
+            # narrowed the memory already, and gets its closest lines (as the filters' tests expect).
+            ranked = []
+        elif chosen == "learned":
             depth = max(rerank.CANDIDATES, top_k)
             said = search_results.said_before(tx, user_id, [vid for vid, _s, _c in ranked[:depth]])
             ranked = rerank.reranked(user_index, query_vector, candidates, said, depth)

@@ -6,8 +6,9 @@ import re
 
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.browser import log_in
 from tests.helpers import SPOKEN, post_recording, word_error_rate
@@ -27,18 +28,27 @@ def test_upload_page_shows_progress_then_transcript(browser, live_server, bob, s
     }
     browser.save_screenshot(str(speech_wav.with_name("upload-page.png")))
 
+    # A language is picked from the list the transcriber knows, never typed.
+    language = browser.find_element(By.ID, "language")
+    codes = {o.get_attribute("value") for o in language.find_elements(By.TAG_NAME, "option")}
+    assert {"", "en", "de", "ja"} <= codes and "klingon" not in codes
+    Select(language).select_by_value("en")
     browser.find_element(By.ID, "audio").send_keys(str(speech_wav))
     browser.find_element(By.ID, "title").send_keys("Browser upload")
     browser.find_element(By.ID, "upload-button").click()
     wait.until(ec.visibility_of_element_located((By.ID, "progress-card")))
-    wait.until(lambda d: d.find_element(By.ID, "job-log").find_elements(By.TAG_NAME, "li"))
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#uploads .upload .log li"))
     wait.until(ec.visibility_of_element_located((By.ID, "transcript-card")))
     segments = browser.find_elements(By.CSS_SELECTOR, "#transcript .segment .text")
     heard = " ".join(s.text for s in segments)
     assert word_error_rate(SPOKEN, heard) <= 0.25, heard
-    assert browser.find_element(By.ID, "job-state").text == "done"
-    assert float(browser.find_element(By.ID, "job-progress").get_attribute("value")) == 1.0
+    upload = browser.find_element(By.CSS_SELECTOR, "#uploads .upload")
+    assert upload.find_element(By.CSS_SELECTOR, ".state").text == "done"
+    assert float(upload.find_element(By.CSS_SELECTOR, ".bar").get_attribute("value")) == 1.0
 
+    recording_path = (
+        browser.find_element(By.ID, "transcript-link").get_attribute("href").split(live_server)[1]
+    )
     browser.find_element(By.ID, "transcript-link").click()
     wait.until(lambda d: d.find_element(By.ID, "recording-title").text == "Browser upload")
     assert len(browser.find_elements(By.CSS_SELECTOR, "#transcript .segment")) == len(segments)
@@ -47,15 +57,30 @@ def test_upload_page_shows_progress_then_transcript(browser, live_server, bob, s
     assert "dBFS" in fidelity and "SNR" in fidelity, fidelity
     browser.save_screenshot(str(speech_wav.with_name("transcript-page.png")))
 
-    # A file that is not audio: the page shows the server's message.
+    # The same file again: the page says it is already there and offers the existing one.
+    browser.get(f"{live_server}/")
+    wait.until(ec.presence_of_element_located((By.ID, "upload-form")))
+    browser.find_element(By.ID, "audio").send_keys(str(speech_wav))
+    browser.find_element(By.ID, "upload-button").click()
+    duplicate = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#uploads .duplicate")))
+    assert "Browser upload" in duplicate.text
+    existing = duplicate.find_element(By.CSS_SELECTOR, ".open-existing").get_attribute("href")
+    assert existing.endswith(recording_path)
+    browser.find_element(By.CSS_SELECTOR, "#uploads .cancel").click()
+    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#uploads .state").text == "not uploaded")
+
+    # A file that is not audio: the page shows the server's message for that file and says "rejected"
+    # (never "uploading" forever); the form can be used again.
     browser.get(f"{live_server}/")
     wait.until(ec.presence_of_element_located((By.ID, "upload-form")))
     not_audio = speech_wav.with_name("notes.wav")
     not_audio.write_text("meeting notes, not audio")
     browser.find_element(By.ID, "audio").send_keys(str(not_audio))
     browser.find_element(By.ID, "upload-button").click()
-    error = wait.until(ec.visibility_of_element_located((By.ID, "job-error")))
+    error = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, "#uploads .error")))
     assert "not a recognised audio format" in error.text
+    assert browser.find_element(By.CSS_SELECTOR, "#uploads .state").text == "rejected"
+    assert not browser.find_element(By.ID, "upload-button").get_attribute("disabled")
 
 
 def test_transcript_page_plays_from_a_segment_and_takes_corrections(browser, live_server, bob, tmp_path):
@@ -98,6 +123,34 @@ def test_transcript_page_plays_from_a_segment_and_takes_corrections(browser, liv
     speakers = {r.find_element(By.CSS_SELECTOR, ".speaker").get_attribute("value") for r in rows}
     assert len(speakers) == 2 and all(s.startswith("Speaker ") for s in speakers)
 
+    # One colour per speaker, on every line of theirs; each line's words are timed spans.
+    colour = {}
+    for r in rows:
+        classes = set(r.get_attribute("class").split())
+        colour.setdefault(r.find_element(By.CSS_SELECTOR, ".speaker").get_attribute("value"), set()).update(
+            c for c in classes if c.startswith("speaker-c")
+        )
+    assert all(len(c) == 1 for c in colour.values()) and len(set.union(*colour.values())) == 2, colour
+    assert rows[0].find_elements(By.CSS_SELECTOR, ".word")
+
+    # Playback: seeking marks the word being said; speed; keys (N jumps to the next speaker's turn).
+    wait.until(lambda d: d.execute_script("return document.getElementById('player').readyState") >= 1)
+    word = rows[1].find_elements(By.CSS_SELECTOR, ".word")[1]
+    word.click()
+    position = browser.execute_script("return document.getElementById('player').currentTime")
+    assert abs(position - float(word.get_attribute("data-start"))) < 0.05
+    wait.until(lambda d: "now" in word.get_attribute("class").split())
+    assert "playing" in rows[1].get_attribute("class").split()
+    Select(browser.find_element(By.ID, "speed")).select_by_value("1.5")
+    assert browser.execute_script("return document.getElementById('player').playbackRate") == 1.5
+    browser.execute_script("document.getElementById('player').currentTime = 0; document.activeElement.blur()")
+    browser.find_element(By.TAG_NAME, "body").send_keys("n")
+    position = browser.execute_script("return document.getElementById('player').currentTime")
+    assert abs(position - float(rows[1].get_attribute("data-start"))) < 0.05
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_LEFT)
+    assert browser.execute_script("return document.getElementById('player').currentTime") == 0
+    browser.save_screenshot(str(tmp_path / "recording-page.png"))
+
     # Clicking a segment's time seeks the player there.
     last = rows[-1]
     start = float(last.get_attribute("data-start"))
@@ -139,6 +192,36 @@ def test_transcript_page_plays_from_a_segment_and_takes_corrections(browser, liv
     assert recording["segments"][0]["speaker"] == "Kal" and recording["segments"][0]["edited"]
     kal_lines = [s for s in recording["segments"] if s["speaker"] == "Kal"]
     assert len(kal_lines) >= 2 and "product manager" in kal_lines[-1]["text"].lower()
+
+    # The line picker: the other speaker's label, typed in any case, is that speaker (never a second
+    # one of the same name); a new name is a new speaker once the user confirms.
+    def speaker_labels():
+        listed = requests.get(f"{live_server}/api/v1/speakers", headers=bob["auth"], timeout=5).json()
+        return sorted(s["label"] for s in listed["speakers"])
+
+    before = speaker_labels()
+    other = next(s["speaker"] for s in recording["segments"] if s["speaker"] != "Kal")
+    line_id = recording["segments"][-1]["id"]
+
+    def pick(value):
+        # Typed over the selected old value, as a person does (clear() would blur the box and commit).
+        box = browser.find_element(By.CSS_SELECTOR, f'[data-segment-id="{line_id}"] .speaker')
+        box.send_keys(Keys.CONTROL + "a")
+        box.send_keys(value + Keys.TAB)
+
+    def speaker_of_line():
+        segments = requests.get(
+            f"{live_server}/api/v1/recordings/{accepted['recording_id']}", headers=bob["auth"], timeout=5
+        ).json()["segments"]
+        return next(s["speaker"] for s in segments if s["id"] == line_id)
+
+    pick(other.lower())
+    wait.until(lambda d: speaker_of_line() == other)
+    assert speaker_labels() == before
+    pick("Zed")
+    wait.until(ec.alert_is_present()).accept()
+    wait.until(lambda d: speaker_of_line() == "Zed")
+    assert speaker_labels() == sorted([*before, "Zed"])
 
     browser.get(f"{live_server}/speakers")
     wait.until(

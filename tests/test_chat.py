@@ -6,6 +6,7 @@ tests/test_chat_priority.py."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 from datetime import UTC, datetime
@@ -336,9 +337,25 @@ def test_the_chat_page_streams_and_links_to_the_moment(live_server, memory, chro
         turn = wait.until(
             ec.presence_of_element_located((By.CSS_SELECTOR, ".chat-turn.assistant[data-state]"))
         )
-        assert turn.get_attribute("data-state") == "done"
-        assert "friday" in turn.find_element(By.CLASS_NAME, "text").text.lower()
+        # Before its first word the answer says what is going on, never an empty bubble.
+        if turn.get_attribute("data-state") == "waiting":
+            assert turn.find_element(By.CLASS_NAME, "text").text == "Searching your recordings…"
+        wait.until(lambda d: turn.get_attribute("data-state") == "done")
+        answer = turn.find_element(By.CLASS_NAME, "text")
+        assert "friday" in answer.text.lower()
+        assert "tokens" not in turn.text  # no internal statistics
         moment = next(s for s in recordings["budget"]["segments"] if "budget" in s["text"].lower())
+        # Each [n] in the answer is a link to the moment it cites.
+        marks = answer.find_elements(By.CSS_SELECTOR, "a.citation-mark")
+        assert len(marks) == len(re.findall(r"\[\d+\]", answer.text)), answer.text
+        assert all("segment=" in a.get_attribute("href") for a in marks)
+        # The conversation is in the history, and opens again.
+        entry = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#chat-history li button"))[0]
+        assert "quarterly budget report" in entry.text
+        driver.find_element(By.ID, "chat-new").click()
+        entry.click()
+        wait.until(lambda d: "friday" in d.find_element(By.ID, "chat-log").text.lower())
+        turn = driver.find_element(By.CSS_SELECTOR, ".chat-turn.assistant")
         links = turn.find_elements(By.CSS_SELECTOR, "a.citation-link")
         target = next(a for a in links if a.get_attribute("data-segment-id") == moment["id"])
         target.click()

@@ -135,6 +135,18 @@ def test_emotion_filter(client_module, memory):
     assert "furious" in answer["results"][0]["text"].lower()
 
 
+def test_words_about_nothing_said_find_nothing(client_module, memory):
+    user, recordings = memory
+    assert search(client_module, user, "xylophone zebra quantum", top_k=10)["results"] == []
+    assert search(client_module, user, "purple elephant dancing", top_k=10)["results"] == []
+    # A question about something said still finds it; a filter still lists what it narrows to.
+    assert found_in(recordings, search(client_module, user, "when is the report due", top_k=3)) >= {"budget"}
+    narrowed = search(
+        client_module, user, "xylophone zebra quantum", filters={"recording_id": recordings["budget"]["id"]}
+    )
+    assert {hit["recording_id"] for hit in narrowed["results"]} == {recordings["budget"]["id"]}
+
+
 def test_recording_filter(client_module, memory):
     user, recordings = memory
     target = recordings["delivery"]["id"]
@@ -328,27 +340,52 @@ def test_search_page_opens_the_transcript_at_the_moment(memory, live_server, chr
         log_in(driver, wait, user, "search-form")
         driver.find_element(By.ID, "search-query").send_keys("the report for the finance team")
         driver.find_element(By.ID, "search-button").click()
-        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#search-results li"))
-        first = driver.find_element(By.CSS_SELECTOR, "#search-results li")
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#search-results li[data-segment-id]"))
+        first = driver.find_element(By.CSS_SELECTOR, "#search-results li[data-segment-id]")
         segment_id = first.get_attribute("data-segment-id")
         assert "budget" in first.text.lower()
+        # The query's words are marked; results come under their recording's title.
+        marked = {m.text.lower() for m in first.find_elements(By.TAG_NAME, "mark")}
+        assert marked & {"report", "finance", "team"} and not marked & {"the", "for"}, marked
+        assert driver.find_element(By.CSS_SELECTOR, ".result-recording").text.startswith(
+            recordings["budget"]["title"]
+        )
+        # A speaker nobody has: a plain message, and the old results are gone.
+        driver.find_element(By.ID, "filter-speaker").send_keys("Nobody Here")
+        driver.find_element(By.ID, "search-button").click()
+        error = wait.until(ec.visibility_of_element_located((By.ID, "search-error")))
+        assert "Nobody Here" in error.text and "/api/" not in error.text
+        assert not driver.find_elements(By.CSS_SELECTOR, "#search-results li")
+        driver.find_element(By.ID, "filter-speaker").clear()
+        # Words about nothing in the memory find nothing, and say so.
+        driver.find_element(By.ID, "search-query").clear()
+        driver.find_element(By.ID, "search-query").send_keys("xylophone zebra quantum")
+        driver.find_element(By.ID, "search-button").click()
+        wait.until(lambda d: "Nothing in your recordings" in d.find_element(By.ID, "search-summary").text)
+        assert not driver.find_elements(By.CSS_SELECTOR, "#search-results li")
+        driver.find_element(By.ID, "search-query").clear()
+        driver.find_element(By.ID, "search-query").send_keys("the report for the finance team")
+        driver.find_element(By.ID, "search-button").click()
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#search-results li[data-segment-id]"))
         # The emotion filter narrows the list to angry moments only.
         Select(driver.find_element(By.ID, "filter-emotion")).select_by_value("anger")
         driver.find_element(By.ID, "search-button").click()
         # The filtered list replaces the unfiltered one: only the angry moment is left.
         wait.until(lambda d: "budget" not in d.find_element(By.ID, "search-results").text.lower())
-        shown = driver.find_elements(By.CSS_SELECTOR, "#search-results li .emotion")
+        shown = driver.find_elements(By.CSS_SELECTOR, "#search-results li[data-segment-id] .emotion")
         assert shown and {e.text.strip() for e in shown} == {"anger"}
         assert "furious" in driver.find_element(By.ID, "search-results").text.lower()
         Select(driver.find_element(By.ID, "filter-emotion")).select_by_value("")
         driver.find_element(By.ID, "search-button").click()
         wait.until(
             lambda d: (
-                d.find_element(By.CSS_SELECTOR, "#search-results li").get_attribute("data-segment-id")
+                d.find_element(By.CSS_SELECTOR, "#search-results li[data-segment-id]").get_attribute(
+                    "data-segment-id"
+                )
                 == segment_id
             )
         )
-        driver.find_element(By.CSS_SELECTOR, "#search-results li .result-link").click()
+        driver.find_element(By.CSS_SELECTOR, "#search-results li[data-segment-id] .result-link").click()
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#transcript .segment.found")))
         found = driver.find_element(By.CSS_SELECTOR, "#transcript .segment.found")
         assert found.get_attribute("data-segment-id") == segment_id

@@ -37,16 +37,25 @@ def fitted(
             return messages, hits  # generate() raises ContextTooLong with the exact count
 
 
-def transcript_within(llm: LlmEngine, segments: list[dict]) -> tuple[str, bool]:
-    """As much of the transcript as fits the context beside the instructions and the summary; True when
-    it had to be cut (the summary then says it covers the beginning)."""
-    budget = llm.context - SUMMARY_MAX_TOKENS - 64
-    kept = list(segments)
-    cut = False
-    while kept:
-        text = prompts.transcript_text(kept)
-        if len(llm.prompt_tokens(prompts.summary_messages(text))) <= budget:
-            return text, cut
-        kept = kept[: max(1, int(len(kept) * 0.8))] if len(kept) > 1 else []
-        cut = True
-    return "", True
+def transcript_parts(llm: LlmEngine, segments: list[dict]) -> list[str]:
+    """The transcript in consecutive parts, each fitting the context beside the instructions and the
+    summary it asks for: one part when it fits whole, several for a long meeting (each is summarised,
+    then the summaries are combined, so the end of a meeting counts as much as its beginning)."""
+    overhead = len(llm.prompt_tokens(prompts.summary_messages("")))
+    budget = llm.context - SUMMARY_MAX_TOKENS - overhead - 64
+    empty = len(llm.prompt_tokens([{"role": "user", "content": ""}]))
+    parts: list[str] = []
+    lines: list[str] = []
+    used = 0
+    for line in prompts.transcript_text(segments).splitlines():
+        cost = len(llm.prompt_tokens([{"role": "user", "content": line}])) - empty + 1
+        if cost > budget:  # one very long line: cut it to what fits on its own
+            line, cost = line[: budget * 3], budget
+        if lines and used + cost > budget:
+            parts.append("\n".join(lines))
+            lines, used = [], 0
+        lines.append(line)
+        used += cost
+    if lines:
+        parts.append("\n".join(lines))
+    return parts

@@ -48,9 +48,16 @@ NO_MEMORY_PROMPT = "You are Nemo, a helpful assistant. Answer briefly."
 SUMMARY_PROMPT = (
     "You summarise transcripts of conversations. Reply in exactly this format:\n"
     "Summary: <two or three sentences>\n"
-    "Action items:\n- <one task per line, with who does it when the transcript says>\n"
+    "Action items:\n- <who>: <task> (<when, if said>)\n"
+    "List each task someone agreed or was asked to do, once, at most 10. "
     "If there are no action items, write 'Action items: none'."
 )
+COMBINE_PROMPT = (
+    "These are summaries of consecutive parts of one conversation. Write one summary of the whole "
+    "conversation in two or three sentences. Reply in exactly this format:\nSummary: <two or three sentences>"
+)
+# A summary lists at most this many action items: a person would not write more for one conversation.
+MOST_ACTION_ITEMS = 10
 
 _CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _WORD = re.compile(r"[a-z0-9']+")
@@ -266,6 +273,29 @@ def summary_messages(transcript: str) -> list[dict[str, str]]:
     ]
 
 
+def combine_messages(part_summaries: list[str]) -> list[dict[str, str]]:
+    parts = "\n".join(f"Part {n}: {summary}" for n, summary in enumerate(part_summaries, 1))
+    return [{"role": "system", "content": COMBINE_PROMPT}, {"role": "user", "content": parts}]
+
+
+def distinct_items(items: list[str], most: int = MOST_ACTION_ITEMS) -> list[str]:
+    """Action items as a person would list them: each task once, at most `most`. Small models repeat a
+    line many times, or say it again in other words; an item whose task's content words are mostly those
+    of one already kept (Jaccard >= 0.6, or one holding all of the other's) is the same task."""
+    kept: list[tuple[str, set[str]]] = []
+    for item in items:
+        words = content_words(item.split(":", 1)[-1])  # the task, whoever it is given to
+        if not words:
+            continue
+        same = any(
+            len(words & seen) >= 0.6 * len(words | seen) or words <= seen or seen <= words
+            for _text, seen in kept
+        )
+        if not same:
+            kept.append((item, words))
+    return [text for text, _words in kept[:most]]
+
+
 def parse_summary(text: str) -> tuple[str, list[str]]:
     """(summary, action items) from the model's reply; tolerant of the small deviations small models make
     (bullets as '*', numbered items, a missing 'Summary:' label)."""
@@ -278,4 +308,4 @@ def parse_summary(text: str) -> tuple[str, list[str]]:
         item = re.sub(r"^\s*(?:[-*\u2022]|\d+[.)])\s*", "", line).strip()
         if item and item.lower().rstrip(".") not in ("none", "no action items", "n/a"):
             items.append(item)
-    return summary, items
+    return summary, distinct_items(items)

@@ -9,7 +9,7 @@ from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 import celeryconfig
-from app import exports
+from app import exports, summaries
 from app import extensions as ext
 from app.api import api
 from app.auth import login_required_api
@@ -20,10 +20,12 @@ from app.schemas.recordings import (
     Accepted,
     DiarizeBody,
     ExportQuery,
+    RecordingEdit,
     RecordingList,
     RecordingSpeaker,
     RecordingsQuery,
     SpeakerNameBody,
+    SummaryQueued,
     UploadForm,
 )
 from app.schemas.rows import Recording
@@ -97,6 +99,23 @@ def get_recording(recording_id: str):
         job = jobs.latest_for_recording(tx, recording_id)
         turns = recordings.speaker_turns(tx, row)
     return jsonify(public_recording(row, segments, job, turns))
+
+
+@api.patch("/recordings/<recording_id>")
+@login_required_api
+@operation("Rename or tag a recording", tags=TAGS, body=RecordingEdit, responses={200: Recording})
+def edit_recording(recording_id: str, body: RecordingEdit):
+    changes: dict[str, str] = {}
+    if body.title is not None:
+        changes["title"] = body.title
+    if body.tags is not None:
+        changes["tags"] = json.dumps(body.tags)
+    with ext.store().tx() as tx:
+        owned_recording(tx, recording_id)
+        recordings.update_recording(tx, recording_id, **changes)
+        row = owned_recording(tx, recording_id)
+        job = jobs.latest_for_recording(tx, recording_id)
+    return jsonify(public_recording(row, job=job))
 
 
 @api.delete("/recordings/<recording_id>")
@@ -180,8 +199,36 @@ def rename_recording_speaker(recording_id: str, voice_id: str, body: SpeakerName
         present = voice is not None and recordings.speaks_in(tx, recording_id, voice_id)
         if not present:
             raise ApiError(404, "not_found", "no such speaker in this recording")
-        target = voices.rename_in_recording(tx, current_user.id, recording_id, voice, name, confirm)
-        return jsonify({"recording_id": recording_id, "speaker": public_voice(target)})
+        try:
+            target = voices.rename_in_recording(tx, current_user.id, recording_id, voice, name, confirm)
+        except voices.VoiceError as exc:
+            raise ApiError(400, "bad_field", str(exc), param="name") from exc
+        # An unnamed voice takes the name everywhere it speaks: those summaries name it too.
+        renamed = [recording_id] + (voices.recordings_of(tx, target["id"]) if voice["name"] is None else [])
+        stale = summaries.mark_stale(tx, renamed)
+    summaries.rewrite_later(stale)
+    return jsonify({"recording_id": recording_id, "speaker": public_voice(target)})
+
+
+@api.post("/recordings/<recording_id>/summary")
+@login_required_api
+@operation("Write the summary again", tags=TAGS, responses={202: SummaryQueued})
+def rewrite_summary(recording_id: str):
+    """The summary and action items written again from the transcript as it now reads (names and
+    corrections included). Renames and corrections ask for this by themselves, a few seconds later."""
+    if not ext.config().SUMMARIES:
+        raise ApiError(409, "summaries_off", "summaries are turned off on this server (NEMO_SUMMARIES=0)")
+    with ext.store().tx() as tx:
+        row = owned_recording(tx, recording_id)
+        if jobs.recording_busy(tx, recording_id) or row["status"] not in (
+            "transcribed",
+            "diarized",
+            "undiarized",
+        ):
+            raise ApiError(409, "busy", "the recording is still being processed")
+        stale = summaries.mark_stale(tx, [recording_id])
+    summaries.rewrite_later(stale, delay=0)
+    return jsonify({"recording_id": recording_id, "summary_state": "pending"}), 202
 
 
 @api.post("/recordings/<recording_id>/diarize")

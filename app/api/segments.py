@@ -7,6 +7,7 @@ from flask_login import current_user
 
 import celeryconfig
 from app import extensions as ext
+from app import summaries
 from app.api import api
 from app.auth import login_required_api
 from app.contract import operation
@@ -21,7 +22,9 @@ from app.store import recordings, voices
 @login_required_api
 @operation("Correct a segment", tags=("recordings",), body=SegmentCorrection, responses={200: Segment})
 def correct_segment(segment_id: str, body: SegmentCorrection):
-    """`text` replaces the words; `speaker_id`, or `speaker` (a name), says who really spoke them."""
+    """`text` replaces the words; `speaker_id`, or `speaker`, says who really spoke them. `speaker` is
+    an existing speaker's name or label ("Speaker 2"), else a new person: a line is never given a second
+    speaker that looks like the first."""
     with ext.store().tx() as tx:
         row = recordings.owned_segment(tx, segment_id, current_user.id)
         if row is None:
@@ -32,15 +35,23 @@ def correct_segment(segment_id: str, body: SegmentCorrection):
             if voice is None:
                 raise ApiError(404, "not_found", "no such speaker")
         elif body.speaker is not None:
-            voice = voices.get_voice_by_name(tx, current_user.id, body.speaker) or voices.create_voice(
-                tx, current_user.id, body.speaker
-            )
+            voice = voices.find_by_label(tx, current_user.id, body.speaker)
+            if voice is None and voices.looks_unnamed(body.speaker):
+                raise ApiError(
+                    400,
+                    "bad_field",
+                    f"there is no {body.speaker!r}: choose a listed speaker or give a person's name",
+                    param="speaker",
+                )
+            voice = voice or voices.create_voice(tx, current_user.id, body.speaker)
         if body.text is not None:
             recordings.correct_text(tx, segment_id, body.text)
         if voice is not None:
             recordings.assign_speaker(tx, segment_id, voice["id"])
             voices.drop_orphans(tx)
         updated = recordings.get_segment(tx, segment_id)
+        stale = summaries.mark_stale(tx, [row["recording_id"]])
+    summaries.rewrite_later(stale)
     if body.text is not None:
         # New words need a new emotion and vector; a new speaker needs neither (filters read the store).
         ext.celery().send_task(celeryconfig.RELABEL_TASK, args=[row["recording_id"]])

@@ -6,21 +6,26 @@ import re
 
 from pydantic import Field, field_validator
 
+from app.languages import CODE_OF_NAME, LANGUAGES
 from app.schemas.base import Answer, Fields
 
 MAX_SEQ = 10_000_000
 TITLE_MAX = 200
-_LANGUAGE = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*|[A-Za-z]{4,16}")
 
 
 def language_code(value: str | None) -> str | None:
-    """'en', 'pt-BR': a language code, or None for "detect it"."""
+    """'en', 'pt-BR' (read as 'pt'), 'English': a language the ASR knows (app/languages.py), or None
+    for "detect it"."""
     value = (value or "").strip()
     if not value:
         return None
-    if len(value) > 8 or not value.replace("-", "").isalpha() or not _LANGUAGE.fullmatch(value):
+    if len(value) > 16 or not _LANGUAGE.fullmatch(value):
         raise ValueError("language must be a language code such as 'en'")
-    return value.lower()
+    code = CODE_OF_NAME.get(value.lower()) or value.lower().split("-")[0]
+    if code not in LANGUAGES:
+        raise ValueError(f"{value[:16]!r} is not a language the transcriber knows; use a code such as 'en'")
+    return code
 
 
 class OpenStreamBody(Fields):

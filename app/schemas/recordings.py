@@ -113,6 +113,39 @@ class UploadForm(RecordingOptions):
         return language_code(value)
 
 
+class RecordingEdit(Request):
+    """A new title or set of tags; what is absent stays."""
+
+    title: str | None = Field(None, min_length=1, max_length=TITLE_MAX)
+    tags: list[str] | None = Field(None, max_length=TAGS_MAX, description="replaces the recording's tags")
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError(f"title must be 1 to {TITLE_MAX} characters")
+        return None if value is None else " ".join(value.split())
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else list(dict.fromkeys(parse_tag(tag) for tag in value))
+
+    @model_validator(mode="after")
+    def _something(self) -> RecordingEdit:
+        if self.title is None and self.tags is None:
+            raise ValueError("send title or tags")
+        return self
+
+
+class SummaryQueued(Answer):
+    """Accepted: the summary is being written again; the recording's summary_state is "pending" until
+    it is done."""
+
+    recording_id: str
+    summary_state: Literal["pending"]
+
+
 class Accepted(Answer):
     """Accepted: follow the job at /api/v1/jobs/{job_id}."""
 

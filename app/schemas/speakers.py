@@ -17,8 +17,17 @@ def speaker_name(value: str) -> str:
         raise ValueError(str(exc)) from exc
 
 
-# A person's name as every route takes it: spaces collapsed, not blank, at most NAME_MAX characters.
+def person_name(value: str) -> str:
+    if voices.looks_unnamed(value):
+        raise ValueError(f"{value!r} is how an unnamed speaker is shown; give a person's name")
+    return value
+
+
+# A speaker as a route takes one: spaces collapsed, not blank, at most NAME_MAX characters; a name, or
+# the label "Speaker N" of an unnamed voice.
 SpeakerName = Annotated[str, Field(min_length=1, max_length=voices.NAME_MAX), AfterValidator(speaker_name)]
+# A new name for a person: a SpeakerName that is not a "Speaker N" label.
+PersonName = Annotated[SpeakerName, AfterValidator(person_name)]
 
 
 class SpeakersQuery(QueryFields):
@@ -44,11 +53,11 @@ class Speakers(Answer):
 
 
 class NameBody(Request):
-    name: SpeakerName
+    name: PersonName
 
 
 class EnrollForm(Fields):
-    name: SpeakerName = Field(description="the person's name")
+    name: PersonName = Field(description="the person's name")
 
 
 class Enrolling(Answer):
@@ -57,3 +66,7 @@ class Enrolling(Answer):
     speaker_id: str
     job_id: str
     name: str
+
+
+class MergeBody(Request):
+    into: str = Field(min_length=1, max_length=64, description="the speaker who remains (an id)")

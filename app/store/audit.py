@@ -15,6 +15,7 @@ ACTIONS = {
     "token_created",
     "role_changed",
     "deleted",
+    "merged",
     "password_changed",
     "sessions_ended",
     "quota_changed",

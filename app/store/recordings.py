@@ -90,6 +90,7 @@ def update_recording(tx: Tx, recording_id: str, **fields: Any) -> None:
         "status", "asr_model", "pcm_blob_id", "diarized",
         "summary", "action_items", "summary_state", "summary_model",
         "speech_seconds", "covered_seconds", "audio_quality", "channel_turns", "speaker_turns", "options",
+        "title", "tags",
     }  # fmt: skip
     if not fields or set(fields) - allowed:
         raise ValueError(f"cannot update {sorted(set(fields) - allowed)}")

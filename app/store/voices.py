@@ -8,6 +8,7 @@ never compared). Unnamed voices that match each other across one user's recordin
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from typing import Any
@@ -18,6 +19,8 @@ from app.store.db import Tx
 from app.store.rows import VoiceRow
 
 NAME_MAX = 100
+# How an unnamed voice is shown ("Speaker 3"): a reference to that voice, never a new person's name.
+_UNNAMED_LABEL = re.compile(r"speaker\s+([0-9]{1,9})", re.IGNORECASE)
 
 
 class VoiceError(ValueError):
@@ -37,7 +40,24 @@ def label(row: dict[str, Any]) -> str:
     return row["name"] or f"Speaker {row['number']}"
 
 
+def looks_unnamed(text: str) -> bool:
+    """True for "Speaker 3": the label of an unnamed voice, which a person's name must not look like
+    (it would be a second "Speaker 3" beside the first)."""
+    return _UNNAMED_LABEL.fullmatch(text.strip()) is not None
+
+
+def find_by_label(tx: Tx, user_id: str, text: str) -> VoiceRow | None:
+    """The caller's voice that `text` names as the pages show it: a name (exactly, then in any case) or
+    the label "Speaker N" of an unnamed voice. None when it names nobody."""
+    voice = get_voice_by_name(tx, user_id, text)
+    if voice is None and (match := _UNNAMED_LABEL.fullmatch(text.strip())):
+        voice = get_unnamed_by_number(tx, user_id, int(match.group(1)))
+    return voice or get_voice_by_name_any_case(tx, user_id, text)
+
+
 def create_voice(tx: Tx, user_id: str, name: str | None) -> VoiceRow:
+    if name is not None and looks_unnamed(name):
+        raise VoiceError(f"{name!r} is how an unnamed speaker is shown; give a person's name")
     if name is not None and tx.one("SELECT id FROM voices WHERE user_id = ? AND name = ?", (user_id, name)):
         raise VoiceError(f"a speaker named {name!r} already exists")
     number = tx.one("SELECT coalesce(max(number), 0) + 1 AS n FROM voices WHERE user_id = ?", (user_id,))["n"]
@@ -170,11 +190,14 @@ def rename_in_recording(
 ) -> dict[str, Any]:
     """Give the speaker `voice` of one recording the name `name`; returns the voice they now are.
 
-    An unnamed identity takes the name everywhere (it is one person). A name that already belongs to a
-    profile moves this recording's segments to that profile. With `confirm`, what this recording showed of
-    the voice becomes part of the profile, so later recordings recognise it.
+    An unnamed identity takes the name everywhere (it is one person). A name or label ("Speaker 2") that
+    already belongs to a voice moves this recording's segments to that voice: the two were one person.
+    With `confirm`, what this recording showed of the voice becomes part of the profile, so later
+    recordings recognise it.
     """
-    target = get_voice_by_name(tx, user_id, name)
+    target = find_by_label(tx, user_id, name)
+    if target is None and looks_unnamed(name):
+        raise VoiceError(f"there is no {name.strip()!r}: choose a listed speaker or give a person's name")
     if target is None and voice["name"] is None:
         tx.execute("UPDATE voices SET name = ? WHERE id = ?", (name, voice["id"]))
         target = {**voice, "name": name}
@@ -197,6 +220,30 @@ def rename_in_recording(
         )
     drop_orphans(tx)
     return target
+
+
+def recordings_of(tx: Tx, voice_id: str) -> list[str]:
+    """The recordings the voice speaks in, most recently recorded first."""
+    rows = tx.all(
+        "SELECT r.id FROM recordings r WHERE EXISTS "
+        "(SELECT 1 FROM segments s WHERE s.recording_id = r.id AND s.voice_id = ?) "
+        "ORDER BY r.recorded_at DESC",
+        (voice_id,),
+    )
+    return [row["id"] for row in rows]
+
+
+def merge_voices(tx: Tx, user_id: str, source: dict[str, Any], target: dict[str, Any]) -> None:
+    """`source` and `target` are one person: every segment, turn, embedding and sample of `source`
+    becomes `target`'s, in every recording of the user, and `source` is gone. The caller re-enrolls
+    `target` when samples moved (its profile vector is built from them)."""
+    moved_in = tx.all("SELECT DISTINCT recording_id FROM segments WHERE voice_id = ?", (source["id"],))
+    for row in moved_in:
+        _move_turns(tx, row["recording_id"], source["id"], target["id"])
+    tx.execute("UPDATE segments SET voice_id = ? WHERE voice_id = ?", (target["id"], source["id"]))
+    tx.execute("UPDATE voice_embeddings SET voice_id = ? WHERE voice_id = ?", (target["id"], source["id"]))
+    tx.execute("UPDATE voice_samples SET voice_id = ? WHERE voice_id = ?", (target["id"], source["id"]))
+    tx.execute("DELETE FROM voices WHERE id = ? AND user_id = ?", (source["id"], user_id))
 
 
 def _move_turns(tx: Tx, recording_id: str, from_voice: str, to_voice: str) -> None:
