@@ -96,6 +96,9 @@ class Config:
     # The search API's default order. learned: the best fused candidates re-ordered by `workers.rerank` (a
     # reply above the question it answers; recall@5 0.67 -> 0.77 on bench/rerank's transcripts); fused:
     # reciprocal rank fusion's order. The assistant reads the fused order (`tasks.chat.EXCERPT_RANKING`).
+    # Where the admin page links to Flower: empty means this site's host on NEMO_FLOWER_PORT (as `make up`).
+    FLOWER_URL: str = field(default_factory=lambda: _env("NEMO_FLOWER_URL", ""))
+    FLOWER_PORT: int = field(default_factory=lambda: int(_env("NEMO_FLOWER_PORT", "5555")))
     SEARCH_RANKING: str = field(default_factory=lambda: _env("NEMO_SEARCH_RANKING", "learned"))
     # A query without filters that matches no word of any recording and whose closest line is below this
     # cosine is about nothing in the memory: it finds nothing rather than the ten least unrelated lines.

@@ -13,7 +13,7 @@ from app.auth import authenticate, change_own_password, sign_out
 from app.errors import ApiError
 from app.forms import LoginForm, PasswordForm, posted_form
 from app.schemas.recordings import MAX_SPEAKERS_LIMIT
-from app.store import recordings
+from app.store import audit, recordings
 from app.webhooks.events import EVENTS
 from models.labels import EMOTIONS
 
@@ -129,6 +129,17 @@ def recording(recording_id: str):
         if recordings.get_recording(tx, recording_id, current_user.id) is None:
             abort(404)
     return render_template("recording.html", recording_id=recording_id)
+
+
+@pages.get("/admin")
+@login_required
+def admin():
+    """Users, their tokens, the audit log, workers and queues: admins only (others get 403)."""
+    if current_user.role != "admin":
+        abort(403)
+    config = ext.config()
+    flower = config.FLOWER_URL or f"{request.scheme}://{request.host.rsplit(':', 1)[0]}:{config.FLOWER_PORT}/"
+    return render_template("admin.html", actions=sorted(audit.ACTIONS), flower_url=flower)
 
 
 @pages.get("/chat")

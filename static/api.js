@@ -2,6 +2,12 @@
 "use strict";
 const Nemo = {
   csrf() { return document.querySelector('meta[name="csrf-token"]').content; },
+  // An element with properties and children: the pages build their DOM with it, never with HTML strings.
+  el(tag, props, ...children) {
+    const node = Object.assign(document.createElement(tag), props || {});
+    node.append(...children);
+    return node;
+  },
   async api(path, options = {}) {
     const headers = Object.assign({ "X-CSRFToken": Nemo.csrf() }, options.headers || {});
     const response = await fetch("/api/v1" + path, Object.assign({}, options, { headers, credentials: "same-origin" }));

@@ -5,11 +5,7 @@
   let conversation = [];
   let conversationId = null;
 
-  function el(tag, props, ...children) {
-    const node = Object.assign(document.createElement(tag), props || {});
-    node.append(...children);
-    return node;
-  }
+  const el = Nemo.el;
 
   function momentLink(c) {
     return "/recordings/" + encodeURIComponent(c.recording_id) + "?segment=" +

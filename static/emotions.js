@@ -5,11 +5,7 @@
   const COLOURS = { anger: "#d64545", disgust: "#7a8c2e", fear: "#7b4fb3", joy: "#f2b705",
     neutral: "#a7b1bc", sadness: "#3b7dd8", surprise: "#f07c2a" };
 
-  function el(tag, props, ...children) {
-    const node = Object.assign(document.createElement(tag), props || {});
-    node.append(...children);
-    return node;
-  }
+  const el = Nemo.el;
 
   function bars(counts, total) {
     const box = el("div", { className: "bars" });

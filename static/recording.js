@@ -6,11 +6,7 @@
   const player = document.getElementById("player");
   const $ = (x) => document.getElementById(x);
 
-  function el(tag, props, ...children) {
-    const node = Object.assign(document.createElement(tag), props || {});
-    node.append(...children);
-    return node;
-  }
+  const el = Nemo.el;
 
   // The user's speakers, for the pickers: a label typed or picked is that speaker, never a new one.
   let known = [];

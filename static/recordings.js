@@ -9,11 +9,7 @@
   const streams = new Map(); // job id -> EventSource
   const selected = new Set();
 
-  function el(tag, props, ...children) {
-    const node = Object.assign(document.createElement(tag), props || {});
-    node.append(...children);
-    return node;
-  }
+  const el = Nemo.el;
 
   function running(rec) { return rec.job && !ENDED.includes(rec.job.state); }
 

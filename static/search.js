@@ -3,11 +3,7 @@
 (function () {
   const $ = (x) => document.getElementById(x);
 
-  function el(tag, props, ...children) {
-    const node = Object.assign(document.createElement(tag), props || {});
-    node.append(...children);
-    return node;
-  }
+  const el = Nemo.el;
 
   async function fillChoices() {
     try {

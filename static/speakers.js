@@ -4,11 +4,7 @@
   const $ = (x) => document.getElementById(x);
   let speakers = [];
 
-  function el(tag, props, ...children) {
-    const node = Object.assign(document.createElement(tag), props || {});
-    node.append(...children);
-    return node;
-  }
+  const el = Nemo.el;
 
   // An enrollment or a sample upload is a job: wait for it, so the page says whether the voice took.
   async function finished(jobId) {

@@ -6,11 +6,7 @@
   const $ = (id) => document.getElementById(id);
   let dropped = null; // files dropped on the zone, used instead of the input's
 
-  function el(tag, props, ...children) {
-    const node = Object.assign(document.createElement(tag), props || {});
-    node.append(...children);
-    return node;
-  }
+  const el = Nemo.el;
 
   function chosenFiles() {
     return dropped || [...$("audio").files];

@@ -24,7 +24,7 @@ SIZES = {"desktop": (1400, 900), "phone": (390, 844)}
 
 @pytest.fixture(scope="module")
 def gwen_with_a_recording(store, live_server, speech_wav):
-    user = _make_user(store, "gwen")
+    user = _make_user(store, "gwen", "admin")  # an admin sees every page, the Admin page too
     accepted = post_recording(live_server, user, speech_wav, title="Accessibility check")
     assert accepted.status_code == 202, accepted.text
     job_url = f"{live_server}/api/v1/jobs/{accepted.json()['job_id']}"
@@ -51,7 +51,8 @@ def test_every_page_is_accessible_and_fits(browser, live_server, gwen_with_a_rec
         "assistant": ("/chat", "chat-form"),
         "emotions": ("/emotions", "main"),
         "webhooks": ("/webhooks", "main"),
-        "account": ("/account", "main"),
+        "account": ("/account", "my-tokens"),
+        "admin": ("/admin", "new-user"),
     }
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     console_errors(browser)

@@ -8,10 +8,12 @@ from flask_login import current_user
 from app import extensions as ext
 from app import quotas
 from app.api import api
+from app.api.auth_views import revoke_token_of
 from app.auth import admin_required_api, client_address
 from app.contract import operation
 from app.errors import ApiError
-from app.schemas.admin import AuditLog, AuditQuery, UserChange, UserChanged, UserList
+from app.schemas.admin import AuditLog, AuditQuery, NewUser, UserChange, UserChanged, UserList, UserRow
+from app.schemas.auth import TokenList
 from app.store import audit, users
 
 TAGS = ("admin",)
@@ -21,13 +23,60 @@ TAGS = ("admin",)
 @admin_required_api
 @operation("Every user", tags=TAGS, responses={200: UserList})
 def list_users():
-    config = ext.config()
     with ext.store().tx() as tx:
-        rows = users.list_users(tx)
-        for row in rows:
-            row["disabled"] = bool(row["disabled"])
-            row["quota"] = quotas.quota_of(tx, row["id"], config).as_dict()
-    return jsonify({"users": rows})
+        return jsonify({"users": [_user_body(tx, row) for row in users.list_users(tx)]})
+
+
+def _user_body(tx, row: dict) -> dict:
+    return {
+        "id": row["id"],
+        "username": row["username"],
+        "role": row["role"],
+        "disabled": bool(row["disabled"]),
+        "created_at": row["created_at"],
+        "quota": quotas.quota_of(tx, row["id"], ext.config()).as_dict(),
+    }
+
+
+@api.post("/users")
+@admin_required_api
+@operation("Create a user", tags=TAGS, body=NewUser, responses={201: UserRow})
+def create_user(body: NewUser):
+    """An account with the password the admin gives them (they change it on their Account page)."""
+    with ext.store().tx() as tx:
+        if users.get_user_by_name(tx, body.username.strip()):
+            raise ApiError(409, "conflict", f"user {body.username.strip()!r} already exists")
+        try:
+            row = users.create_user(tx, body.username, body.password, body.role)
+        except users.UserError as exc:
+            raise ApiError(400, "bad_field", str(exc)) from exc
+        audit.record(
+            tx,
+            "user_created",
+            current_user.id,
+            f"user={row['id']} ({row['username']}) role={body.role}",
+            client_address(),
+        )
+        created = _user_body(tx, users.get_user(tx, row["id"]))
+    return jsonify(created), 201
+
+
+@api.get("/users/<user_id>/tokens")
+@admin_required_api
+@operation("A user's API tokens", tags=TAGS, responses={200: TokenList})
+def list_user_tokens(user_id: str):
+    with ext.store().tx(readonly=True) as tx:
+        if users.get_user(tx, user_id) is None:
+            raise ApiError(404, "not_found", "no such user")
+        return jsonify({"tokens": users.list_tokens(tx, user_id)})
+
+
+@api.delete("/users/<user_id>/tokens/<token_id>")
+@admin_required_api
+@operation("Revoke a user's API token", tags=TAGS, responses={204: None})
+def revoke_user_token(user_id: str, token_id: str):
+    revoke_token_of(user_id, token_id)
+    return "", 204
 
 
 def _quota_field(body: UserChange, name: str, scale: float) -> tuple[bool, float | None]:
@@ -116,4 +165,5 @@ def delete_user(user_id: str):
 @operation("The audit log", tags=TAGS, query=AuditQuery, responses={200: AuditLog})
 def audit_log(query: AuditQuery):
     with ext.store().tx() as tx:
-        return jsonify({"events": audit.recent(tx, query.limit)})
+        events = audit.recent(tx, query.limit, query.action, query.user_id, query.since, query.until)
+        return jsonify({"events": events})

@@ -11,6 +11,7 @@ from app import quotas
 from app.api import api
 from app.auth import authenticate, change_own_password, client_address, login_required_api, sign_out
 from app.contract import operation
+from app.errors import ApiError
 from app.schemas.auth import (
     CsrfToken,
     LoginBody,
@@ -20,6 +21,7 @@ from app.schemas.auth import (
     SignedIn,
     SignedOut,
     TokenBody,
+    TokenList,
 )
 from app.schemas.base import Ok
 from app.store import audit, users
@@ -87,3 +89,35 @@ def create_token(body: TokenBody):
             tx, "token_created", current_user.id, f"token={row['id']} name={row['name']!r}", client_address()
         )
     return jsonify({"token": token, "id": row["id"], "name": row["name"]}), 201
+
+
+@api.get("/auth/tokens")
+@login_required_api
+@operation("Your API tokens", tags=TAGS, responses={200: TokenList})
+def list_own_tokens():
+    with ext.store().tx(readonly=True) as tx:
+        return jsonify({"tokens": users.list_tokens(tx, current_user.id)})
+
+
+@api.delete("/auth/tokens/<token_id>")
+@login_required_api
+@operation("Revoke one of your API tokens", tags=TAGS, responses={204: None})
+def revoke_own_token(token_id: str):
+    """A leaked or unused token stops working at once; the others keep working."""
+    revoke_token_of(current_user.id, token_id)
+    return "", 204
+
+
+def revoke_token_of(user_id: str, token_id: str) -> None:
+    """Revokes `user_id`'s token, audited as done by the caller; 404 when the user has no such token."""
+    with ext.store().tx() as tx:
+        row = users.revoke_token(tx, user_id, token_id)
+        if row is None:
+            raise ApiError(404, "not_found", "no such token")
+        audit.record(
+            tx,
+            "token_revoked",
+            current_user.id,
+            f"user={user_id} token={token_id} name={row['name']!r}",
+            client_address(),
+        )

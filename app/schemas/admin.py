@@ -55,6 +55,16 @@ class UserChanged(Answer):
 
 class AuditQuery(QueryFields):
     limit: int = Field(100, ge=1, le=1000)
+    action: str | None = Field(None, max_length=40, description="only this action (login, deleted, ...)")
+    user_id: str | None = Field(None, max_length=64, description="only what this user did")
+    since: float | None = Field(None, ge=0, description="epoch seconds")
+    until: float | None = Field(None, ge=0, description="epoch seconds")
+
+
+class NewUser(Request):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1000, description="at least the server's minimum length")
+    role: Literal["admin", "user"] = "user"
 
 
 class AuditEvent(Answer):

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from app.schemas.base import Answer, Request
+from app.schemas.base import Answer, Request, Timestamp
 
 
 class LoginBody(Request):
@@ -76,3 +76,17 @@ class NewToken(Answer):
     token: str
     id: str
     name: str
+
+
+class TokenRow(Answer):
+    """An API token (its value is never shown again; only a hash is kept)."""
+
+    id: str
+    name: str
+    created_at: Timestamp
+    last_used_at: Timestamp | None
+    revoked_at: Timestamp | None
+
+
+class TokenList(Answer):
+    tokens: list[TokenRow]

@@ -13,6 +13,7 @@ ACTIONS = {
     "logout",
     "user_created",
     "token_created",
+    "token_revoked",
     "role_changed",
     "deleted",
     "merged",
@@ -33,5 +34,24 @@ def record(
     )
 
 
-def recent(tx: Tx, limit: int = 100) -> list[dict]:
-    return tx.all("SELECT * FROM audit_log ORDER BY at DESC LIMIT ?", (limit,))
+def recent(
+    tx: Tx,
+    limit: int = 100,
+    action: str | None = None,
+    user_id: str | None = None,
+    since: float | None = None,
+    until: float | None = None,
+) -> list[dict]:
+    """The latest events, newest first, narrowed by action, acting user and time when given."""
+    where, params = [], []
+    for clause, value in (
+        ("action = ?", action),
+        ("user_id = ?", user_id),
+        ("at >= ?", since),
+        ("at <= ?", until),
+    ):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    condition = f"WHERE {' AND '.join(where)} " if where else ""
+    return tx.all(f"SELECT * FROM audit_log {condition}ORDER BY at DESC LIMIT ?", (*params, limit))

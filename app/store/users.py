@@ -173,6 +173,27 @@ def create_token(tx: Tx, user_id: str, name: str) -> tuple[str, dict[str, Any]]:
     return token, row
 
 
+def list_tokens(tx: Tx, user_id: str) -> list[dict[str, Any]]:
+    """The user's tokens (never their values: only hashes are kept), newest first."""
+    return tx.all(
+        "SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = ? "
+        "ORDER BY created_at DESC",
+        (user_id,),
+    )
+
+
+def revoke_token(tx: Tx, user_id: str, token_id: str) -> dict[str, Any] | None:
+    """Revokes the user's token `token_id` (from now on it signs nobody in); None when the user has no
+    such token. Revoking twice keeps the first time."""
+    row = tx.one("SELECT id, name FROM api_tokens WHERE id = ? AND user_id = ?", (token_id, user_id))
+    if row is not None:
+        tx.execute(
+            "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+            (time.time(), token_id),
+        )
+    return row
+
+
 def user_for_token(tx: Tx, token: str) -> dict[str, Any] | None:
     row = tx.one(
         "SELECT t.id AS token_id, u.id, u.username, u.role, u.disabled FROM api_tokens t "
