@@ -137,6 +137,16 @@ class BlobStore:
                 index += 1
         return bytes(out)
 
+    def plain_size(self, blob_id: str) -> int:
+        """The blob's plaintext length, from its file's length: every frame but the last holds FRAME
+        bytes, and each adds the same header, nonce and tag."""
+        path = self._path(blob_id)
+        if not path.exists():
+            raise BlobError(f"blob {blob_id} is missing")
+        sealed = path.stat().st_size - len(MAGIC)
+        frames = -(-sealed // (4 + _NONCE + FRAME + _TAG))
+        return sealed - frames * (4 + _NONCE + _TAG)
+
     def delete(self, blob_id: str) -> None:
         self._path(blob_id).unlink(missing_ok=True)
 

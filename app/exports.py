@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from app import serializers
+
 FORMATS = {
     "srt": ("application/x-subrip", "srt"),
     "vtt": ("text/vtt", "vtt"),
@@ -73,7 +75,21 @@ def to_json(recording: dict[str, Any]) -> str:
     return json.dumps(recording, indent=2, ensure_ascii=False)
 
 
+def as_in_recording(recording: dict[str, Any]) -> dict[str, Any]:
+    """The recording with each segment's and turn's speaker as this recording calls them ("Speaker 1"
+    of this meeting, or the name; `app.serializers.public_speakers`): an exported meeting reads like its
+    page. The JSON export keeps both (`speakers` maps one to the other)."""
+    speakers = recording.get("speakers") or []
+    relabelled = {**recording, "segments": serializers.as_in_recording(recording["segments"], speakers)}
+    if recording.get("speaker_turns"):
+        relabelled["speaker_turns"] = serializers.as_in_recording(recording["speaker_turns"], speakers)
+    return relabelled
+
+
 def render(fmt: str, recording: dict[str, Any]) -> str:
+    if fmt == "json":
+        return to_json(recording)
+    recording = as_in_recording(recording)
     segments = recording["segments"]
     if fmt == "srt":
         return to_srt(segments)
@@ -81,8 +97,6 @@ def render(fmt: str, recording: dict[str, Any]) -> str:
         return to_vtt(segments)
     if fmt == "txt":
         return to_txt(segments, recording["title"])
-    if fmt == "json":
-        return to_json(recording)
     if fmt == "rttm":
         return to_rttm(recording)
     raise ValueError(f"unknown export format {fmt!r}")

@@ -16,6 +16,7 @@ def public_recording(
     segments: list[dict] | None = None,
     job: JobRow | None = None,
     turns: list[dict] | None = None,
+    speakers: list[dict] | None = None,
 ) -> dict[str, Any]:
     body = {
         "id": row["id"],
@@ -40,6 +41,8 @@ def public_recording(
         "speech_found": _speech_found(row),
         "tags": json.loads(row["tags"]) if row["tags"] else [],
     }
+    if speakers is not None:
+        body["speakers"] = public_speakers(speakers)
     if job is not None:
         body["job"] = public_job(job)
     if segments is not None:
@@ -47,6 +50,39 @@ def public_recording(
         # Who talks when, two people at once where they overlap (diarization's own output, as RTTM gives it).
         body["speaker_turns"] = turns
     return body
+
+
+def public_speakers(rows: list[dict]) -> list[dict[str, Any]]:
+    """A recording's speakers in the order diarization first heard them
+    (`store.recordings.speakers_by_recording`).
+
+    `label` is who they are across all recordings (a name, or "Speaker 17": what search filters and
+    the assistant use); `label_in_recording` is how this one meeting calls them: a name, or "Speaker 1,
+    2, ..." numbered here in order of first speaking (a corrected line
+    does not renumber them), as a reader of one transcript expects. Exports
+    and the transcript page show the second; the `speaker_id` links both to the same identity.
+    """
+    unnamed = 0
+    speakers = []
+    for row in rows:
+        if row["name"] is None:
+            unnamed += 1
+        speakers.append(
+            {
+                "id": row["id"],
+                "name": row["name"],
+                "label": row["name"] or f"Speaker {row['number']}",
+                "label_in_recording": row["name"] or f"Speaker {unnamed}",
+            }
+        )
+    return speakers
+
+
+def as_in_recording(items: list[dict[str, Any]], speakers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Segments or turns with each `speaker` as the recording calls them (`public_speakers`'
+    `label_in_recording`): what its page, its exports and its summary say. New dicts; the input stays."""
+    here = {s["id"]: s["label_in_recording"] for s in speakers}
+    return [{**item, "speaker": here.get(item.get("speaker_id"), item.get("speaker"))} for item in items]
 
 
 def speech_coverage(row: RecordingRow) -> dict | None:

@@ -8,21 +8,34 @@
 
   const el = Nemo.el;
 
-  // The user's speakers, for the pickers: a label typed or picked is that speaker, never a new one.
-  let known = [];
+  // This recording calls its unnamed speakers "Speaker 1, 2" in the order diarization first heard
+  // them (a corrected line does not renumber them); each is an
+  // identity the user has elsewhere under a global label ("Speaker 17", what search filters use).
+  let here = new Map();
+  const shown = (seg) => (seg.speaker_id && here.has(seg.speaker_id) ? here.get(seg.speaker_id).label_in_recording : seg.speaker);
+
+  // The pickers' choices: this recording's speakers as it calls them, then every named person, then the
+  // unnamed speakers of other recordings. A choice typed or picked is that speaker, never a new one.
+  let choices = [];
   const UNNAMED = /^speaker\s+\d+$/i;
+  function buildChoices(voices) {
+    choices = [...here.values()].map((s) => ({ id: s.id, text: s.label_in_recording, label: s.label }));
+    for (const v of voices) {
+      if (here.has(v.id)) continue;
+      choices.push({ id: v.id, label: v.label, text: v.name || v.label + " (other recordings)" });
+    }
+  }
   function knownByLabel(text) {
     const wanted = text.trim().toLowerCase();
-    return known.find((v) => v.label.toLowerCase() === wanted) || null;
+    // This meeting's own words first; the label a speaker has everywhere ("Speaker 17") works too.
+    return choices.find((c) => c.text.toLowerCase() === wanted) ||
+      choices.find((c) => c.label.toLowerCase() === wanted) || null;
   }
 
-  function renderSpeakers(segments) {
-    const seen = new Map();
-    for (const s of segments) {
-      if (!s.speaker_id) continue;
-      const entry = seen.get(s.speaker_id) || { label: s.speaker, seconds: 0 };
-      entry.seconds += s.end - s.start;
-      seen.set(s.speaker_id, entry);
+  function renderSpeakers(rec) {
+    const seen = new Map(rec.speakers.map((s) => [s.id, { label: s.label_in_recording, identity: s, seconds: 0 }]));
+    for (const s of rec.segments) {
+      if (seen.has(s.speaker_id)) seen.get(s.speaker_id).seconds += s.end - s.start;
     }
     const list = $("speaker-list");
     list.replaceChildren();
@@ -34,23 +47,33 @@
       input.setAttribute("list", "speaker-names");
       const submit = async () => {
         const other = knownByLabel(input.value);
-        if (other && other.id !== speakerId && !confirm(other.label + " is already a speaker. Merge " + info.label +
-          " into " + other.label + "? Every line of " + info.label + " in this recording becomes " + other.label + "'s.")) {
+        if (other && other.id === speakerId) { input.value = info.label; return; }
+        if (other && !confirm(other.text + " is already a speaker. Merge " + info.label +
+          " into " + other.text + "? Every line of " + info.label + " in this recording becomes " + other.text + "'s.")) {
+          input.value = info.label;
+          return;
+        }
+        if (!other && UNNAMED.test(input.value.trim())) {
+          status.textContent = "There is no " + input.value.trim() + " here: pick a speaker from the list or type a person's name.";
           input.value = info.label;
           return;
         }
         try {
+          // The server knows speakers by their global label: a choice is sent as that, a new name as typed.
           await Nemo.api("/recordings/" + id + "/speakers/" + speakerId, {
             method: "PATCH", headers: { "Content-Type": "application/json" },
-            body: JSON.stringify({ name: input.value, add_to_profile: true }),
+            body: JSON.stringify({ name: other ? other.label : input.value, add_to_profile: true }),
           });
           load();
         } catch (err) { status.textContent = err.message; }
       };
       save.addEventListener("click", submit);
       input.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); submit(); } });
+      // An unnamed speaker is one identity across recordings: say under which label, and link to them.
+      const elsewhere = info.identity.name ? [] : [el("a", { href: "/recordings?speaker=" + encodeURIComponent(speakerId),
+        className: "hint", textContent: "“" + info.identity.label + "” in search and other recordings" }), " "];
       const item = el("li", { className: "speaker-entry " + colourOf(speakerId) }, input, save, " ",
-        el("span", { className: "hint", textContent: Nemo.clock(info.seconds) + " spoken " }), status);
+        el("span", { className: "hint", textContent: Nemo.clock(info.seconds) + " spoken " }), ...elsewhere, status);
       item.dataset.speakerId = speakerId;
       list.append(item);
     }
@@ -109,16 +132,15 @@
     const segments = rec.segments;
     const container = $("transcript");
     container.replaceChildren();
-    const names = new Set();
     for (const seg of segments) {
-      if (seg.speaker) names.add(seg.speaker);
       const time = el("a", { href: "#", className: "time", textContent: Nemo.clock(seg.start) + " – " + Nemo.clock(seg.end) });
       time.addEventListener("click", (e) => {
         e.preventDefault();
         player.currentTime = seg.start;
         player.play().catch(() => {});
       });
-      const speaker = el("input", { className: "speaker " + colourOf(seg.speaker_id), value: seg.speaker || "",
+      const label = shown(seg) || "";
+      const speaker = el("input", { className: "speaker " + colourOf(seg.speaker_id), value: label,
         title: "Who said this: pick a speaker or type a new name" });
       speaker.setAttribute("list", "speaker-names");
       speaker.setAttribute("aria-label", "Speaker of the line at " + Nemo.clock(seg.start));
@@ -132,7 +154,7 @@
             method: "PATCH", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
           });
           status.textContent = "saved";
-          if ("speaker" in body) load();
+          if ("speaker" in body || "speaker_id" in body) load();
         } catch (err) { status.textContent = err.message; }
       }
       const squeeze = (x) => x.trim().replace(/\s+/g, " ");
@@ -140,16 +162,16 @@
       text.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); text.blur(); } });
       speaker.addEventListener("change", () => {
         const typed = speaker.value.trim();
-        if (!typed || typed === seg.speaker) { speaker.value = seg.speaker || ""; return; }
+        if (!typed || typed === label) { speaker.value = label; return; }
         const existing = knownByLabel(typed);
-        if (existing) { save({ speaker_id: existing.id }); return; }
+        if (existing) { if (existing.id !== seg.speaker_id) save({ speaker_id: existing.id }); else speaker.value = label; return; }
         if (UNNAMED.test(typed)) {
-          status.textContent = "There is no " + typed + ": pick a speaker from the list or type a person's name.";
-          speaker.value = seg.speaker || "";
+          status.textContent = "There is no " + typed + " here: pick a speaker from the list or type a person's name.";
+          speaker.value = label;
           return;
         }
         if (confirm("Add " + typed + " as a new speaker for this line?")) save({ speaker: typed });
-        else speaker.value = seg.speaker || "";
+        else speaker.value = label;
       });
       const emotion = emotionChip(seg);
       const q = seg.audio_quality;
@@ -162,8 +184,7 @@
       row.dataset.start = seg.start;
       container.append(row);
     }
-    for (const v of known) names.add(v.label);
-    $("speaker-names").replaceChildren(...[...names].map((n) => el("option", { value: n })));
+    $("speaker-names").replaceChildren(...choices.map((c) => el("option", { value: c.text })));
     if (!segments.length) container.textContent = emptyTranscript(rec);
   }
 
@@ -264,6 +285,24 @@
     } catch (err) { $("summary-status").textContent = err.message; }
   });
 
+  // Diarization again, told how many people speak (or left to count them): the job's stages show as
+  // it runs and the transcript reloads when it ends; corrected lines keep their speaker.
+  let rediarizing = false;
+  $("rediarize").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const count = $("rediarize-count").value;
+    try {
+      const accepted = await Nemo.api("/recordings/" + id + "/diarize", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ speakers: count ? Number(count) : null }),
+      });
+      $("rediarize-status").textContent = "Telling " + (count ? count + " speakers" : "the speakers") + " apart…";
+      $("rediarize-button").disabled = true;
+      rediarizing = true;
+      follow({ id: accepted.job_id, state: "queued", progress: 0 });
+    } catch (err) { $("rediarize-status").textContent = Nemo.plain(err); }
+  });
+
   async function refreshSummary() {
     try { renderSummary(await Nemo.api("/recordings/" + id)); } catch (err) { /* try again on reload */ }
   }
@@ -271,16 +310,25 @@
   async function load() {
     try {
       const [rec, voices] = await Promise.all([Nemo.api("/recordings/" + id), Nemo.api("/speakers")]);
-      known = voices.speakers;
+      here = new Map(rec.speakers.map((s) => [s.id, s]));
+      buildChoices(voices.speakers);
       $("recording-title").textContent = rec.title;
       $("recording-meta").textContent = new Date(rec.recorded_at * 1000).toLocaleString() + " · " +
         Nemo.clock(rec.duration) + " · " + shownStatus(rec) + (rec.job && rec.job.warning ? " · " + rec.job.warning : "");
-      renderSpeakers(rec.segments);
+      renderSpeakers(rec);
       renderFidelity(rec);
       renderTranscript(rec);
       drawLanes(rec);
       renderSummary(rec);
       follow(rec.job);
+      const busy = rec.job && !ENDED.includes(rec.job.state);
+      $("rediarize-button").disabled = busy || !["transcribed", "diarized", "undiarized"].includes(rec.status);
+      if (rediarizing && !busy) {
+        rediarizing = false;
+        $("rediarize-status").textContent = rec.job && rec.job.state !== "done" ?
+          "Telling the speakers apart " + rec.job.state + (rec.job.error ? ": " + rec.job.error : "") + "." :
+          rec.speakers.length + " speaker" + (rec.speakers.length === 1 ? "" : "s") + " told apart.";
+      }
       openAtMoment();
     } catch (err) {
       $("transcript").textContent = err.message;

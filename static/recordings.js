@@ -32,8 +32,11 @@
     const status = $("list-status").value;
     const since = $("list-since").value ? new Date($("list-since").value).getTime() / 1000 : null;
     const until = $("list-until").value ? new Date($("list-until").value + "T23:59:59").getTime() / 1000 : null;
+    const speaker = $("list-speaker").value;
     const rows = all.filter((r) =>
-      (!find || r.title.toLowerCase().includes(find) || r.tags.some((t) => t.includes(find))) &&
+      (!find || r.title.toLowerCase().includes(find) || r.tags.some((t) => t.includes(find)) ||
+        r.speakers.some((s) => s.label.toLowerCase().includes(find))) &&
+      (!speaker || r.speakers.some((s) => s.id === speaker)) &&
       (!status || group(r) === status) &&
       (since === null || r.recorded_at >= since) && (until === null || r.recorded_at <= until));
     const order = {
@@ -57,7 +60,9 @@
     const link = el("a", { href: "/recordings/" + encodeURIComponent(rec.id), textContent: rec.title, className: "title" });
     const rename = el("button", { type: "button", textContent: "Rename", className: "rename" });
     const remove = el("button", { type: "button", textContent: "Delete", className: "delete danger" });
-    const titleCell = el("td", {}, link);
+    // Who speaks in it, as search and the assistant know them (one identity across recordings).
+    const who = el("span", { className: "hint who", textContent: rec.speakers.map((s) => s.label).join(", ") });
+    const titleCell = el("td", {}, link, " ", who);
     rename.addEventListener("click", () => {
       const input = el("input", { value: rec.title, maxLength: 200, className: "title-input" });
       input.setAttribute("aria-label", "New title for " + rec.title);
@@ -185,8 +190,21 @@
     } catch (err) { say(Nemo.plain(err)); }
   }
 
-  for (const id of ["list-find", "list-status", "list-since", "list-until", "list-sort"]) {
+  // The speaker filter lists every speaker of the user; a link from a transcript (?speaker=<id>) picks one.
+  async function fillSpeakers() {
+    const wanted = new URLSearchParams(window.location.search).get("speaker");
+    try {
+      const { speakers } = await Nemo.api("/speakers");
+      $("list-speaker").append(...speakers.map((s) => el("option", { value: s.id, textContent: s.label })));
+    } catch (err) { say(Nemo.plain(err)); }
+    if (wanted && [...$("list-speaker").options].some((o) => o.value === wanted)) $("list-speaker").value = wanted;
+  }
+
+  for (const id of ["list-find", "list-status", "list-speaker", "list-since", "list-until", "list-sort"]) {
     $(id).addEventListener("input", render);
+    // A choice in a list may come with only "change"; a text box's change (on leaving it) would rebuild
+    // the rows under the pointer of whoever is clicking one.
+    if ($(id).tagName === "SELECT") $(id).addEventListener("change", render);
   }
   $("list-controls").addEventListener("submit", (e) => e.preventDefault());
   $("select-all").addEventListener("change", () => {
@@ -200,5 +218,5 @@
     await removeAll(ids);
   });
   $("bulk-export").addEventListener("click", () => exportAll([...selected]));
-  load();
+  fillSpeakers().then(load);
 })();

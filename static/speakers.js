@@ -82,12 +82,58 @@
     });
     actions.append(into, " ", remove, " ", status);
     const nameCell = el("td", {}, name, " ", rename);
-    const samples = el("td", { textContent: String(s.samples) });
-    const heard = el("td", { textContent: String(s.recordings) });
+    const samples = el("td", {}, el("span", { className: "count", textContent: String(s.samples) }));
+    const heard = el("td", {}, el("span", { className: "count", textContent: String(s.recordings) }));
+    if (s.samples) {
+      const play = el("button", { type: "button", textContent: "Play sample", className: "play-sample" });
+      play.setAttribute("aria-label", "Play sample of " + s.label); // the visible words first (WCAG 2.5.3)
+      play.addEventListener("click", () => playSample(s, play));
+      samples.append(" ", play);
+    } else if (s.recordings) {
+      const hear = el("button", { type: "button", textContent: "Hear them", className: "hear" });
+      hear.setAttribute("aria-label", "Hear them: " + s.label + ", in a recording");
+      hear.addEventListener("click", () => hearInRecording(s));
+      heard.append(" ", hear);
+    }
     samples.dataset.label = "Samples";
     heard.dataset.label = "Recordings";
     tr.append(nameCell, samples, heard, actions);
     return tr;
+  }
+
+  // One player for the page: an enrolled voice's samples in turn, or an unnamed speaker's longest line.
+  const player = $("voice-player");
+  function play(src, what) {
+    player.src = src;
+    player.hidden = false;
+    $("voice-playing").textContent = "Playing " + what + ".";
+    player.play().catch(() => { $("voice-playing").textContent = what + ": press play."; });
+  }
+  const nextSample = new Map(); // speaker id -> index of the sample the next click plays
+  async function playSample(s, button) {
+    try {
+      const { samples } = await Nemo.api("/speakers/" + s.id + "/samples");
+      if (!samples.length) throw new Error(s.label + " has no samples");
+      const n = (nextSample.get(s.id) || 0) % samples.length;
+      nextSample.set(s.id, n + 1);
+      play(samples[n].audio, "sample " + (n + 1) + " of " + samples.length + " of " + s.label +
+        " (" + samples[n].seconds.toFixed(1) + " s of voice)");
+      if (samples.length > 1) {
+        button.textContent = "Play sample " + ((n + 1) % samples.length + 1) + " of " + samples.length;
+        button.setAttribute("aria-label", button.textContent + " of " + s.label);
+      }
+    } catch (err) { $("voice-playing").textContent = Nemo.plain(err); }
+  }
+  async function hearInRecording(s) {
+    try {
+      const { recordings } = await Nemo.api("/recordings?speaker_id=" + encodeURIComponent(s.id));
+      if (!recordings.length) throw new Error(s.label + " speaks in no recording");
+      const rec = await Nemo.api("/recordings/" + encodeURIComponent(recordings[0].id));
+      const lines = rec.segments.filter((g) => g.speaker_id === s.id).sort((a, b) => (b.end - b.start) - (a.end - a.start));
+      const line = lines[0];
+      play("/api/v1/recordings/" + encodeURIComponent(rec.id) + "/audio#t=" + line.start + "," + line.end,
+        s.label + " in “" + rec.title + "” at " + Nemo.clock(line.start) + ": “" + line.text + "”");
+    } catch (err) { $("voice-playing").textContent = Nemo.plain(err); }
   }
 
   async function load() {

@@ -20,7 +20,7 @@ import celeryconfig
 from app import events, rpc
 from app.errors import ApiError
 from app.metrics import record
-from app.serializers import public_chat, public_segment
+from app.serializers import as_in_recording, public_chat, public_segment, public_speakers
 from app.store import chats, recordings, voices
 from app.time_phrases import find_window, zone
 from app.webhooks import events as webhook_events
@@ -282,10 +282,12 @@ def summarize_recording(recording_id: str) -> None:
     store = current_app.extensions["nemo.store"]
     with store.tx() as tx:
         recording = recordings.get_recording(tx, recording_id)
-        rows = recordings.list_segments(tx, recording_id) if recording else []
-    segments = [public_segment(row) for row in rows]
-    if recording is None:
-        return
+        if recording is None:
+            return
+        rows = recordings.list_segments(tx, recording_id)
+        speakers = recordings.speakers_by_recording(tx, recording["user_id"], [recording])[recording_id]
+    # Written with the recording's own "Speaker 1, 2" (or names), as its page shows the lines.
+    segments = as_in_recording([public_segment(row) for row in rows], public_speakers(speakers))
     if not segments:
         with store.tx() as tx:
             recordings.update_recording(

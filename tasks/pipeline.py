@@ -159,12 +159,13 @@ def hand_on(ctx: JobContext, stage: Stage) -> None:
 def after_done(ctx: JobContext) -> None:
     """What follows a finished recording: its voice actions (when its owner has rules), and its summary,
     at the lowest priority, so that it never holds up a transcript, a chat answer or a live chunk (when
-    summaries are on)."""
+    summaries are on). Speakers told apart again get a summary written again (who said what changed);
+    their voice actions ran when the recording was new."""
     recording_id = ctx.job["recording_id"]
-    if ctx.job["state"] != "done" or ctx.job["kind"] != "transcribe":
+    if ctx.job["state"] != "done" or ctx.job["kind"] not in ("transcribe", "diarize"):
         return
     with ctx.store.tx() as tx:
-        has_rules = voice_rules.count_rules(tx, ctx.job["user_id"]) > 0
+        has_rules = ctx.job["kind"] == "transcribe" and voice_rules.count_rules(tx, ctx.job["user_id"]) > 0
         if ctx.config.SUMMARIES:
             recordings.update_recording(tx, recording_id, summary_state="pending")
     if has_rules:

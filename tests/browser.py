@@ -3,6 +3,7 @@ logging in through the login form."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,12 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
+
+# The window sizes every flow is tested at: a desktop browser, and a phone held upright.
+SIZES = {"desktop": (1400, 900), "phone": (390, 844)}
+# The page flows run at both sizes once, in the SQLCipher pass of `make test`; the PostgreSQL pass runs
+# them at desktop size (a page's layout does not depend on the store behind the API).
+FLOW_SIZES = sorted(SIZES) if os.environ.get("NEMO_TEST_STORE", "sqlcipher") == "sqlcipher" else ["desktop"]
 
 
 @contextmanager

@@ -14,12 +14,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.accessibility import blocking_violations, console_errors
-from tests.browser import log_in
+from tests.browser import SIZES, log_in
 from tests.conftest import _make_user
 from tests.helpers import post_recording
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "build" / "screenshots"
-SIZES = {"desktop": (1400, 900), "phone": (390, 844)}
 
 
 @pytest.fixture(scope="module")

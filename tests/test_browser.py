@@ -1,20 +1,26 @@
-"""The upload page in headless Chromium (Debian's browser and driver): log in, upload, watch, read."""
+"""The upload and transcript pages in headless Chromium (Debian's browser and driver), at desktop and
+phone sizes: log in, upload, watch, read, play, correct."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.browser import log_in
+from tests.browser import FLOW_SIZES, SIZES, log_in
+from tests.conftest import _make_user
 from tests.helpers import SPOKEN, post_recording, word_error_rate
 
 
-def test_upload_page_shows_progress_then_transcript(browser, live_server, bob, speech_wav):
+@pytest.mark.parametrize("size", FLOW_SIZES)
+def test_upload_page_shows_progress_then_transcript(browser, live_server, store, speech_wav, size):
+    browser.set_window_size(*SIZES[size])
+    bob = _make_user(store, f"uploader-{size}")  # a user with no recordings: no duplicate yet
     wait = WebDriverWait(browser, 120)
     browser.get(f"{live_server}/")
     assert "/login" in browser.current_url
@@ -26,7 +32,7 @@ def test_upload_page_shows_progress_then_transcript(browser, live_server, bob, s
         "mix",
         "speakers",
     }
-    browser.save_screenshot(str(speech_wav.with_name("upload-page.png")))
+    browser.save_screenshot(str(speech_wav.with_name(f"upload-page-{size}.png")))
 
     # A language is picked from the list the transcriber knows, never typed.
     language = browser.find_element(By.ID, "language")
@@ -55,7 +61,7 @@ def test_upload_page_shows_progress_then_transcript(browser, live_server, bob, s
     fidelity = browser.find_element(By.ID, "recording-fidelity").text
     assert re.search(r"Speech coverage (99\.\d|100\.0)% \(", fidelity), fidelity
     assert "dBFS" in fidelity and "SNR" in fidelity, fidelity
-    browser.save_screenshot(str(speech_wav.with_name("transcript-page.png")))
+    browser.save_screenshot(str(speech_wav.with_name(f"transcript-page-{size}.png")))
 
     # The same file again: the page says it is already there and offers the existing one.
     browser.get(f"{live_server}/")
@@ -83,8 +89,14 @@ def test_upload_page_shows_progress_then_transcript(browser, live_server, bob, s
     assert not browser.find_element(By.ID, "upload-button").get_attribute("disabled")
 
 
-def test_transcript_page_plays_from_a_segment_and_takes_corrections(browser, live_server, bob, tmp_path):
+@pytest.mark.parametrize("size", FLOW_SIZES)
+def test_transcript_page_plays_from_a_segment_and_takes_corrections(
+    browser, live_server, store, tmp_path, size
+):
     import requests
+
+    browser.set_window_size(*SIZES[size])
+    bob = _make_user(store, f"reader-{size}")
 
     from bench.corpus import Turn, conversation
 

@@ -399,6 +399,21 @@ def test_search_page_opens_the_transcript_at_the_moment(memory, live_server, chr
         shown = {e.get_attribute("data-emotion") for e in driver.find_elements(By.CSS_SELECTOR, ".bars span")}
         assert {"anger", "joy"} <= shown
         assert len(driver.find_elements(By.CSS_SELECTOR, "#over-time tr")) == 3
+        # The charts are readable: full width, each row's segments counted, each share written as a
+        # percentage (and said whole to a screen reader), a 0-100% axis under the bars.
+        card = driver.find_element(By.ID, "by-speaker-chart").find_element(By.XPATH, "..")
+        for row in driver.find_elements(By.CSS_SELECTOR, "#by-speaker tr"):
+            bar = row.find_element(By.CSS_SELECTOR, ".bars")
+            assert bar.size["width"] >= 0.6 * card.size["width"], (bar.size, card.size)
+            total = int(row.find_element(By.CSS_SELECTOR, ".count").text)
+            parts = row.find_elements(By.CSS_SELECTOR, ".bars span")
+            assert sum(int(p.get_attribute("data-count")) for p in parts) == total
+            for part in parts:
+                share = int(100 * int(part.get_attribute("data-count")) / total + 0.5)  # JS Math.round
+                assert part.text in ("", f"{share}%") and (part.text or share < 8)
+                assert f"{part.get_attribute('data-emotion')} {share}%" in bar.get_attribute("aria-label")
+        ticks = driver.find_elements(By.CSS_SELECTOR, "#by-speaker-chart .axis span")
+        assert [t.text for t in ticks] == ["0%", "25%", "50%", "75%", "100%"]
 
 
 def test_searches_while_indexing_runs_stay_consistent(client_module, memory, store):

@@ -132,7 +132,41 @@ def test_a_label_picks_the_existing_speaker_never_a_second_one(client_module, ca
     )
 
 
-def test_samples_join_an_existing_voice_and_two_speakers_merge(client_module, carol, bob, tmp_path):
+def test_unnamed_speakers_are_numbered_in_each_recording_and_find_its_recordings(
+    client_module, carol, bob, meeting
+):
+    """The recording calls its unnamed speakers "Speaker 1, 2" in the order they first speak (its page
+    and exports), each linked to the identity search knows; the list says who speaks in each recording
+    and finds the recordings of one speaker."""
+    recording_id, turns = meeting
+    recording = _recording(client_module, carol, recording_id)
+    speakers = recording["speakers"]
+    # In the order diarization first heard them (its turns: a corrected line does not renumber them).
+    first_heard = {}
+    for turn in sorted(recording["speaker_turns"], key=lambda t: t["start"]):
+        first_heard.setdefault(turn["speaker_id"], turn["start"])
+    assert [s["id"] for s in speakers] == sorted(first_heard, key=first_heard.get)
+    unnamed = [s["label_in_recording"] for s in speakers if s["name"] is None]
+    assert unnamed == [f"Speaker {n}" for n in range(1, len(unnamed) + 1)] and unnamed
+    assert all(s["label_in_recording"] == s["name"] for s in speakers if s["name"])
+    global_labels = {v["id"]: v["label"] for v in _speakers(client_module, carol)}
+    assert all(s["label"] == global_labels[s["id"]] for s in speakers)
+    kal_id = speakers[0]["id"]  # Kal opens the meeting
+    assert speakers_by_turn(recording["segments"], turns)[0] == speakers[0]["label"]
+
+    def listed(user, **query):
+        response = client_module.get("/api/v1/recordings", query_string=query, headers=user["auth"])
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["recordings"]
+
+    entry = next(r for r in listed(carol) if r["id"] == recording_id)
+    assert [s["id"] for s in entry["speakers"]] == [s["id"] for s in speakers]
+    assert [r["id"] for r in listed(carol, speaker_id=kal_id)] == [recording_id]
+    assert listed(bob, speaker_id=kal_id) == []  # carol's speaker finds nothing of bob's, says nothing
+    assert listed(carol, speaker_id="no-such-speaker") == []
+
+
+def test_samples_join_an_existing_voice_and_two_speakers_merge(client_module, carol, bob, meeting, tmp_path):
     kal = enroll(client_module, carol["auth"], "Kalvin", KAL, tmp_path)
     sample = tmp_path / "more.wav"
     write_wav(synthesize(KAL, "Here is one more sample of my voice, long enough to be useful."), sample)
@@ -175,3 +209,41 @@ def test_samples_join_an_existing_voice_and_two_speakers_merge(client_module, ca
     assert (
         client_module.get(f"/api/v1/speakers/{twin['speaker_id']}", headers=carol["auth"]).status_code == 404
     )
+
+    # Each sample can be heard, as uploaded, with byte ranges; nobody else can hear it.
+    listed = client_module.get(f"/api/v1/speakers/{kal['speaker_id']}/samples", headers=carol["auth"])
+    assert listed.status_code == 200, listed.get_json()
+    samples = listed.get_json()["samples"]
+    assert len(samples) == 5 and all(s["seconds"] > 1.5 for s in samples)
+    uploaded = sample.read_bytes()
+    heard = [client_module.get(s["audio"], headers=carol["auth"]) for s in samples]
+    assert all(h.status_code == 200 and h.mimetype == "audio/wav" for h in heard)
+    assert sum(h.get_data() == uploaded for h in heard) == 1  # "more.wav", byte for byte
+    part = client_module.get(samples[0]["audio"], headers={**carol["auth"], "Range": "bytes=4-11"})
+    assert part.status_code == 206 and part.get_data() == heard[0].get_data()[4:12]
+    assert client_module.get(samples[0]["audio"], headers=bob["auth"]).status_code == 404
+    assert (
+        client_module.get(f"/api/v1/speakers/{kal['speaker_id']}/samples", headers=bob["auth"]).status_code
+        == 404
+    )
+    missing = f"/api/v1/speakers/{kal['speaker_id']}/samples/{'0' * 32}/audio"
+    assert client_module.get(missing, headers=carol["auth"]).status_code == 404
+
+    # The meeting's unnamed speaker is Kalvin after all: merged, the unnamed one takes the name (never
+    # lost to the merge) and the meeting's lines are Kalvin's.
+    recording_id, _turns = meeting
+    unnamed_kal = _recording(client_module, carol, recording_id)["speakers"][0]
+    assert unnamed_kal["name"] is None
+    merged = client_module.post(
+        f"/api/v1/speakers/{kal['speaker_id']}/merge", json={"into": unnamed_kal["id"]}, headers=carol["auth"]
+    )
+    assert merged.status_code == 200, merged.get_json()
+    assert merged.get_json()["name"] == "Kalvin" and merged.get_json()["samples"] == 5
+    after = _recording(client_module, carol, recording_id)["speakers"][0]
+    assert after["id"] == unnamed_kal["id"] and after["label_in_recording"] == "Kalvin"
+    enrolling = [
+        j
+        for j in client_module.get("/api/v1/jobs", headers=carol["auth"]).get_json()["jobs"]
+        if j["kind"] == "enroll" and j["speaker_id"] == unnamed_kal["id"]
+    ]
+    assert enrolling and wait_for_job(client_module, enrolling[0]["id"], carol["auth"])["state"] == "done"

@@ -89,7 +89,12 @@ def test_exports_carry_speakers_and_times(client_module, alice, two_voices):
         re.fullmatch(rf"SPEAKER {recording_id} 1 \d+\.\d{{3}} \d+\.\d{{3}} <NA> <NA> \S+ <NA> <NA>", line)
         for line in rttm
     ), rttm
-    assert {line.split()[7] for line in rttm} == {s["speaker"].replace(" ", "_") for s in data["segments"]}
+    # Exports name speakers as this meeting does ("Speaker 1" of it); the JSON maps that to the identity.
+    here = {s["id"]: s["label_in_recording"] for s in data["speakers"]}
+    assert {line.split()[7] for line in rttm} == {
+        here[s["speaker_id"]].replace(" ", "_") for s in data["segments"]
+    }
+    assert "Speaker 1: " in text and "<v Speaker 1>" in vtt and set(here.values()) == {"Kal", "Speaker 1"}
     bad = client_module.get(base + "docx", headers=alice["auth"])
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "bad_field"
     assert bad.get_json()["error"]["message"].startswith("format:")

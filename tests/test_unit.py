@@ -95,3 +95,18 @@ def test_blob_range_reads_match_the_plaintext(tmp_path):
         (0, len(payload)),
     ]:
         assert store.read_range(blob_id, start, end) == payload[start:end]
+    # The plaintext length follows from the file's (what a voice sample's byte ranges are served from).
+    for length in (0, 1, 1024 * 1024, 1024 * 1024 + 1, len(payload)):
+        source.write_bytes(payload[:length])
+        assert store.plain_size(store.put_file(source)) == length
+
+
+def test_audio_content_types_from_first_bytes():
+    from app.audio_response import sniffed_mimetype
+
+    assert sniffed_mimetype(b"RIFF\x24\x00\x00\x00WAVEfmt ") == "audio/wav"
+    assert sniffed_mimetype(b"\x00\x00\x00\x20ftypM4A ") == "audio/mp4"
+    assert sniffed_mimetype(b"OggS\x00\x02") == "audio/ogg"
+    assert sniffed_mimetype(b"ID3\x04") == "audio/mpeg"
+    assert sniffed_mimetype(b"\x1a\x45\xdf\xa3\x01") == "audio/webm"
+    assert sniffed_mimetype(b"not audio at all") == "application/octet-stream"

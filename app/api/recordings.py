@@ -12,6 +12,7 @@ import celeryconfig
 from app import exports, summaries
 from app import extensions as ext
 from app.api import api
+from app.audio_response import blob_audio, mimetype_of_format
 from app.auth import login_required_api
 from app.contract import Media, Upload, operation
 from app.errors import ApiError
@@ -80,13 +81,22 @@ def upload_recording(form: UploadForm):
 @operation("Your recordings", tags=TAGS, query=RecordingsQuery, responses={200: RecordingList})
 def list_recordings(query: RecordingsQuery):
     with ext.store().tx() as tx:
-        rows = recordings.list_recordings(tx, current_user.id, sha256=query.sha256, tag=query.tag)
+        rows = recordings.list_recordings(
+            tx, current_user.id, sha256=query.sha256, tag=query.tag, voice_id=query.speaker_id
+        )
+        speakers = recordings.speakers_by_recording(tx, current_user.id, rows)
         latest = {
             r["recording_id"]: r
             for r in reversed(jobs.list_jobs(tx, current_user.id, limit=1000))
             if r["recording_id"]
         }
-    return jsonify({"recordings": [public_recording(r, job=latest.get(r["id"])) for r in rows]})
+    return jsonify(
+        {
+            "recordings": [
+                public_recording(r, job=latest.get(r["id"]), speakers=speakers[r["id"]]) for r in rows
+            ]
+        }
+    )
 
 
 @api.get("/recordings/<recording_id>")
@@ -98,7 +108,8 @@ def get_recording(recording_id: str):
         segments = [public_segment(r) for r in recordings.list_segments(tx, recording_id)]
         job = jobs.latest_for_recording(tx, recording_id)
         turns = recordings.speaker_turns(tx, row)
-    return jsonify(public_recording(row, segments, job, turns))
+        speakers = recordings.speakers_by_recording(tx, current_user.id, [row])[recording_id]
+    return jsonify(public_recording(row, segments, job, turns, speakers))
 
 
 @api.patch("/recordings/<recording_id>")
@@ -138,6 +149,7 @@ def export_recording(recording_id: str, query: ExportQuery):
             row,
             [public_segment(r) for r in recordings.list_segments(tx, recording_id)],
             turns=recordings.speaker_turns(tx, row),
+            speakers=recordings.speakers_by_recording(tx, current_user.id, [row])[recording_id],
         )
     mimetype, suffix = exports.FORMATS[fmt]
     filename = secure_filename(row["title"]) or "transcript"
@@ -153,36 +165,7 @@ def recording_audio(recording_id: str):
     """The recording as uploaded, decrypted on the fly; byte ranges let a player seek to a segment."""
     with ext.store().tx() as tx:
         row = owned_recording(tx, recording_id)
-    size = row["size_bytes"]
-    start, end, status = 0, size, 200
-    wanted = request.range
-    if wanted is not None:
-        bounds = wanted.range_for_length(size)
-        if bounds is None:
-            raise ApiError(416, "bad_range", "the requested range is outside the audio")
-        (start, end), status = bounds, 206
-    data = ext.blobs().read_range(row["blob_id"], start, end)
-    response = Response(data, status=status, mimetype=_audio_mimetype(row["audio_format"]))
-    response.headers["Accept-Ranges"] = "bytes"
-    if status == 206:
-        response.headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
-    return response
-
-
-def _audio_mimetype(audio_format: str | None) -> str:
-    container = (audio_format or "").split("/")[0]
-    for key, mime in (
-        ("wav", "audio/wav"),
-        ("mp3", "audio/mpeg"),
-        ("ogg", "audio/ogg"),
-        ("flac", "audio/flac"),
-        ("webm", "audio/webm"),
-        ("mp4", "audio/mp4"),
-        ("m4a", "audio/mp4"),
-    ):
-        if key in container:
-            return mime
-    return "application/octet-stream"
+    return blob_audio(row["blob_id"], row["size_bytes"], mimetype_of_format(row["audio_format"]))
 
 
 @api.patch("/recordings/<recording_id>/speakers/<voice_id>")

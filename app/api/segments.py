@@ -35,14 +35,10 @@ def correct_segment(segment_id: str, body: SegmentCorrection):
             if voice is None:
                 raise ApiError(404, "not_found", "no such speaker")
         elif body.speaker is not None:
-            voice = voices.find_by_label(tx, current_user.id, body.speaker)
-            if voice is None and voices.looks_unnamed(body.speaker):
-                raise ApiError(
-                    400,
-                    "bad_field",
-                    f"there is no {body.speaker!r}: choose a listed speaker or give a person's name",
-                    param="speaker",
-                )
+            try:
+                voice = voices.existing_or_new_name(tx, current_user.id, body.speaker)
+            except voices.VoiceError as exc:
+                raise ApiError(400, "bad_field", str(exc), param="speaker") from exc
             voice = voice or voices.create_voice(tx, current_user.id, body.speaker)
         if body.text is not None:
             recordings.correct_text(tx, segment_id, body.text)

@@ -13,8 +13,9 @@ from app import extensions as ext
 from app import summaries
 from app.api import api
 from app.audio_probe import AudioRejected, probe
+from app.audio_response import blob_audio, sniffed_mimetype
 from app.auth import client_address, login_required_api
-from app.contract import Upload, operation
+from app.contract import Media, Upload, operation
 from app.errors import ApiError
 from app.schemas.speakers import (
     EnrollForm,
@@ -22,6 +23,7 @@ from app.schemas.speakers import (
     MergeBody,
     NameBody,
     Speakers,
+    SpeakerSamples,
     SpeakersQuery,
     SpeakerUsage,
 )
@@ -36,6 +38,19 @@ MAX_SAMPLE_SECONDS = 300.0
 MIN_SAMPLE_ACTIVE_SECONDS = 1.5
 MIN_TOTAL_ACTIVE_SECONDS = 3.0
 TAGS = ("speakers",)
+SAMPLE_AUDIO = Media(
+    (
+        "audio/wav",
+        "audio/mpeg",
+        "audio/ogg",
+        "audio/flac",
+        "audio/webm",
+        "audio/mp4",
+        "application/octet-stream",
+    ),
+    "the sample as uploaded",
+    binary=True,
+)
 
 
 def owned_voice(tx, voice_id: str) -> dict:
@@ -210,7 +225,7 @@ def merge_speaker(voice_id: str, body: MergeBody):
             raise ApiError(404, "not_found", "no such speaker to merge into")
         gains_samples = bool(voices.samples(tx, voice_id))
         stale = summaries.mark_stale(tx, voices.recordings_of(tx, voice_id))
-        voices.merge_voices(tx, current_user.id, source, target)
+        target = voices.merge_voices(tx, current_user.id, source, target)
         job = None
         if gains_samples:
             job = jobs.insert_job(tx, current_user.id, None, "enroll", "queued", voice_id=target["id"])
@@ -226,6 +241,46 @@ def merge_speaker(voice_id: str, body: MergeBody):
     if job is not None:
         ext.celery().send_task(celeryconfig.ENROLL_TASK, args=[job["id"]])
     return jsonify(merged)
+
+
+@api.get("/speakers/<voice_id>/samples")
+@login_required_api
+@operation("A speaker's voice samples", tags=TAGS, responses={200: SpeakerSamples})
+def list_samples(voice_id: str):
+    """The samples the voice was enrolled from, oldest first, each playable at its `audio` address."""
+    with ext.store().tx() as tx:
+        owned_voice(tx, voice_id)
+        rows = voices.samples(tx, voice_id)
+    return jsonify(
+        {
+            "samples": [
+                {
+                    "id": r["id"],
+                    "seconds": round(r["seconds"], 2),
+                    "created_at": r["created_at"],
+                    "audio": f"/api/v1/speakers/{voice_id}/samples/{r['id']}/audio",
+                }
+                for r in rows
+            ]
+        }
+    )
+
+
+@api.get("/speakers/<voice_id>/samples/<sample_id>/audio")
+@login_required_api
+@operation(
+    "A voice sample's audio (byte ranges)", tags=TAGS, responses={200: SAMPLE_AUDIO, 206: SAMPLE_AUDIO}
+)
+def sample_audio(voice_id: str, sample_id: str):
+    """The sample as it was uploaded, decrypted on the fly, to hear whose voice the profile holds."""
+    with ext.store().tx() as tx:
+        owned_voice(tx, voice_id)
+        sample = next((r for r in voices.samples(tx, voice_id) if r["id"] == sample_id), None)
+    if sample is None:
+        raise ApiError(404, "not_found", "no such sample")
+    blobs = ext.blobs()
+    size = blobs.plain_size(sample["blob_id"])
+    return blob_audio(sample["blob_id"], size, sniffed_mimetype(blobs.read_range(sample["blob_id"], 0, 16)))
 
 
 @api.delete("/speakers/<voice_id>")

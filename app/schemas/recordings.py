@@ -158,6 +158,9 @@ class RecordingsQuery(QueryFields):
         None, pattern=r"^[0-9a-f]{64}$", description="only the recording with this content"
     )
     tag: str | None = Field(None, description="only recordings with this tag")
+    speaker_id: str | None = Field(
+        None, max_length=64, description="only recordings this speaker speaks in (an id from /speakers)"
+    )
 
     @field_validator("tag")
     @classmethod

@@ -51,6 +51,19 @@ class Segment(Answer):
     audio_quality: dict[str, Any] | None
 
 
+class RecordingSpeakerLabel(Answer):
+    """One speaker of a recording, in the order diarization first heard them."""
+
+    id: str
+    name: str | None
+    label: str = Field(description='who they are in every recording: the name, or "Speaker N" while unnamed')
+    label_in_recording: str = Field(
+        description='how this recording calls them: the name, or "Speaker 1, 2, ..." numbered in this '
+        "recording in the order diarization first heard them (what its page and exports show; correcting "
+        "a line does not renumber them)"
+    )
+
+
 class SpeechCoverage(Answer):
     speech_seconds: float
     covered_seconds: float
@@ -79,6 +92,9 @@ class Recording(Answer):
     audio_quality: dict[str, Any] | None
     speech_found: bool | None = Field(description="false once processing found nobody speaking")
     tags: list[str]
+    speakers: list[RecordingSpeakerLabel] | None = Field(
+        None, description="who speaks in it (in lists and when read one at a time)"
+    )
     job: Job | None = None
     segments: list[Segment] | None = None
     speaker_turns: list[dict[str, Any]] | None = None

@@ -52,6 +52,19 @@ class Speakers(Answer):
     speakers: list[SpeakerUsage]
 
 
+class SpeakerSample(Answer):
+    id: str
+    seconds: float = Field(description="seconds of voice in it")
+    created_at: Timestamp
+    audio: str = Field(description="where to play it (byte ranges served)")
+
+
+class SpeakerSamples(Answer):
+    """The samples a voice was enrolled from."""
+
+    samples: list[SpeakerSample]
+
+
 class NameBody(Request):
     name: PersonName
 

@@ -46,25 +46,60 @@ def get_recording(tx: Tx, recording_id: str, user_id: str | None = None) -> Reco
 
 
 def list_recordings(
-    tx: Tx, user_id: str, sha256: str | None = None, limit: int = 100, tag: str | None = None
+    tx: Tx,
+    user_id: str,
+    sha256: str | None = None,
+    limit: int = 100,
+    tag: str | None = None,
+    voice_id: str | None = None,
 ) -> list[dict[str, Any]]:
+    """The user's recordings, newest first; each filter given narrows them (all must hold)."""
+    where, params = ["user_id = ?"], [user_id]
     if tag:
         # Tags hold no quote or LIKE wildcard (`schemas.recordings.parse_tag`): the quoted tag matches whole.
-        return tx.all(
-            f"SELECT {RECORDING_COLUMNS} FROM recordings WHERE user_id = ? AND tags LIKE ? "
-            "ORDER BY created_at DESC LIMIT ?",
-            (user_id, f'%"{tag}"%', limit),
-        )
+        where.append("tags LIKE ?")
+        params.append(f'%"{tag}"%')
     if sha256:
-        return tx.all(
-            f"SELECT {RECORDING_COLUMNS} FROM recordings WHERE user_id = ? AND content_sha256 = ? "
-            "ORDER BY created_at DESC LIMIT ?",
-            (user_id, sha256, limit),
+        where.append("content_sha256 = ?")
+        params.append(sha256)
+    if voice_id:
+        where.append(
+            "EXISTS (SELECT 1 FROM segments s WHERE s.recording_id = recordings.id AND s.voice_id = ?)"
         )
+        params.append(voice_id)
     return tx.all(
-        f"SELECT {RECORDING_COLUMNS} FROM recordings WHERE user_id = ? ORDER BY created_at DESC LIMIT ?",
-        (user_id, limit),
+        f"SELECT {RECORDING_COLUMNS} FROM recordings WHERE {' AND '.join(where)} "
+        "ORDER BY created_at DESC LIMIT ?",
+        (*params, limit),
     )
+
+
+def speakers_by_recording(tx: Tx, user_id: str, rows: list[RecordingRow]) -> dict[str, list[dict]]:
+    """Each recording's speakers (`id`, `name`, `number`) in the order diarization first heard them (its
+    speaker turns, which correcting a line does not move: the numbers a reader sees stay put while they
+    fix lines), then any speaker the turns do not hold, by their first line. What
+    `app.serializers.public_speakers` numbers "Speaker 1, 2" within the recording."""
+    if not rows:
+        return {}
+    ids = [row["id"] for row in rows]
+    voices = tx.all(
+        "SELECT s.recording_id, v.id, v.name, v.number, MIN(s.start_s) AS first_s "
+        "FROM segments s JOIN voices v ON v.id = s.voice_id "
+        f"WHERE v.user_id = ? AND s.recording_id IN ({', '.join('?' * len(ids))}) "
+        "GROUP BY s.recording_id, v.id, v.name, v.number",
+        (user_id, *ids),
+    )
+    grouped: dict[str, list[dict]] = {recording_id: [] for recording_id in ids}
+    for voice in voices:
+        grouped[voice["recording_id"]].append(voice)
+    for row in rows:
+        first_turn: dict[str, float] = {}
+        for start, _end, voice_id in json.loads(row["speaker_turns"] or "[]"):
+            first_turn[voice_id] = min(start, first_turn.get(voice_id, start))
+        grouped[row["id"]].sort(
+            key=lambda v: (first_turn.get(v["id"], float("inf")), v["first_s"], v["number"])
+        )
+    return grouped
 
 
 def titles(tx: Tx, user_id: str) -> list[tuple[str, str]]:

@@ -55,6 +55,16 @@ def find_by_label(tx: Tx, user_id: str, text: str) -> VoiceRow | None:
     return voice or get_voice_by_name_any_case(tx, user_id, text)
 
 
+def existing_or_new_name(tx: Tx, user_id: str, text: str) -> VoiceRow | None:
+    """What a person typed as a speaker: the voice it names (`find_by_label`), or None for a person's
+    name nobody has yet (the caller makes them). A label nobody has ("Speaker 999") is a VoiceError:
+    a label is a reference, never a new name."""
+    voice = find_by_label(tx, user_id, text)
+    if voice is None and looks_unnamed(text):
+        raise VoiceError(f"there is no {text.strip()!r}: choose a listed speaker or give a person's name")
+    return voice
+
+
 def create_voice(tx: Tx, user_id: str, name: str | None) -> VoiceRow:
     if name is not None and looks_unnamed(name):
         raise VoiceError(f"{name!r} is how an unnamed speaker is shown; give a person's name")
@@ -151,8 +161,13 @@ def delete_voice(tx: Tx, voice_id: str) -> list[str]:
 
 
 def samples(tx: Tx, voice_id: str) -> list[dict[str, Any]]:
-    """An enrolled voice's recorded samples: `blob_id`, `seconds`."""
-    return tx.all("SELECT blob_id, seconds FROM voice_samples WHERE voice_id = ?", (voice_id,))
+    """An enrolled voice's recorded samples, oldest first: `id`, `blob_id`, `seconds` (of voice in it),
+    `created_at`."""
+    return tx.all(
+        "SELECT id, blob_id, seconds, created_at FROM voice_samples WHERE voice_id = ? "
+        "ORDER BY created_at, id",
+        (voice_id,),
+    )
 
 
 def replace_enrollment(tx: Tx, voice_id: str, vectors: list[tuple[np.ndarray, float]], model: str) -> None:
@@ -195,9 +210,7 @@ def rename_in_recording(
     With `confirm`, what this recording showed of the voice becomes part of the profile, so later
     recordings recognise it.
     """
-    target = find_by_label(tx, user_id, name)
-    if target is None and looks_unnamed(name):
-        raise VoiceError(f"there is no {name.strip()!r}: choose a listed speaker or give a person's name")
+    target = existing_or_new_name(tx, user_id, name)
     if target is None and voice["name"] is None:
         tx.execute("UPDATE voices SET name = ? WHERE id = ?", (name, voice["id"]))
         target = {**voice, "name": name}
@@ -233,17 +246,21 @@ def recordings_of(tx: Tx, voice_id: str) -> list[str]:
     return [row["id"] for row in rows]
 
 
-def merge_voices(tx: Tx, user_id: str, source: dict[str, Any], target: dict[str, Any]) -> None:
+def merge_voices(tx: Tx, user_id: str, source: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
     """`source` and `target` are one person: every segment, turn, embedding and sample of `source`
-    becomes `target`'s, in every recording of the user, and `source` is gone. The caller re-enrolls
-    `target` when samples moved (its profile vector is built from them)."""
-    moved_in = tx.all("SELECT DISTINCT recording_id FROM segments WHERE voice_id = ?", (source["id"],))
-    for row in moved_in:
-        _move_turns(tx, row["recording_id"], source["id"], target["id"])
+    becomes `target`'s, in every recording of the user, and `source` is gone. An unnamed `target`
+    takes `source`'s name (a name is never lost to a merge). Returns `target` as it now is; the caller
+    re-enrolls it when samples moved (its profile vector is built from them)."""
+    for recording_id in recordings_of(tx, source["id"]):
+        _move_turns(tx, recording_id, source["id"], target["id"])
     tx.execute("UPDATE segments SET voice_id = ? WHERE voice_id = ?", (target["id"], source["id"]))
     tx.execute("UPDATE voice_embeddings SET voice_id = ? WHERE voice_id = ?", (target["id"], source["id"]))
     tx.execute("UPDATE voice_samples SET voice_id = ? WHERE voice_id = ?", (target["id"], source["id"]))
     tx.execute("DELETE FROM voices WHERE id = ? AND user_id = ?", (source["id"], user_id))
+    if target["name"] is None and source["name"] is not None:
+        rename_voice(tx, target["id"], source["name"])
+        return {**target, "name": source["name"]}
+    return target
 
 
 def _move_turns(tx: Tx, recording_id: str, from_voice: str, to_voice: str) -> None:
