@@ -8,6 +8,16 @@ from flask import Response, request
 from app import extensions as ext
 from app.errors import ApiError
 
+# What the audio routes may answer with (the OpenAPI document lists them).
+AUDIO_TYPES = (
+    "audio/wav",
+    "audio/mpeg",
+    "audio/ogg",
+    "audio/flac",
+    "audio/webm",
+    "audio/mp4",
+    "application/octet-stream",
+)
 # The first bytes of each container a player takes, and its content type.
 SIGNATURES = (
     (0, b"RIFF", "audio/wav"),

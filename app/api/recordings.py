@@ -12,7 +12,7 @@ import celeryconfig
 from app import exports, summaries
 from app import extensions as ext
 from app.api import api
-from app.audio_response import blob_audio, mimetype_of_format
+from app.audio_response import AUDIO_TYPES, blob_audio, mimetype_of_format
 from app.auth import login_required_api
 from app.contract import Media, Upload, operation
 from app.errors import ApiError
@@ -35,19 +35,7 @@ from app.store import jobs, recordings, voices
 from app.uploads import accept_recording
 
 TAGS = ("recordings",)
-AUDIO = Media(
-    (
-        "audio/wav",
-        "audio/mpeg",
-        "audio/ogg",
-        "audio/flac",
-        "audio/webm",
-        "audio/mp4",
-        "application/octet-stream",
-    ),
-    "the audio as uploaded",
-    binary=True,
-)
+AUDIO = Media(AUDIO_TYPES, "the audio as uploaded", binary=True)
 EXPORT = Media(
     ("application/x-subrip", "text/vtt", "application/json", "text/plain"),
     "the transcript with speakers, as a file (Content-Disposition: attachment)",

@@ -13,7 +13,7 @@ from app import extensions as ext
 from app import summaries
 from app.api import api
 from app.audio_probe import AudioRejected, probe
-from app.audio_response import blob_audio, sniffed_mimetype
+from app.audio_response import AUDIO_TYPES, blob_audio, sniffed_mimetype
 from app.auth import client_address, login_required_api
 from app.contract import Media, Upload, operation
 from app.errors import ApiError
@@ -38,19 +38,7 @@ MAX_SAMPLE_SECONDS = 300.0
 MIN_SAMPLE_ACTIVE_SECONDS = 1.5
 MIN_TOTAL_ACTIVE_SECONDS = 3.0
 TAGS = ("speakers",)
-SAMPLE_AUDIO = Media(
-    (
-        "audio/wav",
-        "audio/mpeg",
-        "audio/ogg",
-        "audio/flac",
-        "audio/webm",
-        "audio/mp4",
-        "application/octet-stream",
-    ),
-    "the sample as uploaded",
-    binary=True,
-)
+SAMPLE_AUDIO = Media(AUDIO_TYPES, "the sample as uploaded", binary=True)
 
 
 def owned_voice(tx, voice_id: str) -> dict:
