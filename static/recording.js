@@ -8,9 +8,9 @@
 
   const el = Nemo.el;
 
-  // This recording calls its unnamed speakers "Speaker 1, 2" in the order diarization first heard
-  // them (a corrected line does not renumber them); each is an
-  // identity the user has elsewhere under a global label ("Speaker 17", what search filters use).
+  // This recording calls its unnamed speakers "Speaker 1, 2" in the order diarization first heard them
+  // (a corrected line does not renumber them); each is an identity the user has elsewhere under a
+  // global label ("Speaker 17", what search filters use).
   let here = new Map();
   const shown = (seg) => (seg.speaker_id && here.has(seg.speaker_id) ? here.get(seg.speaker_id).label_in_recording : seg.speaker);
 

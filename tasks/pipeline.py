@@ -162,7 +162,7 @@ def after_done(ctx: JobContext) -> None:
     summaries are on). Speakers told apart again get a summary written again (who said what changed);
     their voice actions ran when the recording was new."""
     recording_id = ctx.job["recording_id"]
-    if ctx.job["state"] != "done" or ctx.job["kind"] not in ("transcribe", "diarize"):
+    if ctx.job["state"] != "done" or ctx.job["kind"] not in ("transcribe", "diarize") or not recording_id:
         return
     with ctx.store.tx() as tx:
         has_rules = ctx.job["kind"] == "transcribe" and voice_rules.count_rules(tx, ctx.job["user_id"]) > 0

@@ -4,13 +4,14 @@ queues and a Flower link. Real server, store and browser."""
 
 from __future__ import annotations
 
+import pytest
 import requests
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.browser import log_in
+from tests.browser import FLOW_SIZES, SIZES, log_in
 from tests.conftest import _make_user
 
 
@@ -77,8 +78,10 @@ def test_users_are_created_only_by_admins_with_a_valid_password(live_server, sto
     assert signed_in.status_code == 200
 
 
-def test_admin_page_manages_users_tokens_and_shows_the_log(browser, live_server, store, tmp_path):
-    admin = _make_user(store, "nora", "admin")
+@pytest.mark.parametrize("size", FLOW_SIZES)
+def test_admin_page_manages_users_tokens_and_shows_the_log(browser, live_server, store, tmp_path, size):
+    browser.set_window_size(*SIZES[size])
+    admin = _make_user(store, f"nora-{size}", "admin")
     wait = WebDriverWait(browser, 60, ignored_exceptions=(StaleElementReferenceException,))
     browser.get(f"{live_server}/admin")
     log_in(browser, wait, admin, "new-user")

@@ -229,6 +229,14 @@ def test_transcript_page_plays_from_a_segment_and_takes_corrections(
 
     pick(other.lower())
     wait.until(lambda d: speaker_of_line() == other)
+    # The page shows the line under the name this recording gives that speaker once it has reloaded.
+    here = {s["label"]: s["label_in_recording"] for s in recording["speakers"]}
+    wait.until(
+        lambda d: (
+            d.find_element(By.CSS_SELECTOR, f'[data-segment-id="{line_id}"] .speaker').get_attribute("value")
+            == here[other]
+        )
+    )
     assert speaker_labels() == before
     pick("Zed")
     wait.until(ec.alert_is_present()).accept()

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
+from tests.browser import FLOW_SIZES
 from tests.conftest import _make_user
 from tests.helpers import ask, follow, search, spoken_lines, upload, wait_for_job
 
@@ -320,15 +321,17 @@ def test_health_reports_the_gpu_workers_model_pool(live_server, memory, alice):
 
 
 @pytest.mark.browser
-def test_the_chat_page_streams_and_links_to_the_moment(live_server, memory, chromium_paths, tmp_path):
+@pytest.mark.parametrize("size", FLOW_SIZES)
+def test_the_chat_page_streams_and_links_to_the_moment(live_server, memory, chromium_paths, tmp_path, size):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from tests.browser import chromium, log_in
+    from tests.browser import SIZES, chromium, log_in
 
     user, recordings = memory
     with chromium(chromium_paths, tmp_path / "profile") as driver:
+        driver.set_window_size(*SIZES[size])
         wait = WebDriverWait(driver, 240)
         driver.get(f"{live_server}/chat")
         log_in(driver, wait, user, "chat-form")

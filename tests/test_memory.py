@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from tests.browser import FLOW_SIZES
 from tests.conftest import _make_user
 from tests.helpers import found_in, poll_until, search, spoken_lines, upload, vector_count, wait_for_job
 
@@ -323,16 +324,18 @@ def test_nemoctl_search(live_server, memory):
 
 
 @pytest.mark.browser
-def test_search_page_opens_the_transcript_at_the_moment(memory, live_server, chromium_paths, tmp_path):
+@pytest.mark.parametrize("size", FLOW_SIZES)
+def test_search_page_opens_the_transcript_at_the_moment(memory, live_server, chromium_paths, tmp_path, size):
     from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
-    from tests.browser import chromium, log_in
+    from tests.browser import SIZES, chromium, log_in
 
     user, recordings = memory
     with chromium(chromium_paths, tmp_path / "profile") as driver:
+        driver.set_window_size(*SIZES[size])
         # The result list is re-rendered on every search: an element read while it is replaced goes stale,
         # and the wait simply looks again.
         wait = WebDriverWait(driver, 60, ignored_exceptions=(StaleElementReferenceException,))
