@@ -53,14 +53,13 @@ def public_recording(
 
 
 def public_speakers(rows: list[dict]) -> list[dict[str, Any]]:
-    """A recording's speakers in the order diarization first heard them
-    (`store.recordings.speakers_by_recording`).
+    """A recording's speakers, given in the order diarization first heard them
+    (`store.recordings.speakers_by_recording`; a corrected line does not reorder them).
 
     `label` is who they are across all recordings (a name, or "Speaker 17": what search filters and
     the assistant use); `label_in_recording` is how this one meeting calls them: a name, or "Speaker 1,
-    2, ..." numbered here in order of first speaking (a corrected line
-    does not renumber them), as a reader of one transcript expects. Exports
-    and the transcript page show the second; the `speaker_id` links both to the same identity.
+    2, ..." numbered in that order, as a reader of one transcript expects. The transcript page, the
+    exports and the summary show the second; the `id` links both to the same identity.
     """
     unnamed = 0
     speakers = []
