@@ -75,7 +75,7 @@ def to_json(recording: dict[str, Any]) -> str:
     return json.dumps(recording, indent=2, ensure_ascii=False)
 
 
-def as_in_recording(recording: dict[str, Any]) -> dict[str, Any]:
+def _as_its_page_shows_it(recording: dict[str, Any]) -> dict[str, Any]:
     """The recording with each segment's and turn's speaker as this recording calls them ("Speaker 1"
     of this meeting, or the name; `app.serializers.public_speakers`): an exported meeting reads like its
     page. The JSON export keeps both (`speakers` maps one to the other)."""
@@ -89,7 +89,7 @@ def as_in_recording(recording: dict[str, Any]) -> dict[str, Any]:
 def render(fmt: str, recording: dict[str, Any]) -> str:
     if fmt == "json":
         return to_json(recording)
-    recording = as_in_recording(recording)
+    recording = _as_its_page_shows_it(recording)
     segments = recording["segments"]
     if fmt == "srt":
         return to_srt(segments)

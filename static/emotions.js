@@ -64,10 +64,10 @@
     $("emotions-error").hidden = true;
     try {
       const summary = await Nemo.api("/emotions/summary?" + params);
+      const all = Object.values(summary.totals).reduce((a, b) => a + b, 0) || 1;
       $("legend").replaceChildren(...summary.emotions.map((e) => {
         const swatch = el("i");
         swatch.style.background = COLOURS[e];
-        const all = Object.values(summary.totals).reduce((a, b) => a + b, 0) || 1;
         return el("span", {}, swatch, e + " " + summary.totals[e] + " (" + percent(summary.totals[e], all) + "%)");
       }));
       rows($("by-speaker"), summary.by_speaker, (s) => s.speaker || "unknown speaker");

@@ -18,6 +18,7 @@
   // unnamed speakers of other recordings. A choice typed or picked is that speaker, never a new one.
   let choices = [];
   const UNNAMED = /^speaker\s+\d+$/i;
+  const noSuchLabel = (typed) => "There is no " + typed + " here: pick a speaker from the list or type a person's name.";
   function buildChoices(voices) {
     choices = [...here.values()].map((s) => ({ id: s.id, text: s.label_in_recording, label: s.label }));
     for (const v of voices) {
@@ -54,7 +55,7 @@
           return;
         }
         if (!other && UNNAMED.test(input.value.trim())) {
-          status.textContent = "There is no " + input.value.trim() + " here: pick a speaker from the list or type a person's name.";
+          status.textContent = noSuchLabel(input.value.trim());
           input.value = info.label;
           return;
         }
@@ -166,7 +167,7 @@
         const existing = knownByLabel(typed);
         if (existing) { if (existing.id !== seg.speaker_id) save({ speaker_id: existing.id }); else speaker.value = label; return; }
         if (UNNAMED.test(typed)) {
-          status.textContent = "There is no " + typed + " here: pick a speaker from the list or type a person's name.";
+          status.textContent = noSuchLabel(typed);
           speaker.value = label;
           return;
         }

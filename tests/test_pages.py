@@ -17,7 +17,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from bench.corpus import Turn, conversation, synthesize, write_wav
 from tests.browser import FLOW_SIZES, SIZES, log_in
 from tests.conftest import _make_user
-from tests.helpers import SPOKEN, post_recording
+from tests.helpers import SPOKEN, post_recording, upload_over_http
 
 
 def _speakers(live_server, user):
@@ -181,12 +181,9 @@ def test_recordings_list_follows_jobs_and_manages_recordings(
 
 
 def _processed(live_server, user, path, **fields) -> str:
-    accepted = post_recording(live_server, user, path, **fields)
-    assert accepted.status_code == 202, accepted.text
-    job_url = f"{live_server}/api/v1/jobs/{accepted.json()['job_id']}"
-    WebDriverWait(None, 240).until(
-        lambda _: requests.get(job_url, headers=user["auth"], timeout=5).json()["state"] == "done"
-    )
+    """Uploads and follows the job to its end (`upload_over_http`); the recording's id once it is done."""
+    accepted, state = upload_over_http(live_server, user, path, **fields)
+    assert state == "done", state
     return accepted.json()["recording_id"]
 
 
